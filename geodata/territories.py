@@ -1,0 +1,143 @@
+"""Territories (région, département, EPCI, commune, QPV): lookup, hierarchy and QPV membership.
+
+A QPV belongs to a territory when at least one of its communes does (149 QPV span several communes,
+sometimes across EPCI). Paris, Lyon and Marseille arrondissements resolve to their commune, because
+the QPV lists use the whole commune (75056, 69123, 13055).
+"""
+
+from __future__ import annotations
+
+import difflib
+import unicodedata
+from dataclasses import dataclass
+
+import pandas as pd
+
+from loaders import store
+from loaders.errors import BadArgumentError, UnknownTerritoryError
+
+KINDS = ("REG", "DEP", "EPCI", "COM", "QPV")
+KIND_LABELS = {"REG": "Région", "DEP": "Département", "EPCI": "EPCI", "COM": "Commune", "QPV": "Quartier"}
+_COLUMNS = {"REG": ("insee_reg", "lib_reg"), "DEP": ("insee_dep", "lib_dep"),
+            "EPCI": ("siren_epci", "lib_epci"), "COM": ("insee_com", "lib_com")}
+
+
+@dataclass(frozen=True)
+class Territory:
+    kind: str
+    code: str
+    label: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.kind}:{self.code}"
+
+    @property
+    def title(self) -> str:
+        return f"{self.label} ({KIND_LABELS[self.kind].lower()} {self.code})"
+
+
+def _fold(text: str) -> str:
+    """Lower-case, accent-free form for name matching."""
+    norm = unicodedata.normalize("NFKD", str(text))
+    return "".join(c for c in norm if not unicodedata.combining(c)).casefold()
+
+
+def parse_key(text: str) -> tuple[str, str]:
+    """``"EPCI:243100518"`` → ``("EPCI", "243100518")``; bad syntax → ``BadArgumentError``."""
+    if ":" not in str(text):
+        raise BadArgumentError(
+            f"Territoire « {text} » mal écrit : attendu TYPE:CODE avec TYPE parmi {', '.join(KINDS)} "
+            "(exemple : EPCI:243100518)."
+        )
+    kind, code = str(text).split(":", 1)
+    kind, code = kind.strip().upper(), code.strip()
+    if kind not in KINDS:
+        raise BadArgumentError(f"Type de territoire « {kind} » inconnu : choisir parmi {', '.join(KINDS)}.")
+    if not code:
+        raise BadArgumentError("Code de territoire vide.")
+    return kind, code.upper() if kind == "QPV" else code
+
+
+def _catalogue(kind: str) -> pd.DataFrame:
+    """Code → label table for one kind of territory (only territories that exist in the data)."""
+    if kind == "QPV":
+        qpv = store.table("qpv")
+        return pd.DataFrame({"code": qpv["code_qp"], "label": qpv["lib_qp"]}).drop_duplicates("code")
+    communes = store.table("communes")
+    if kind == "COM":
+        communes = communes[communes["type_com"] == "COM"]
+    code_col, label_col = _COLUMNS[kind]
+    frame = communes[[code_col, label_col]].dropna().drop_duplicates(code_col)
+    return frame.rename(columns={code_col: "code", label_col: "label"})
+
+
+def suggestions(kind: str, code: str, limit: int = 5) -> list[str]:
+    """Close matches by code and by name, as ``KIND:CODE (label)`` strings."""
+    table = _catalogue(kind)
+    labels = dict(zip(table["code"], table["label"], strict=True))
+    by_code = difflib.get_close_matches(code, list(labels), n=limit, cutoff=0.6)
+    folded = {_fold(v): k for k, v in labels.items()}
+    by_name = [folded[m] for m in difflib.get_close_matches(_fold(code), list(folded), n=limit, cutoff=0.6)]
+    by_name += [k for f, k in folded.items() if _fold(code) and _fold(code) in f][:limit]
+    found = list(dict.fromkeys(by_code + by_name))[:limit]
+    return [f"{kind}:{c} ({labels[c]})" for c in found]
+
+
+def resolve(kind: str, code: str) -> Territory:
+    """Territory from its kind and code; arrondissements resolve to their commune."""
+    if kind not in KINDS:
+        raise BadArgumentError(f"Type de territoire « {kind} » inconnu : choisir parmi {', '.join(KINDS)}.")
+    if kind == "COM":
+        communes = store.table("communes")
+        row = communes[communes["insee_com"] == code]
+        if not row.empty and row.iloc[0]["type_com"] == "ARM" and isinstance(row.iloc[0]["insee_com_parent"], str):
+            code = row.iloc[0]["insee_com_parent"]
+    table = _catalogue(kind)
+    match = table[table["code"] == code]
+    if match.empty:
+        raise UnknownTerritoryError(kind, code, suggestions(kind, code))
+    return Territory(kind, code, str(match.iloc[0]["label"]))
+
+
+def resolve_key(text: str) -> Territory:
+    return resolve(*parse_key(text))
+
+
+def qpv_codes(territory: Territory) -> list[str]:
+    """Codes of the QPV (both generations) that belong to the territory, in registry order."""
+    qpv = store.table("qpv")
+    if territory.kind == "QPV":
+        return [territory.code]
+    links = store.table("qpv_communes")
+    communes = store.table("communes")
+    code_col, _ = _COLUMNS[territory.kind]
+    inside = set(communes.loc[communes[code_col] == territory.code, "insee_com"])
+    if territory.kind == "COM":
+        inside.add(territory.code)
+    members = set(links.loc[links["insee_com"].isin(inside), "code_qp"])
+    # QPV 2015 communes that merged since 2015 are unknown to COG 2025: use the registry's own links.
+    if territory.kind in ("DEP", "REG"):
+        column = "insee_dep" if territory.kind == "DEP" else "insee_reg"
+        members |= set(qpv.loc[qpv[column] == territory.code, "code_qp"])
+    return [c for c in qpv["code_qp"] if c in members]
+
+
+def children(kind: str, parent: Territory | None = None) -> pd.DataFrame:
+    """Territories of ``kind`` (code, label) that contain at least one QPV, within ``parent``.
+
+    Used by the cascading selectors (région → département → EPCI → commune).
+    """
+    qpv = store.table("qpv")
+    links = store.table("qpv_communes").merge(store.table("communes"), on="insee_com", how="inner")
+    if parent is not None:
+        code_col, _ = _COLUMNS[parent.kind]
+        links = links[links[code_col] == parent.code]
+    code_col, label_col = _COLUMNS[kind]
+    frame = links[[code_col, label_col]].dropna().drop_duplicates(code_col)
+    if kind == "REG" and parent is None:
+        extra = qpv[["insee_reg", "lib_reg"]].dropna().drop_duplicates("insee_reg")
+        frame = pd.concat([frame, extra.rename(columns={"insee_reg": code_col, "lib_reg": label_col})])
+        frame = frame.drop_duplicates(code_col)
+    frame = frame.rename(columns={code_col: "code", label_col: "label"})
+    return frame.sort_values("label", key=lambda s: s.map(_fold)).reset_index(drop=True)

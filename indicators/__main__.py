@@ -1,0 +1,66 @@
+"""Command line: ``python -m indicators table|catalogue``.
+
+``table`` prints one row per QPV of a territory (CSV or JSON on stdout); ``catalogue`` prints the
+metadata of every indicator. Errors are French sentences on stderr with exit code 2 for bad
+arguments (unknown territory, bad format) and 1 for unreadable data — never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+import pandas as pd
+
+from loaders.errors import BadArgumentError, EcoqpvError, UnknownTerritoryError
+
+
+class _FrenchParser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:
+        self.print_usage(sys.stderr)
+        print(f"Erreur : argument invalide ({message}).", file=sys.stderr)
+        raise SystemExit(2)
+
+
+def _json_records(frame: pd.DataFrame) -> str:
+    records = json.loads(frame.to_json(orient="records", force_ascii=False))
+    return json.dumps(records, ensure_ascii=False, indent=2)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _FrenchParser(prog="python -m indicators", description="Indicateurs ecoqpv par quartier.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    table = sub.add_parser("table", help="tableau des indicateurs des QPV d'un territoire")
+    table.add_argument("--territoire", required=True, help="TYPE:CODE, TYPE parmi REG, DEP, EPCI, COM, QPV")
+    table.add_argument("--format", choices=["csv", "json"], default="csv")
+    cat = sub.add_parser("catalogue", help="métadonnées des indicateurs")
+    cat.add_argument("--format", choices=["json"], default="json")
+    args = parser.parse_args(argv)
+
+    try:
+        if args.command == "catalogue":
+            from indicators import catalogue
+
+            print(json.dumps(catalogue.as_records(), ensure_ascii=False, indent=2))
+            return 0
+        from geodata import territories
+        from indicators.table import territory_table
+
+        territory = territories.resolve_key(args.territoire)
+        frame = territory_table(territory)
+        if args.format == "csv":
+            sys.stdout.write(frame.to_csv(index=False))
+        else:
+            print(_json_records(frame))
+        return 0
+    except (UnknownTerritoryError, BadArgumentError) as exc:
+        print(f"Erreur : {exc}", file=sys.stderr)
+        return 2
+    except EcoqpvError as exc:
+        print(f"Erreur : {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

