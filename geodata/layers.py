@@ -1,0 +1,68 @@
+"""Map layers of a territory, ready for the browser: only its shapes, simplified in metres, rounded.
+
+Simplification is the expensive step, so simplified shapes are memoised per territory and
+generation; values are joined afterwards (changing the indicator does not re-simplify anything).
+"""
+
+from __future__ import annotations
+
+import functools
+
+import geopandas as gpd
+
+import settings
+from geodata import territories, webmap
+from geodata.territories import Territory
+from indicators.table import reason_column, territory_table
+from loaders import store
+
+
+def contour_generations(territory: Territory) -> list[int]:
+    """Generations (2015, 2024) for which the territory has at least one QPV contour offline."""
+    table = territory_table(territory)
+    gens = table.loc[table["a_contour"].astype(bool), "generation"].astype(int)
+    return sorted(set(gens), reverse=True)
+
+
+@functools.lru_cache(maxsize=64)
+def _simplified_qpv(territory_key: str, generation: int) -> gpd.GeoDataFrame:
+    territory = territories.resolve_key(territory_key)
+    codes = set(territories.qpv_codes(territory))
+    contours = store.table("qpv_contours")
+    shapes = contours[contours["code_qp"].isin(codes) & (contours["generation"] == generation)]
+    registry = store.table("qpv")[["code_qp", "insee_dep"]]
+    shapes = shapes.merge(registry, on="code_qp", how="left")
+    return webmap.simplify_for_web(gpd.GeoDataFrame(shapes, geometry="geometry", crs=contours.crs))
+
+
+@functools.lru_cache(maxsize=64)
+def _simplified_communes(territory_key: str) -> gpd.GeoDataFrame:
+    territory = territories.resolve_key(territory_key)
+    outlines = store.table("communes_contours")
+    if territory.kind == "QPV":
+        registry = store.table("qpv").set_index("code_qp")
+        wanted = set(str(registry.loc[territory.code, "communes"]).split(";"))
+    else:
+        communes = store.table("communes")
+        column = {"REG": "insee_reg", "DEP": "insee_dep", "EPCI": "siren_epci", "COM": "insee_com"}[territory.kind]
+        wanted = set(communes.loc[communes[column] == territory.code, "insee_com"])
+    return outlines[outlines["insee_com"].isin(wanted)].reset_index(drop=True)
+
+
+def qpv_layer(territory: Territory, generation: int, indicator_id: str) -> gpd.GeoDataFrame:
+    """QPV shapes of one generation with the indicator value and its missing reason."""
+    shapes = _simplified_qpv(territory.key, generation).copy()
+    table = territory_table(territory)
+    columns = ["code_qp", "lib_qp", "lib_com", indicator_id, reason_column(indicator_id)]
+    joined = shapes[["code_qp", "geometry"]].merge(table[columns], on="code_qp", how="left")
+    return gpd.GeoDataFrame(joined, geometry="geometry", crs=settings.DISPLAY_CRS)
+
+
+def commune_outlines(territory: Territory) -> gpd.GeoDataFrame:
+    return _simplified_communes(territory.key).copy()
+
+
+def clear_cache() -> None:
+    _simplified_qpv.cache_clear()
+    _simplified_communes.cache_clear()
+

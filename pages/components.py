@@ -1,0 +1,103 @@
+"""Streamlit pieces shared by several pages (the territory selector, data-status notes).
+
+The territory chosen in the sidebar is kept in ``st.session_state`` and mirrored in the URL
+(``?territoire=EPCI:243100518``) so a link opens the same view.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from geodata import territories
+from geodata.offline_assets import install_leaflet_assets
+from geodata.territories import Territory
+from loaders import store
+from loaders.errors import EcoqpvError
+
+DEFAULT_REGION = "76"  # Occitanie: QPV contours are embedded offline
+ALL = "__tous__"
+STATE_KEY = "territoire"
+
+
+def _options(frame) -> dict[str, str]:
+    return dict(zip(frame["code"], frame["label"], strict=True))
+
+
+def _persisted(kind: str) -> str | None:
+    return st.session_state.get(f"terr_{kind}")
+
+
+def _initial_from_url() -> None:
+    """Seed the selection from ``?territoire=KIND:CODE`` once per session."""
+    if st.session_state.get("_url_seeded"):
+        return
+    st.session_state["_url_seeded"] = True
+    key = st.query_params.get("territoire")
+    if not key:
+        return
+    try:
+        territory = territories.resolve_key(key)
+    except EcoqpvError as exc:
+        st.session_state["_url_error"] = str(exc)
+        return
+    if territory.kind == "QPV":
+        return
+    communes = store.table("communes")
+    column = {"REG": "insee_reg", "DEP": "insee_dep", "EPCI": "siren_epci", "COM": "insee_com"}[territory.kind]
+    row = communes[communes[column] == territory.code].iloc[0]
+    values = {"REG": row["insee_reg"], "DEP": row["insee_dep"], "EPCI": row["siren_epci"], "COM": territory.code}
+    for kind in ("REG", "DEP", "EPCI", "COM"):
+        st.session_state[f"terr_{kind}"] = values[kind]
+        if kind == territory.kind:
+            break
+
+
+def _select(label: str, kind: str, options: dict[str, str], default: str) -> str:
+    """A selectbox whose value survives page changes.
+
+    Streamlit forgets a widget's state when another page is shown; the choice is therefore kept under
+    a separate key (``terr_<KIND>``) and given back to the widget on every page.
+    """
+    widget_key = f"sel_{kind}"
+    value = _persisted(kind)
+    if value not in options:
+        value = default
+    st.session_state[widget_key] = value
+    chosen = st.sidebar.selectbox(label, list(options), format_func=options.get, key=widget_key,
+                                  on_change=_remember, args=(kind,))
+    st.session_state[f"terr_{kind}"] = chosen
+    return chosen
+
+
+def _remember(kind: str) -> None:
+    st.session_state[f"terr_{kind}"] = st.session_state[f"sel_{kind}"]
+
+
+def territory_selector() -> Territory:
+    """Cascading selectors in the sidebar; returns the most precise territory chosen."""
+    _initial_from_url()
+    if "_url_error" in st.session_state:
+        st.sidebar.warning(st.session_state.pop("_url_error"))
+    st.sidebar.markdown("### Territoire")
+    regions = _options(territories.children("REG"))
+    default_region = DEFAULT_REGION if DEFAULT_REGION in regions else next(iter(regions))
+    region = _select("Région", "REG", regions, default_region)
+    chosen = Territory("REG", region, regions[region])
+    for kind, label, all_label in (("DEP", "Département", "Tous les départements"),
+                                   ("EPCI", "EPCI", "Tous les EPCI"),
+                                   ("COM", "Commune", "Toutes les communes")):
+        options = {ALL: all_label, **_options(territories.children(kind, chosen))}
+        value = _select(label, kind, options, ALL)
+        if value == ALL:
+            break
+        chosen = Territory(kind, value, options[value])
+    st.session_state[STATE_KEY] = chosen
+    st.query_params["territoire"] = chosen.key
+    return chosen
+
+
+@st.cache_resource
+def ensure_map_assets() -> bool:
+    """Copy Leaflet into ``static/`` once per server process (maps must draw without a CDN)."""
+    install_leaflet_assets()
+    return True

@@ -1,0 +1,96 @@
+"""Streamlit pages through ``AppTest`` (no browser): every page runs, widgets change what is shown."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.conftest import ROOT
+
+APP = str(ROOT / "app.py")
+PAGES = ["pages/accueil.py", "pages/carte.py", "pages/donnees.py"]
+
+
+def start(territory: str | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    if territory:
+        at.query_params["territoire"] = territory
+    return at.run()
+
+
+def carte(territory: str | None = None) -> AppTest:
+    at = start(territory)
+    return at.switch_page("pages/carte.py").run()
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_runs_without_exception(page):
+    at = start()
+    at.switch_page(page).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.title, page
+
+
+def test_default_territory_is_occitanie_and_home_counts():
+    at = start()
+    assert at.sidebar.selectbox(key="sel_REG").value == "76"
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["QPV 2015 (génération précédente)"] == "105"
+    assert metrics["Quartiers avec contour disponible"] == "105"
+
+
+def test_carte_table_shows_french_values_and_missing_reason():
+    at = carte("EPCI:243100518")
+    assert not at.exception
+    at.selectbox(key="carte_indicateur").set_value("part_moins_25").run()
+    table = at.dataframe[0].value
+    rangueil = table[table["Code"] == "QP031015"].iloc[0]
+    assert rangueil["Valeur"] == ""
+    assert "secret statistique" in rangueil["Donnée"]
+    at.selectbox(key="carte_indicateur").set_value("population").run()
+    table = at.dataframe[0].value
+    assert table[table["Code"] == "QP031015"].iloc[0]["Valeur"] == "2\u202f295\u00a0habitants"
+
+
+def test_carte_generation_choice_for_paca():
+    at = carte("REG:93")
+    assert not at.exception
+    radio = at.radio(key="carte_generation")
+    assert radio.options == ["QPV 2024 (génération actuelle)"]
+    table = at.dataframe[0].value
+    assert len(table) == 135
+    assert set(table["Génération"]) == {"2024"}
+    # QPV 2024 statistics are online only: shown as not loaded, never as zero.
+    assert (table["Valeur"] == "").all()
+    assert table["Donnée"].str.contains("non chargée").all()
+
+
+def test_territory_without_contours_says_so():
+    at = carte("EPCI:200054781")  # Métropole du Grand Paris: no contour offline
+    assert not at.exception
+    assert any("ne sont pas disponibles hors ligne" in w.value for w in at.warning)
+    assert len(at.dataframe[0].value) > 50
+
+
+def test_cascading_selector_narrows_territory():
+    at = carte()
+    at.sidebar.selectbox(key="sel_DEP").set_value("34").run()
+    at.sidebar.selectbox(key="sel_EPCI").set_value("243400017").run()  # Montpellier Méditerranée Métropole
+    assert not at.exception
+    table = at.dataframe[0].value
+    assert set(table["Commune"]) >= {"Montpellier"}
+    assert at.query_params["territoire"] == ["EPCI:243400017"] or at.query_params["territoire"] == "EPCI:243400017"
+
+
+def test_unknown_territory_in_url_is_explained():
+    at = start("EPCI:999")
+    assert not at.exception
+    assert any("Territoire inconnu" in w.value for w in at.sidebar.warning)
+
+
+def test_donnees_lists_sources_with_licence():
+    at = start()
+    at.switch_page("pages/donnees.py").run()
+    sources = at.dataframe[1].value
+    assert {"Éditeur", "Licence", "Millésime"} <= set(sources.columns)
+    assert sources["Licence"].str.len().min() > 0
