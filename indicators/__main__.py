@@ -34,6 +34,8 @@ def main(argv: list[str] | None = None) -> int:
     table = sub.add_parser("table", help="tableau des indicateurs des QPV d'un territoire")
     table.add_argument("--territoire", required=True, help="TYPE:CODE, TYPE parmi REG, DEP, EPCI, COM, QPV")
     table.add_argument("--format", choices=["csv", "json"], default="csv")
+    table.add_argument("--cadre", choices=["generation", "region"], default="generation",
+                       help="cadre de référence des rangs : tous les QPV de la même génération (défaut) ou de la région")
     cat = sub.add_parser("catalogue", help="métadonnées des indicateurs")
     cat.add_argument("--format", choices=["json"], default="json")
     args = parser.parse_args(argv)
@@ -48,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
         from indicators.table import territory_table
 
         territory = territories.resolve_key(args.territoire)
-        frame = territory_table(territory)
+        frame = territory_table(territory, frame=args.cadre)
         if args.format == "csv":
             sys.stdout.write(frame.to_csv(index=False))
         else:

@@ -1,8 +1,9 @@
 """The indicator catalogue: the one declarative place every other module reads.
 
 Adding an indicator means adding one ``Indicator`` here (metadata shown to users, exported in the
-annex and printed by ``python -m indicators catalogue``) and, in ``loaders/extract.py``, the rule
-that computes its value from a source file. Nothing else hard-codes indicator ids.
+annex, printed by ``python -m indicators catalogue`` and written to ``docs/methode.md``) and the rule
+that computes its value in ``loaders/extract.py`` or ``loaders/extract_geo.py``. Nothing else
+hard-codes indicator ids.
 """
 
 from __future__ import annotations
@@ -12,19 +13,53 @@ from typing import Literal
 
 Pillar = Literal["Exposition", "Vulnérabilité", "Contexte"]
 
-#: Domain id → French label, in display order.
-DOMAINS: dict[str, str] = {
-    "population": "Population",
-    "pauvrete_revenus": "Pauvreté et revenus",
-    "emploi_insertion": "Emploi et insertion",
-    "sensibilite_age": "Âge et isolement",
-    "logement_energie": "Logement et énergie",
+
+@dataclass(frozen=True)
+class Domain:
+    id: str
+    label: str
+    pillar: Pillar
+    description: str
+
+
+DOMAINS: dict[str, Domain] = {
+    d.id: d
+    for d in (
+        Domain("chaleur", "Chaleur", "Exposition",
+               "Fortes chaleurs du climat de référence et îlots de chaleur urbains."),
+        Domain("risques", "Risques naturels et technologiques", "Exposition",
+               "Risques majeurs recensés, arrêtés de catastrophe naturelle, conditions propices aux feux de forêt."),
+        Domain("air", "Qualité de l'air", "Exposition", "Concentrations moyennes annuelles de polluants."),
+        Domain("logement_energie", "Logement et énergie", "Vulnérabilité",
+               "Qualité énergétique et âge du parc de logements, précarité énergétique."),
+        Domain("pauvrete_revenus", "Pauvreté et revenus", "Vulnérabilité",
+               "Niveau de vie, pauvreté et minima sociaux."),
+        Domain("emploi_insertion", "Emploi et insertion", "Vulnérabilité", "Accès à l'emploi."),
+        Domain("sensibilite_age", "Âge et isolement", "Vulnérabilité",
+               "Populations plus sensibles à la chaleur ou à l'isolement (jeunes, âgés, personnes seules)."),
+        Domain("contexte", "Contexte", "Contexte", "Repères descriptifs, hors calcul des scores."),
+    )
 }
 
 #: Attribution rule id → French explanation of how a source value reaches the QPV.
 ATTRIBUTION_RULES: dict[str, str] = {
     "direct": "Valeur publiée par la source pour le quartier (jointure sur le code QPV).",
     "ratio_direct": "Rapport calculé à partir de deux effectifs publiés pour le quartier (jointure sur le code QPV).",
+    "iris_population": "Estimation : moyenne des valeurs des IRIS qui recoupent le quartier, pondérée par la "
+    "population de chaque IRIS au prorata de la surface recoupée (contours IRIS approchés, IGN 2020).",
+    "iris_dpe": "Estimation : part recalculée à partir des IRIS qui recoupent le quartier, pondérée par le "
+    "nombre de DPE de chaque IRIS au prorata de la surface recoupée (contours IRIS approchés, IGN 2020).",
+    "iris_effectifs": "Estimation : effectifs des IRIS répartis au prorata de la surface recoupée, puis rapport "
+    "des effectifs estimés (contours IRIS approchés, IGN 2020).",
+    "grille_drias": "Moyenne des mailles de 8 km de la grille SAFRAN pondérée par la surface recoupée ; maille "
+    "la plus proche quand le quartier tient dans une seule maille. Échelle régionale : ne distingue pas "
+    "deux quartiers voisins.",
+    "lcz_surface": "Part de la surface du quartier située dans des IRIS classés en forte sensibilité à la "
+    "chaleur (zones climatiques locales, IRIS exacts IGN 2025) ; seulement pour les villes couvertes.",
+    "commune_contexte": "Valeur de la commune du quartier, affichée comme contexte faute de donnée plus fine "
+    "(un quartier d'une commune concernée n'est pas forcément exposé partout).",
+    "iris_reseau": "Présence de points de livraison d'un réseau de chaleur dans au moins un IRIS recoupant "
+    "le quartier.",
 }
 
 
@@ -39,7 +74,6 @@ class Indicator:
     unit: str
     decimals: int
     domain: str
-    pillar: Pillar
     direction: int
     source: str
     publisher: str
@@ -47,224 +81,314 @@ class Indicator:
     vintage: str
     level: str
     attribution: str
-    generations: tuple[int, ...] = (2015,)
+    attribution_2024: str | None = None
     valid_range: tuple[float | None, float | None] = (None, None)
     caveats: str = ""
+    online_only: bool = False
     tags: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def pillar(self) -> Pillar:
+        return DOMAINS[self.domain].pillar
+
+    @property
+    def scored(self) -> bool:
+        """Enters the scores: oriented, in a pillar, and finer than the commune.
+
+        Commune values are shown as context but never ranked: they would erase the contrast between
+        neighbourhoods of one commune that the QPV geography exists to show (method-anchors §6.6).
+        """
+        return (self.direction != 0 and self.pillar in ("Exposition", "Vulnérabilité")
+                and self.attribution != "commune_contexte")
+
+    def rule_for(self, generation: int) -> str:
+        return (self.attribution_2024 or self.attribution) if generation == 2024 else self.attribution
 
     def to_dict(self) -> dict:
         data = asdict(self)
-        data["domain_label"] = DOMAINS[self.domain]
+        data["pillar"] = self.pillar
+        data["domain_label"] = DOMAINS[self.domain].label
+        data["scored"] = self.scored
         data["attribution_label"] = ATTRIBUTION_RULES[self.attribution]
-        data["generations"] = list(self.generations)
+        data["attribution_2024"] = self.attribution_2024 or self.attribution
+        data["attribution_2024_label"] = ATTRIBUTION_RULES[self.attribution_2024 or self.attribution]
         data["valid_range"] = list(self.valid_range)
+        data["tags"] = list(self.tags)
         return data
 
 
 _INSEE = "Insee"
-_LO = "Licence Ouverte 2.0 / conditions de réutilisation Insee (mention de la source)"
+_INSEE_TERMS = "Conditions de réutilisation Insee (mention de la source ; compatible Licence Ouverte 2.0)"
+_LO = "Licence Ouverte 2.0"
+_DRIAS = "Conditions d'utilisation DRIAS (mention Météo-France / DRIAS)"
 _SHARE = (0.0, 100.0)
+_POSITIVE = (0.0, None)
+_DEMO = "Insee, recensement de la population (fichier QPV « Démographie », édition 2022)"
+_DRIAS_REF = ("Météo-France, DRIAS-2020 (modèle CNRM-CM5 / ALADIN63), indices annuels, période de "
+              "référence, grille SAFRAN 8 km")
+_DRIAS_H1 = ("Météo-France, DRIAS-2020 (modèle CNRM-CM5 / ALADIN63), indices annuels, scénario RCP4.5, "
+             "horizon proche, grille SAFRAN 8 km")
+_GASPAR = "Géorisques, base GASPAR — dossiers départementaux des risques majeurs (DDRM)"
+_IRIS_NOTE = ("Pour les QPV 2024, valeur estimée à partir des IRIS (aucune statistique Insee par QPV 2024 "
+              "n'est disponible hors ligne).")
 
 CATALOGUE: tuple[Indicator, ...] = (
+    # --- Exposition: chaleur ------------------------------------------------------------------
     Indicator(
-        id="population",
-        label="Population municipale",
-        definition="Nombre d'habitants du quartier (population municipale du recensement).",
-        unit="habitants",
-        decimals=0,
-        domain="population",
-        pillar="Contexte",
-        direction=0,
-        source="Insee, recensement de la population (fichier QPV « Démographie », édition 2022)",
-        publisher=_INSEE,
-        licence=_LO,
-        vintage="RP 2018",
-        level="QPV 2015",
-        attribution="direct",
-        valid_range=(0.0, None),
+        id="jours_sup_35", label="Jours de forte chaleur (plus de 35 °C)",
+        definition="Nombre moyen de jours par an où la température maximale dépasse 35 °C, climat de "
+        "référence 1976-2005.",
+        unit="jours", decimals=1, domain="chaleur", direction=1, source=_DRIAS_REF,
+        publisher="Météo-France (DRIAS)", licence=_DRIAS, vintage="1976-2005 (extraction 2025)",
+        level="grille 8 km", attribution="grille_drias", valid_range=(0.0, 366.0),
+        caveats="Un seul modèle climatique ; échelle régionale (8 km).",
     ),
     Indicator(
-        id="part_moins_25",
-        label="Part des moins de 25 ans",
-        definition="Part des habitants âgés de moins de 25 ans, en % de la population.",
-        unit="%",
-        decimals=1,
-        domain="sensibilite_age",
-        pillar="Vulnérabilité",
-        direction=1,
-        source="Insee, recensement de la population (fichier QPV « Démographie », édition 2022)",
-        publisher=_INSEE,
-        licence=_LO,
-        vintage="RP 2018",
-        level="QPV 2015",
-        attribution="direct",
+        id="nuits_tropicales", label="Nuits tropicales",
+        definition="Nombre moyen de nuits par an où la température minimale reste au-dessus de 20 °C, climat "
+        "de référence 1976-2005.",
+        unit="nuits", decimals=1, domain="chaleur", direction=1, source=_DRIAS_REF,
+        publisher="Météo-France (DRIAS)", licence=_DRIAS, vintage="1976-2005 (extraction 2025)",
+        level="grille 8 km", attribution="grille_drias", valid_range=(0.0, 366.0),
+        caveats="Sous-estime l'îlot de chaleur urbain (modèle à 8 km).",
+    ),
+    Indicator(
+        id="jours_vague_chaleur", label="Jours de vague de chaleur",
+        definition="Nombre moyen de jours par an appartenant à une vague de chaleur, climat de référence "
+        "1976-2005.",
+        unit="jours", decimals=1, domain="chaleur", direction=1, source=_DRIAS_REF,
+        publisher="Météo-France (DRIAS)", licence=_DRIAS, vintage="1976-2005 (extraction 2025)",
+        level="grille 8 km", attribution="grille_drias", valid_range=(0.0, 366.0),
+    ),
+    Indicator(
+        id="part_surface_chaleur_forte", label="Surface en îlot de chaleur potentiel",
+        definition="Part de la surface du quartier située dans des IRIS dont la zone climatique locale "
+        "dominante est très minérale ou dense (classes LCZ 1, 2, 3, 8, 10).",
+        unit="%", decimals=1, domain="chaleur", direction=1,
+        source="Cerema, zones climatiques locales (LCZ) agrégées par IRIS (classement en 3 niveaux d'un tiers)",
+        publisher="Cerema ; IGN (IRIS)", licence=_LO, vintage="LCZ 2022 ; IRIS 2025",
+        level="IRIS (9 villes-centres)", attribution="lcz_surface", valid_range=_SHARE,
+        caveats="Disponible seulement dans 9 villes-centres (dont Toulouse, Montpellier, Nice) ; le classement "
+        "en 3 niveaux n'est pas celui du Cerema.",
+    ),
+    Indicator(
+        id="jours_sup_35_2050", label="Jours de forte chaleur vers 2021-2050 (RCP4.5)",
+        definition="Nombre moyen de jours par an au-dessus de 35 °C projeté pour 2021-2050, scénario "
+        "d'émissions intermédiaire RCP4.5.",
+        unit="jours", decimals=1, domain="contexte", direction=1, source=_DRIAS_H1,
+        publisher="Météo-France (DRIAS)", licence=_DRIAS, vintage="horizon 2021-2050 (extraction 2025)",
+        level="grille 8 km", attribution="grille_drias", valid_range=(0.0, 366.0),
+        caveats="Projection d'un seul modèle : ordre de grandeur, hors calcul des scores.",
+    ),
+    Indicator(
+        id="nuits_tropicales_2050", label="Nuits tropicales vers 2021-2050 (RCP4.5)",
+        definition="Nombre moyen de nuits tropicales par an projeté pour 2021-2050, scénario RCP4.5.",
+        unit="nuits", decimals=1, domain="contexte", direction=1, source=_DRIAS_H1,
+        publisher="Météo-France (DRIAS)", licence=_DRIAS, vintage="horizon 2021-2050 (extraction 2025)",
+        level="grille 8 km", attribution="grille_drias", valid_range=(0.0, 366.0),
+        caveats="Projection d'un seul modèle : ordre de grandeur, hors calcul des scores.",
+    ),
+    Indicator(
+        id="hausse_tmax_ete_2085", label="Hausse des températures maximales d'été vers 2071-2100 (RCP8.5)",
+        definition="Écart de la moyenne estivale des températures maximales entre 2071-2100 (scénario RCP8.5) "
+        "et 1976-2005.",
+        unit="°C", decimals=1, domain="contexte", direction=1,
+        source="Météo-France, DRIAS-2020 (CNRM-CM5 / ALADIN63), indices d'été, RCP8.5, horizon lointain",
+        publisher="Météo-France (DRIAS)", licence=_DRIAS, vintage="horizon 2071-2100 (extraction 2025)",
+        level="grille 8 km", attribution="grille_drias", valid_range=(-10.0, 15.0),
+        caveats="Scénario d'émissions élevées, un seul modèle : hors calcul des scores.",
+    ),
+    # --- Exposition: risques -------------------------------------------------------------------
+    Indicator(
+        id="nb_risques_naturels", label="Types de risques naturels recensés dans la commune",
+        definition="Nombre de familles de risques naturels (inondation, mouvement de terrain, séisme, feu de "
+        "forêt, radon…) recensées pour la commune dans le dossier départemental des risques majeurs.",
+        unit="types", decimals=0, domain="risques", direction=1, source=_GASPAR,
+        publisher="Ministère de la Transition écologique (DGPR), Géorisques", licence=_LO,
+        vintage="extraction du 05/10/2026", level="commune", attribution="commune_contexte",
+        valid_range=(0.0, 20.0), caveats="Présence d'un risque dans la commune, pas son intensité dans le quartier.",
+    ),
+    Indicator(
+        id="nb_risques_inondation", label="Types de risques d'inondation recensés dans la commune",
+        definition="Nombre de sous-types de risque d'inondation (débordement, ruissellement, submersion "
+        "marine, remontée de nappe…) recensés pour la commune.",
+        unit="types", decimals=0, domain="risques", direction=1, source=_GASPAR,
+        publisher="Ministère de la Transition écologique (DGPR), Géorisques", licence=_LO,
+        vintage="extraction du 05/10/2026", level="commune", attribution="commune_contexte",
+        valid_range=(0.0, 20.0), caveats="Présence d'un risque dans la commune, pas son intensité dans le quartier.",
+    ),
+    Indicator(
+        id="nb_risques_technologiques", label="Types de risques technologiques recensés dans la commune",
+        definition="Nombre de familles de risques technologiques (industriel, nucléaire, rupture de barrage, "
+        "transport de matières dangereuses…) recensées pour la commune.",
+        unit="types", decimals=0, domain="risques", direction=1, source=_GASPAR,
+        publisher="Ministère de la Transition écologique (DGPR), Géorisques", licence=_LO,
+        vintage="extraction du 05/10/2026", level="commune", attribution="commune_contexte",
+        valid_range=(0.0, 20.0),
+    ),
+    Indicator(
+        id="nb_arretes_catnat", label="Arrêtés de catastrophe naturelle",
+        definition="Nombre d'arrêtés de reconnaissance de l'état de catastrophe naturelle pris pour la commune "
+        "depuis 1982 (dédoublonnés par arrêté).",
+        unit="arrêtés", decimals=0, domain="risques", direction=1,
+        source="Géorisques, base GASPAR (arrêtés CatNat) ou API Géorisques",
+        publisher="Ministère de la Transition écologique, Géorisques", licence=_LO, vintage="en ligne",
+        level="commune", attribution="commune_contexte", valid_range=_POSITIVE, online_only=True,
+        caveats="Disponible après mise à jour en ligne du territoire.",
+    ),
+    # --- Exposition: air ----------------------------------------------------------------------
+    Indicator(
+        id="no2_moyenne", label="Dioxyde d'azote (moyenne annuelle)",
+        definition="Concentration moyenne annuelle de fond en NO₂ dans la commune (µg/m³).",
+        unit="µg/m³", decimals=1, domain="air", direction=1,
+        source="ADEME, jeu « data_communes » (concentrations Ineris)", publisher="ADEME, Ineris", licence=_LO,
+        vintage="en ligne", level="commune", attribution="commune_contexte", valid_range=(0.0, 200.0),
+        online_only=True, caveats="Échelle communale ; disponible après mise à jour en ligne du territoire.",
+    ),
+    Indicator(
+        id="pm25_moyenne", label="Particules fines PM2,5 (moyenne annuelle)",
+        definition="Concentration moyenne annuelle de fond en particules PM2,5 dans la commune (µg/m³).",
+        unit="µg/m³", decimals=1, domain="air", direction=1,
+        source="ADEME, jeu « data_communes » (concentrations Ineris)", publisher="ADEME, Ineris", licence=_LO,
+        vintage="en ligne", level="commune", attribution="commune_contexte", valid_range=(0.0, 200.0),
+        online_only=True, caveats="Échelle communale ; disponible après mise à jour en ligne du territoire.",
+    ),
+    # --- Vulnérabilité: logement et énergie ------------------------------------------------------
+    Indicator(
+        id="part_dpe_fg", label="Logements diagnostiqués classés F ou G",
+        definition="Part des diagnostics de performance énergétique (DPE) classés F ou G parmi les logements "
+        "diagnostiqués depuis juillet 2021.",
+        unit="%", decimals=1, domain="logement_energie", direction=1,
+        source="CSTB, Base de données nationale des bâtiments (BDNB) — DPE ADEME agrégés par IRIS",
+        publisher="CSTB, ADEME", licence=_LO, vintage="DPE 2024", level="IRIS", attribution="iris_dpe",
         valid_range=_SHARE,
+        caveats="Parmi les logements diagnostiqués seulement (biais de sélection) ; estimation par IRIS.",
     ),
     Indicator(
-        id="part_60_plus",
-        label="Part des 60 ans ou plus",
-        definition="Part des habitants âgés de 60 ans ou plus, en % de la population "
-        "(la part des 75 ans ou plus n'est pas publiée à l'échelle des quartiers).",
-        unit="%",
-        decimals=1,
-        domain="sensibilite_age",
-        pillar="Vulnérabilité",
-        direction=1,
-        source="Insee, recensement de la population (fichier QPV « Démographie », édition 2022)",
-        publisher=_INSEE,
-        licence=_LO,
-        vintage="RP 2018",
-        level="QPV 2015",
-        attribution="direct",
-        valid_range=_SHARE,
+        id="part_logsoc_avant_1976", label="Logements sociaux construits avant 1976",
+        definition="Logements sociaux achevés avant 1976 (avant 1949 et de 1949 à 1975), en % du parc social "
+        "du quartier. Les périodes couvertes par le secret statistique comptent pour zéro ; la valeur est "
+        "publiée seulement si la part inconnue ne dépasse pas 5 points.",
+        unit="%", decimals=1, domain="logement_energie", direction=1,
+        source="SDES, répertoire des logements locatifs des bailleurs sociaux (RPLS), agrégé par QPV (ANCT-ONPV)",
+        publisher="SDES, ANCT-ONPV", licence=_LO, vintage="RPLS au 1er janvier 2022", level="QPV 2015",
+        attribution="direct", valid_range=_SHARE,
+        caveats="Parc social seulement : l'âge du parc privé n'est pas publié par quartier.",
     ),
     Indicator(
-        id="part_menages_1pers",
-        label="Part des ménages d'une personne",
-        definition="Part des ménages composés d'une seule personne, en % des ménages.",
-        unit="%",
-        decimals=1,
-        domain="sensibilite_age",
-        pillar="Vulnérabilité",
-        direction=1,
-        source="Insee, recensement de la population (fichier QPV « Démographie », édition 2022)",
-        publisher=_INSEE,
-        licence=_LO,
-        vintage="RP 2018",
-        level="QPV 2015",
-        attribution="direct",
-        valid_range=_SHARE,
+        id="part_precarite_energetique", label="Ménages en précarité énergétique (logement)",
+        definition="Part des ménages dont les dépenses d'énergie du logement dépassent 8 % des revenus, parmi "
+        "les 30 % de ménages les plus modestes (estimation GÉODIP 2017 par IRIS).",
+        unit="%", decimals=1, domain="logement_energie", direction=1,
+        source="ADEME, jeu « data_iris » (estimation ONPE / GÉODIP)", publisher="ADEME, ONPE", licence=_LO,
+        vintage="2017 (en ligne)", level="IRIS", attribution="iris_population", valid_range=_SHARE,
+        online_only=True, caveats="Disponible après mise à jour en ligne ; les extraits GÉODIP récents sont à "
+        "fournir par la collectivité.",
     ),
     Indicator(
-        id="taux_pauvrete",
-        label="Taux de pauvreté",
+        id="reseau_chaleur", label="Réseau de chaleur présent",
+        definition="1 si au moins un IRIS recoupant le quartier compte des points de livraison d'un réseau de "
+        "chaleur, 0 sinon (ressource du quartier, hors calcul des scores).",
+        unit="oui/non", decimals=0, domain="contexte", direction=0,
+        source="SDES, données locales de l'énergie — réseaux de chaleur et de froid par IRIS",
+        publisher="SDES", licence=_LO, vintage="données 2023", level="IRIS", attribution="iris_reseau",
+        valid_range=(0.0, 1.0),
+    ),
+    # --- Vulnérabilité: pauvreté et revenus --------------------------------------------------------
+    Indicator(
+        id="taux_pauvrete", label="Taux de pauvreté",
         definition="Part des personnes vivant sous le seuil de pauvreté (60 % du niveau de vie médian "
         "national), en %.",
-        unit="%",
-        decimals=1,
-        domain="pauvrete_revenus",
-        pillar="Vulnérabilité",
-        direction=1,
-        source="Insee, Filosofi — revenus disponibles des QPV (data_filo19_qp_revdis)",
-        publisher=_INSEE,
-        licence=_LO,
-        vintage="Filosofi 2019",
-        level="QPV 2015",
-        attribution="direct",
-        valid_range=_SHARE,
-        caveats="Indicateur non additif : ne jamais faire la moyenne de plusieurs quartiers.",
+        unit="%", decimals=1, domain="pauvrete_revenus", direction=1,
+        source="Insee, Filosofi — revenus disponibles des QPV 2015 (data_filo19) ; IRIS (Filosofi 2019) pour "
+        "les QPV 2024",
+        publisher=_INSEE, licence=_INSEE_TERMS, vintage="Filosofi 2019", level="QPV 2015 ; IRIS",
+        attribution="direct", attribution_2024="iris_population", valid_range=_SHARE,
+        caveats="Indicateur non additif : ne jamais faire la moyenne de plusieurs quartiers. " + _IRIS_NOTE,
     ),
     Indicator(
-        id="revenu_median",
-        label="Revenu disponible médian par unité de consommation",
-        definition="Niveau de vie médian : la moitié des habitants dispose de moins, l'autre moitié de "
-        "plus (euros par an et par unité de consommation).",
-        unit="€",
-        decimals=0,
-        domain="pauvrete_revenus",
-        pillar="Vulnérabilité",
-        direction=-1,
-        source="Insee, Filosofi — revenus disponibles des QPV (data_filo19_qp_revdis) ; "
-        "territoires de comparaison : Filosofi 2019 communes, EPCI, départements, régions, France",
-        publisher=_INSEE,
-        licence=_LO,
-        vintage="Filosofi 2019",
-        level="QPV 2015",
-        attribution="direct",
-        valid_range=(0.0, None),
-        caveats="Indicateur non additif : ne jamais faire la moyenne de plusieurs quartiers.",
+        id="revenu_median", label="Revenu disponible médian par unité de consommation",
+        definition="Niveau de vie médian : la moitié des habitants dispose de moins, l'autre moitié de plus "
+        "(euros par an et par unité de consommation).",
+        unit="€", decimals=0, domain="pauvrete_revenus", direction=-1,
+        source="Insee, Filosofi — revenus disponibles des QPV 2015 (data_filo19) ; IRIS (Filosofi 2019) pour "
+        "les QPV 2024 ; communes, EPCI, départements, régions, France (Filosofi 2019)",
+        publisher=_INSEE, licence=_INSEE_TERMS, vintage="Filosofi 2019", level="QPV 2015 ; IRIS",
+        attribution="direct", attribution_2024="iris_population", valid_range=_POSITIVE,
+        caveats="Pour les QPV 2024, moyenne pondérée de médianes d'IRIS : approximation. " + _IRIS_NOTE,
     ),
     Indicator(
-        id="taux_emploi",
-        label="Taux d'emploi des 15-64 ans",
+        id="part_allocataires_rsa", label="Allocataires percevant le RSA socle",
+        definition="Allocataires de la Caf percevant le RSA socle, en % de l'ensemble des allocataires.",
+        unit="%", decimals=1, domain="pauvrete_revenus", direction=1,
+        source="Cnaf, via Insee (fichier QPV « Revenus », édition 2022) ; IRIS au 31/12/2020 pour les QPV 2024",
+        publisher="Cnaf, Insee", licence=_INSEE_TERMS,
+        vintage="édition 2022 (données ≈ 2020-2021) ; IRIS 31/12/2020", level="QPV 2015 ; IRIS",
+        attribution="ratio_direct", attribution_2024="iris_effectifs", valid_range=_SHARE, caveats=_IRIS_NOTE,
+    ),
+    Indicator(
+        id="part_allocataires_apl", label="Allocataires percevant une aide au logement (APL)",
+        definition="Allocataires de la Caf percevant l'aide personnalisée au logement, en % de l'ensemble des "
+        "allocataires.",
+        unit="%", decimals=1, domain="pauvrete_revenus", direction=1,
+        source="Cnaf, données par IRIS au 31/12/2020", publisher="Cnaf, Insee", licence=_INSEE_TERMS,
+        vintage="31/12/2020", level="IRIS", attribution="iris_effectifs", valid_range=_SHARE,
+        caveats="Estimation par IRIS pour les quartiers dont le contour est disponible.",
+    ),
+    Indicator(
+        id="part_c2s", label="Assurés couverts par la Complémentaire santé solidaire",
+        definition="Bénéficiaires de la C2S (participative ou non), en % des assurés du régime général.",
+        unit="%", decimals=1, domain="pauvrete_revenus", direction=1,
+        source="Cnam, via Insee (fichier QPV « Revenus », édition 2022)", publisher="Cnam, Insee",
+        licence=_INSEE_TERMS, vintage="édition 2022 (données ≈ 2020-2021)", level="QPV 2015",
+        attribution="ratio_direct", valid_range=_SHARE,
+    ),
+    # --- Vulnérabilité: emploi -------------------------------------------------------------------
+    Indicator(
+        id="taux_emploi", label="Taux d'emploi des 15-64 ans",
         definition="Part des personnes de 15 à 64 ans ayant un emploi, en %.",
-        unit="%",
-        decimals=1,
-        domain="emploi_insertion",
-        pillar="Vulnérabilité",
-        direction=-1,
+        unit="%", decimals=1, domain="emploi_insertion", direction=-1,
         source="Insee, recensement de la population (fichier QPV « Insertion professionnelle », édition 2022)",
-        publisher=_INSEE,
-        licence=_LO,
-        vintage="RP 2018",
-        level="QPV 2015",
-        attribution="direct",
+        publisher=_INSEE, licence=_INSEE_TERMS, vintage="RP 2018", level="QPV 2015", attribution="direct",
         valid_range=_SHARE,
     ),
+    # --- Vulnérabilité: âge et isolement --------------------------------------------------------------
     Indicator(
-        id="nb_demandeurs_emploi",
-        label="Demandeurs d'emploi (catégories A à E)",
-        definition="Nombre de demandeurs d'emploi inscrits à Pôle emploi / France Travail, catégories A, B, "
-        "C, D et E.",
-        unit="personnes",
-        decimals=0,
-        domain="emploi_insertion",
-        pillar="Contexte",
-        direction=0,
+        id="part_moins_25", label="Part des moins de 25 ans",
+        definition="Part des habitants âgés de moins de 25 ans, en % de la population.",
+        unit="%", decimals=1, domain="sensibilite_age", direction=1, source=_DEMO, publisher=_INSEE,
+        licence=_INSEE_TERMS, vintage="RP 2018", level="QPV 2015", attribution="direct", valid_range=_SHARE,
+    ),
+    Indicator(
+        id="part_60_plus", label="Part des 60 ans ou plus",
+        definition="Part des habitants âgés de 60 ans ou plus, en % de la population (la part des 75 ans ou "
+        "plus n'est pas publiée à l'échelle des quartiers).",
+        unit="%", decimals=1, domain="sensibilite_age", direction=1, source=_DEMO, publisher=_INSEE,
+        licence=_INSEE_TERMS, vintage="RP 2018", level="QPV 2015", attribution="direct", valid_range=_SHARE,
+    ),
+    Indicator(
+        id="part_menages_1pers", label="Part des ménages d'une personne",
+        definition="Part des ménages composés d'une seule personne, en % des ménages.",
+        unit="%", decimals=1, domain="sensibilite_age", direction=1, source=_DEMO, publisher=_INSEE,
+        licence=_INSEE_TERMS, vintage="RP 2018", level="QPV 2015", attribution="direct", valid_range=_SHARE,
+    ),
+    # --- Contexte -------------------------------------------------------------------------------------
+    Indicator(
+        id="population", label="Population municipale",
+        definition="Nombre d'habitants du quartier (population municipale du recensement).",
+        unit="habitants", decimals=0, domain="contexte", direction=0, source=_DEMO, publisher=_INSEE,
+        licence=_INSEE_TERMS, vintage="RP 2018", level="QPV 2015", attribution="direct",
+        valid_range=_POSITIVE,
+    ),
+    Indicator(
+        id="nb_demandeurs_emploi", label="Demandeurs d'emploi (catégories A à E)",
+        definition="Nombre de demandeurs d'emploi inscrits à Pôle emploi / France Travail, catégories A à E.",
+        unit="personnes", decimals=0, domain="contexte", direction=0,
         source="Pôle emploi / France Travail, via Insee (fichier QPV « Insertion professionnelle », édition 2022)",
-        publisher="Pôle emploi / France Travail, Insee",
-        licence=_LO,
-        vintage="fin 2021 (édition 2022, année exacte non précisée par la source)",
-        level="QPV 2015",
-        attribution="direct",
-        valid_range=(0.0, None),
-        caveats="Effectif, pas un taux : sert de contexte et n'entre pas dans les comparaisons.",
-    ),
-    Indicator(
-        id="part_allocataires_rsa",
-        label="Part des allocataires percevant le RSA socle",
-        definition="Allocataires de la Caf percevant le RSA socle, en % de l'ensemble des allocataires "
-        "du quartier (rapport des effectifs ARSAS / A).",
-        unit="%",
-        decimals=1,
-        domain="pauvrete_revenus",
-        pillar="Vulnérabilité",
-        direction=1,
-        source="Cnaf, via Insee (fichier QPV « Revenus », édition 2022)",
-        publisher="Cnaf, Insee",
-        licence=_LO,
-        vintage="édition 2022 (données Cnaf ≈ 2020-2021, année exacte non précisée)",
-        level="QPV 2015",
-        attribution="ratio_direct",
-        valid_range=_SHARE,
-    ),
-    Indicator(
-        id="part_c2s",
-        label="Part des assurés couverts par la Complémentaire santé solidaire",
-        definition="Bénéficiaires de la C2S (participative ou non), en % des assurés du régime général "
-        "du quartier (rapport (C_C2SNP + C_C2SP) / C).",
-        unit="%",
-        decimals=1,
-        domain="pauvrete_revenus",
-        pillar="Vulnérabilité",
-        direction=1,
-        source="Cnam, via Insee (fichier QPV « Revenus », édition 2022)",
-        publisher="Cnam, Insee",
-        licence=_LO,
-        vintage="édition 2022 (données Cnam ≈ 2020-2021, année exacte non précisée)",
-        level="QPV 2015",
-        attribution="ratio_direct",
-        valid_range=_SHARE,
-    ),
-    Indicator(
-        id="part_logsoc_avant_1976",
-        label="Part des logements sociaux construits avant 1976",
-        definition="Logements sociaux achevés avant 1976 (avant 1949 et de 1949 à 1975), en % du parc "
-        "social du quartier. Les périodes couvertes par le secret statistique comptent pour zéro ; la "
-        "valeur est publiée seulement si la part inconnue ne dépasse pas 5 points.",
-        unit="%",
-        decimals=1,
-        domain="logement_energie",
-        pillar="Vulnérabilité",
-        direction=1,
-        source="SDES, répertoire des logements locatifs des bailleurs sociaux (RPLS), agrégé par QPV (ANCT-ONPV)",
-        publisher="SDES, ANCT-ONPV",
-        licence="Licence Ouverte 2.0",
-        vintage="RPLS au 1er janvier 2022",
-        level="QPV 2015",
-        attribution="direct",
-        valid_range=_SHARE,
-        caveats="Parc social seulement : l'âge du parc privé n'est pas publié par quartier.",
+        publisher="Pôle emploi / France Travail, Insee", licence=_INSEE_TERMS,
+        vintage="fin 2021 (édition 2022, année exacte non précisée par la source)", level="QPV 2015",
+        attribution="direct", valid_range=_POSITIVE,
+        caveats="Effectif, pas un taux : sert de contexte et n'entre pas dans les scores.",
     ),
 )
 
@@ -278,6 +402,14 @@ def get(indicator_id: str) -> Indicator:
 
 def ids() -> list[str]:
     return [ind.id for ind in CATALOGUE]
+
+
+def scored_ids() -> list[str]:
+    return [ind.id for ind in CATALOGUE if ind.scored]
+
+
+def domain_pillars() -> dict[str, str]:
+    return {d.id: d.pillar for d in DOMAINS.values()}
 
 
 def as_records() -> list[dict]:

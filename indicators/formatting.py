@@ -40,6 +40,8 @@ def format_value(value: object, unit: str = "", decimals: int | None = None) -> 
     """Number with its unit, French style: ``12,3 %``, ``14 190 €``, ``6 490 habitants``."""
     if is_missing(value):
         return ""
+    if unit == "oui/non":
+        return "oui" if float(value) >= 0.5 else "non"
     if decimals is None:
         decimals = _UNIT_DECIMALS.get(unit, 1)
     text = format_number(value, decimals)

@@ -31,6 +31,8 @@ from loaders.errors import BadArgumentError
 NORMALISATIONS = ("percentile", "minmax", "zscore")
 AGGREGATIONS = ("arithmetique", "geometrique")
 MIN_FRAME = 5
+#: An indicator enters a frame's scores when at least this many QPV of the frame have a value.
+MIN_VALUES = 3
 ROBUST = "robuste"
 SENSITIVE = "sensible aux choix de méthode"
 
@@ -88,12 +90,26 @@ class Structure:
     pillars: list[str]  # ["Exposition", "Vulnérabilité"]
     pillar_of: np.ndarray  # (d,) index into pillars
 
+    def restricted(self, keep: np.ndarray) -> Structure:
+        """The structure without the indicators not kept (and without the domains left empty)."""
+        indicators = [i for i, k in zip(self.indicators, keep, strict=True) if k]
+        used = sorted({int(self.domain_of[j]) for j in np.flatnonzero(keep)})
+        domains = [self.domains[j] for j in used]
+        return Structure(
+            indicators=indicators,
+            directions=self.directions[keep],
+            domains=domains,
+            domain_of=np.array([used.index(int(self.domain_of[j])) for j in np.flatnonzero(keep)], dtype=int),
+            pillars=self.pillars,
+            pillar_of=self.pillar_of[used],
+        )
+
     def domain_pillars(self) -> dict[str, str]:
         return {d: self.pillars[self.pillar_of[j]] for j, d in enumerate(self.domains)}
 
     @classmethod
     def from_catalogue(cls, items, domain_pillars: dict[str, str]) -> Structure:
-        scored = [i for i in items if i.direction != 0 and i.pillar in ("Exposition", "Vulnérabilité")]
+        scored = [i for i in items if getattr(i, "scored", i.direction != 0 and i.pillar in ("Exposition", "Vulnérabilité"))]
         domains = list(dict.fromkeys(i.domain for i in scored))
         pillars = ["Exposition", "Vulnérabilité"]
         return cls(
@@ -265,7 +281,13 @@ def compute_scores(x: pd.DataFrame, structure: Structure, method: Method) -> pd.
             f"Cadre de référence trop petit : {len(x)} quartier(s), il en faut au moins {MIN_FRAME} pour "
             "calculer des rangs centiles."
         )
-    values = x.reindex(columns=structure.indicators).to_numpy(dtype=float)
+    full = structure
+    values = x.reindex(columns=full.indicators).to_numpy(dtype=float)
+    # Indicators without enough values in this frame cannot rank anything: they leave the frame's
+    # structure (and so do domains left empty) instead of counting against every QPV's quorum.
+    keep = np.sum(~np.isnan(values), axis=0) >= MIN_VALUES
+    structure = full.restricted(keep)
+    values = values[:, keep]
     pct = normalise(values, structure.directions, "percentile")
     chosen = pct if method.normalisation == "percentile" else normalise(values, structure.directions,
                                                                          method.normalisation)
@@ -275,10 +297,12 @@ def compute_scores(x: pd.DataFrame, structure: Structure, method: Method) -> pd.
     rank = rank_desc(score)
 
     out = pd.DataFrame(index=x.index)
-    for j, ind in enumerate(structure.indicators):
-        out[f"{ind}_pct"] = pct[:, j]
-    for j, name in enumerate(structure.domains):
-        out[f"dom_{name}"] = dom[:, j]
+    pct_all = np.full((len(x), len(full.indicators)), np.nan)
+    pct_all[:, keep] = pct
+    for j, ind in enumerate(full.indicators):
+        out[f"{ind}_pct"] = pct_all[:, j]
+    for name in full.domains:
+        out[f"dom_{name}"] = dom[:, structure.domains.index(name)] if name in structure.domains else np.nan
     out["score_exposition"] = e_star
     out["score_vulnerabilite"] = v_star
     out["score_global"] = score
@@ -287,6 +311,7 @@ def compute_scores(x: pd.DataFrame, structure: Structure, method: Method) -> pd.
     out["statut"] = np.where(np.isnan(score), "partiel", "complet")
     interval = robustness(values, structure, method, dom_base=dom)
     interval.index = x.index
+    out.attrs["indicateurs_utilises"] = list(structure.indicators)
     # The interval always contains the rank under the chosen method (the base case is one draw).
     interval["rang_p05"] = np.fmin(interval["rang_p05"].to_numpy(dtype=float), rank)
     interval["rang_p95"] = np.fmax(interval["rang_p95"].to_numpy(dtype=float), rank)

@@ -1,20 +1,30 @@
-"""The indicator table of a territory: one row per QPV, raw values and missing-value reasons.
+"""The indicator table of a territory: one row per QPV, raw values, missing-value reasons and scores.
 
-This is the single function behind ``python -m indicators table``, the Carte page and (later) the
-exports, so that every view shows the same numbers.
+This is the single function behind ``python -m indicators table``, the pages and (later) the exports,
+so that every view shows the same numbers. Scores are computed over the **reference frame** (all QPV
+of the same generation by default, or those of the same region) and then filtered to the territory.
 """
 
 from __future__ import annotations
+
+import functools
+import json
+from dataclasses import asdict
 
 import pandas as pd
 
 from geodata import territories
 from geodata.territories import Territory
 from indicators import catalogue
+from indicators.scores import MIN_FRAME, Method, Structure, compute_scores
 from loaders import store
+from loaders.errors import BadArgumentError
 
 ID_COLUMNS = ["code_qp", "lib_qp", "generation", "lib_com", "insee_com", "siren_epci", "insee_dep",
               "insee_reg", "a_contour"]
+SCORE_COLUMNS = ["score_exposition", "score_vulnerabilite", "score_global", "rang", "rang_p05", "rang_p95",
+                 "robustesse", "nb_alertes", "statut", "cadre", "taille_cadre"]
+FRAMES = {"generation": "tous les QPV de la même génération", "region": "QPV de la même génération et de la même région"}
 
 
 def reason_column(indicator_id: str) -> str:
@@ -32,21 +42,71 @@ def wide_values(codes: list[str]) -> pd.DataFrame:
     for ind in ids:
         out[ind] = wide[ind].reindex(out.index).astype("float64") if ind in wide else float("nan")
         reason = reasons[ind].reindex(out.index) if ind in reasons else pd.Series(pd.NA, index=out.index)
-        # A QPV absent from the values table was never loaded for this indicator.
-        reason = reason.astype("string").where(out[ind].isna() | reason.notna())
-        reason[out[ind].isna() & reason.isna()] = "non_charge"
+        reason = reason.astype("string").where(out[ind].isna())
+        reason[out[ind].isna() & reason.isna()] = "non_charge"  # never loaded for this QPV
         out[reason_column(ind)] = reason.astype("string")
     return out.reset_index()
 
 
-def territory_table(territory: Territory) -> pd.DataFrame:
+def structure() -> Structure:
+    return Structure.from_catalogue(catalogue.CATALOGUE, catalogue.domain_pillars())
+
+
+def _method_key(method: Method) -> str:
+    return json.dumps(asdict(method), sort_keys=True)
+
+
+@functools.lru_cache(maxsize=16)
+def _frame_scores(method_key: str, frame: str) -> pd.DataFrame:
+    method = Method(**json.loads(method_key))
+    registry = store.table("qpv")
+    values = wide_values(registry["code_qp"].tolist()).set_index("code_qp")
+    keys = ["generation"] + (["insee_reg"] if frame == "region" else [])
+    results = []
+    for group, members in registry.groupby(keys):
+        codes = members["code_qp"].tolist()
+        label = ", ".join(str(g) for g in (group if isinstance(group, tuple) else (group,)))
+        if len(codes) < MIN_FRAME:
+            small = pd.DataFrame(index=pd.Index(codes, name="code_qp"))
+            small["statut"] = "cadre_insuffisant"
+        else:
+            small = compute_scores(values.loc[codes], structure(), method)
+        small["cadre"] = f"{FRAMES[frame]} ({label})"
+        # Ranks are "out of N": the QPV of the frame that have a score.
+        small["taille_cadre"] = int(small["rang"].notna().sum()) if "rang" in small else 0
+        results.append(small)
+    return pd.concat(results)
+
+
+def frame_scores(method: Method | None = None, frame: str = "generation") -> pd.DataFrame:
+    """Scores, percentiles and domains of every QPV, each ranked within its reference frame."""
+    if frame not in FRAMES:
+        raise BadArgumentError(f"Cadre de référence « {frame} » inconnu : choisir parmi {', '.join(FRAMES)}.")
+    method = method or Method()
+    method.validate(structure().domains, structure().domain_pillars())
+    return _frame_scores(_method_key(method), frame).copy()
+
+
+def territory_table(territory: Territory, method: Method | None = None, frame: str = "generation",
+                    with_scores: bool = True) -> pd.DataFrame:
     """One row per QPV of the territory (both generations, registry order)."""
     codes = territories.qpv_codes(territory)
     registry = store.table("qpv").set_index("code_qp")
     ids = registry.loc[codes].reset_index()[ID_COLUMNS] if codes else pd.DataFrame(columns=ID_COLUMNS)
     table = ids.merge(wide_values(codes), on="code_qp", how="left")
     ordered = ID_COLUMNS + [c for ind in catalogue.ids() for c in (ind, reason_column(ind))]
-    return table[ordered]
+    table = table[ordered]
+    if not with_scores:
+        return table
+    scores = frame_scores(method, frame)
+    small = scores.loc[scores.index.intersection(codes)]
+    if (small["statut"] == "cadre_insuffisant").any():
+        raise BadArgumentError(
+            f"Cadre de référence trop petit pour {small[small['statut'] == 'cadre_insuffisant'].iloc[0]['cadre']} : "
+            f"il faut au moins {MIN_FRAME} quartiers pour calculer des rangs centiles."
+        )
+    extra = scores.reindex(codes)
+    return pd.concat([table.reset_index(drop=True), extra.reset_index(drop=True)], axis=1)
 
 
 def references_for(qpv_row: pd.Series) -> pd.DataFrame:

@@ -22,7 +22,7 @@ import shapely
 import settings
 from geodata import contours
 from indicators import catalogue
-from loaders import extract, parsers
+from loaders import extract, extract_geo, parsers, parsers_env
 from loaders.errors import ChecksumError, SourceFormatError, SourceMissingError
 from loaders.sources import INPUTS, MANIFESTS
 
@@ -190,9 +190,41 @@ _REFERENCE_LEVELS = (
 )
 
 
-def build_references(source_dir: Path) -> pd.DataFrame:
-    """Comparison values for enclosing territories (Filosofi 2019 median) and for all QPV together."""
+def _iris_references(source_dir: Path, communes: pd.DataFrame) -> list[pd.DataFrame]:
+    """Commune/EPCI/département/France values re-aggregated from IRIS counts (additive, so exact)."""
     frames = []
+    geo = communes.loc[communes["type_com"] == "COM", ["insee_com", "lib_com", "siren_epci", "lib_epci",
+                                                      "insee_dep", "lib_dep"]]
+    bdnb = parsers_env.read_bdnb_iris(source_dir / INPUTS["bdnb_iris"].path, name=INPUTS["bdnb_iris"].path)
+    bdnb = bdnb.dropna(subset=["logd_dpe_total_24", "nb_dpe_fg"]).merge(
+        geo, left_on="code_commune", right_on="insee_com", how="left")
+    levels = (("COM", "insee_com", "lib_com"), ("EPCI", "siren_epci", "lib_epci"), ("DEP", "insee_dep", "lib_dep"))
+    for level, code, label in levels:
+        sums = bdnb.groupby([code, label])[["nb_dpe_fg", "logd_dpe_total_24"]].sum().reset_index()
+        frames.append(pd.DataFrame({
+            "niveau": level, "code": sums[code], "libelle": sums[label], "indicateur": "part_dpe_fg",
+            "valeur": 100 * sums["nb_dpe_fg"] / sums["logd_dpe_total_24"].where(sums["logd_dpe_total_24"] > 0),
+            "millesime": "DPE 2024", "source": INPUTS["bdnb_iris"].description}))
+    total = bdnb[["nb_dpe_fg", "logd_dpe_total_24"]].sum()
+    frames.append(pd.DataFrame({
+        "niveau": ["FRANCE"], "code": ["1"], "libelle": ["France métropolitaine"], "indicateur": ["part_dpe_fg"],
+        "valeur": [100 * total["nb_dpe_fg"] / total["logd_dpe_total_24"]], "millesime": ["DPE 2024"],
+        "source": [INPUTS["bdnb_iris"].description]}))
+    caf = parsers_env.read_caf_iris(source_dir / INPUTS["caf_iris"].path, name=INPUTS["caf_iris"].path)
+    caf["insee_com"] = caf["code_iris"].str[:5]
+    by_com = caf.groupby("insee_com")[["A", "ARSAS", "AAPL"]].sum(min_count=1).reset_index()
+    by_com = by_com.merge(geo[["insee_com", "lib_com"]], on="insee_com", how="left")
+    for indicator, column in (("part_allocataires_rsa", "ARSAS"), ("part_allocataires_apl", "AAPL")):
+        frames.append(pd.DataFrame({
+            "niveau": "COM", "code": by_com["insee_com"], "libelle": by_com["lib_com"], "indicateur": indicator,
+            "valeur": 100 * by_com[column] / by_com["A"].where(by_com["A"] > 0),
+            "millesime": "31/12/2020", "source": INPUTS["caf_iris"].description}))
+    return frames
+
+
+def build_references(source_dir: Path, communes: pd.DataFrame) -> pd.DataFrame:
+    """Comparison values for enclosing territories and for all QPV together."""
+    frames = _iris_references(source_dir, communes)
     for level, key in _REFERENCE_LEVELS:
         item = INPUTS[key]
         table = parsers.read_filosofi_territory(source_dir / item.path, ["Q219"], name=item.path)
@@ -234,13 +266,31 @@ def build_references(source_dir: Path) -> pd.DataFrame:
 # --- values -------------------------------------------------------------------------------------
 
 
-def build_values(source_dir: Path, registry: pd.DataFrame) -> pd.DataFrame:
+def build_values(source_dir: Path, registry: pd.DataFrame, links: pd.DataFrame,
+                 qpv_contours: gpd.GeoDataFrame, log=print) -> pd.DataFrame:
+    """Long table of every QPV × indicator: value, or missing with its reason; method and detail."""
     codes15 = pd.Index(registry.loc[registry["generation"] == 2015, "code_qp"])
-    codes24 = pd.Index(registry.loc[registry["generation"] == 2024, "code_qp"])
-    values = pd.concat(
-        [extract.extract_qpv2015(source_dir, codes15), extract.not_loaded(codes24)], ignore_index=True
-    )
-    values["raison_manquante"] = values["raison_manquante"].astype("string")
+    computed = [extract.extract_qpv2015(source_dir, codes15)]
+    computed.append(extract_geo.gaspar_indicators(source_dir, registry, links))
+    log("Indicateurs spatiaux : grille DRIAS, IRIS, LCZ, réseaux de chaleur…")
+    computed.append(extract_geo.drias_indicators(source_dir, qpv_contours))
+    computed.append(extract_geo.iris_indicators(source_dir, qpv_contours))
+    computed.append(extract_geo.lcz_indicator(source_dir, qpv_contours))
+    computed.append(extract_geo.heat_network_indicator(source_dir, qpv_contours))
+    values = extract.defaults(registry).set_index(["code_qp", "indicateur"])
+    values["detail"] = pd.Series(pd.NA, index=values.index, dtype="string")
+    found = pd.concat(computed, ignore_index=True)
+    if found.duplicated(["code_qp", "indicateur"]).any():
+        dup = found[found.duplicated(["code_qp", "indicateur"], keep=False)].iloc[0]
+        raise RuntimeError(f"valeur calculée deux fois : {dup['code_qp']} × {dup['indicateur']}")
+    found = found.set_index(["code_qp", "indicateur"])
+    columns = ["valeur", "raison_manquante", "methode", "detail"]
+    values.loc[found.index, columns] = found[columns].to_numpy()
+    values = values.reset_index()
+    values["valeur"] = values["valeur"].astype("float64")
+    for column in ("raison_manquante", "methode", "detail"):
+        values[column] = values[column].astype("string")
+    values.loc[values["valeur"].notna(), "raison_manquante"] = pd.NA
     return values
 
 
@@ -278,8 +328,8 @@ def build_bundle(source_dir: Path, out_dir: Path, verify: bool = True, log=print
     log(f"Contours : {len(qpv_contours)} QPV.")
     deps = set(registry.loc[registry["a_contour"], "insee_dep"].dropna())
     outlines = build_commune_outlines(source_dir, deps)
-    values = build_values(source_dir, registry)
-    references = build_references(source_dir)
+    values = build_values(source_dir, registry, qpv_communes, qpv_contours, log=log)
+    references = build_references(source_dir, communes)
     log(f"Valeurs : {values['valeur'].notna().sum()} valeurs, {values['valeur'].isna().sum()} manquantes "
         "(avec leur raison).")
 

@@ -134,20 +134,25 @@ def extract_qpv2015(source_dir: Path, codes: pd.Index) -> pd.DataFrame:
                     "indicateur": rule.indicator,
                     "valeur": values.to_numpy(),
                     "raison_manquante": reasons.to_numpy(),
+                    "methode": catalogue.get(rule.indicator).rule_for(2015),
                 }
             )
         )
     return pd.concat(frames, ignore_index=True)
 
 
-def not_loaded(codes: pd.Index) -> pd.DataFrame:
-    """Every indicator missing with reason ``non_charge`` (QPV 2024: statistics are online only)."""
+def defaults(registry: pd.DataFrame) -> pd.DataFrame:
+    """Every QPV × indicator, missing with reason ``non_charge``: what is left when no offline source
+    gives a value (QPV 2024 INSEE statistics, online-only sources, QPV without an offline contour)."""
     ids = catalogue.ids()
+    codes = registry["code_qp"].to_numpy()
+    generations = registry["generation"].to_numpy()
     return pd.DataFrame(
         {
-            "code_qp": np.repeat(codes.to_numpy(), len(ids)),
+            "code_qp": np.repeat(codes, len(ids)),
             "indicateur": np.tile(ids, len(codes)),
             "valeur": np.nan,
             "raison_manquante": NOT_LOADED,
+            "methode": [catalogue.get(i).rule_for(int(g)) for g in generations for i in ids],
         }
     )

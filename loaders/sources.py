@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 LO2 = "Licence Ouverte / Etalab 2.0"
+DRIAS_TERMS = "Conditions d'utilisation des données DRIAS (mention Météo-France / DRIAS)"
 INSEE_TERMS = "Conditions de réutilisation Insee (réutilisation libre avec mention de la source ; compatible Licence Ouverte 2.0)"
 
 
@@ -153,6 +154,100 @@ INPUTS: dict[str, LocalInput] = {
             "Insee",
             INSEE_TERMS,
             "Filosofi 2019",
+        ),
+        LocalInput(
+            "iris_contours",
+            "geo/iris/iris2020_occitanie_paca_from_tiles_z9.geojson.gz",
+            "Contours approchés de tous les IRIS d'Occitanie et de Provence-Alpes-Côte d'Azur (reconstruits "
+            "à partir des tuiles vectorielles IGN)",
+            "IGN / Insee (contours IRIS)",
+            LO2,
+            "IRIS 2020",
+        ),
+        LocalInput(
+            "bdnb_iris",
+            "env/bdnb_dpe_passoires_iris_2024_ptod.csv",
+            "DPE par IRIS (nombre de DPE, part F+G) et population par IRIS, dérivés de la BDNB",
+            "CSTB (BDNB), ADEME (DPE), Insee",
+            LO2,
+            "DPE 2024 ; RP 2022",
+        ),
+        LocalInput(
+            "filo_iris",
+            "stats/reference_iris/BASE_TD_FILO_DISP_IRIS_2019.csv",
+            "Filosofi 2019 par IRIS (taux de pauvreté, revenu médian)",
+            "Insee",
+            INSEE_TERMS,
+            "Filosofi 2019",
+        ),
+        LocalInput(
+            "caf_iris",
+            "stats/reference_iris/data_CAF_2020_IRIS.csv",
+            "Allocataires Caf par IRIS (RSA socle, APL)",
+            "Cnaf, Insee",
+            INSEE_TERMS,
+            "31/12/2020",
+        ),
+        LocalInput(
+            "drias_ref",
+            "env/drias2020_cnrm_aladin63_annuel_REF_safran8km.txt",
+            "DRIAS-2020, indices annuels, période de référence 1976-2005 (CNRM-CM5 / ALADIN63)",
+            "Météo-France (DRIAS)",
+            DRIAS_TERMS,
+            "1976-2005 (extraction 31/03/2025)",
+        ),
+        LocalInput(
+            "drias_rcp45",
+            "env/drias2020_cnrm_aladin63_annuel_RCP45_safran8km_TRUNCATED.txt",
+            "DRIAS-2020, indices annuels, scénario RCP4.5 (horizon 2021-2050 complet ; fichier tronqué au-delà)",
+            "Météo-France (DRIAS)",
+            DRIAS_TERMS,
+            "2021-2050 (extraction 31/03/2025)",
+        ),
+        LocalInput(
+            "drias_ete_ref",
+            "env/drias2020_cnrm_aladin63_ete_REFERENCE_safran8km.txt",
+            "DRIAS-2020, températures d'été, période de référence",
+            "Météo-France (DRIAS)",
+            DRIAS_TERMS,
+            "1976-2005 (extraction 31/03/2025)",
+        ),
+        LocalInput(
+            "drias_ete_85",
+            "env/drias2020_cnrm_aladin63_ete_8_5_safran8km.txt",
+            "DRIAS-2020, températures d'été, scénario RCP8.5",
+            "Météo-France (DRIAS)",
+            DRIAS_TERMS,
+            "2021-2100 (extraction 31/03/2025)",
+        ),
+        LocalInput(
+            "gaspar_ddrm",
+            "env/gaspar_ddrm_risques_communes_occitanie_paca.csv",
+            "Risques majeurs recensés par commune (GASPAR / DDRM), Occitanie et Provence-Alpes-Côte d'Azur",
+            "Ministère de la Transition écologique (DGPR), Géorisques",
+            LO2,
+            "extraction du 05/10/2026",
+        ),
+        LocalInput(
+            "sdes_2023",
+            "env/sdes_conso_chaleur_froid_iris_2023.csv",
+            "Consommations et points de livraison des réseaux de chaleur et de froid par IRIS",
+            "SDES",
+            LO2,
+            "données 2023",
+        ),
+        *(
+            LocalInput(
+                f"lcz_{city}",
+                f"env/lcz_heat_iris_{city}.geojson",
+                f"Zones climatiques locales agrégées par IRIS, {label} (classement chaleur en 3 niveaux)",
+                "Cerema (LCZ) ; IGN (IRIS)",
+                LO2,
+                "LCZ 2022 ; IRIS 2025",
+            )
+            for city, label in (("bordeaux", "Bordeaux"), ("lille", "Lille"), ("lyon", "Lyon"),
+                                ("montpellier", "Montpellier"), ("nantes", "Nantes"), ("nice", "Nice"),
+                                ("paris", "Paris"), ("strasbourg", "Strasbourg"), ("toulouse", "Toulouse"))
         ),
     )
 }

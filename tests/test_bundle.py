@@ -108,8 +108,12 @@ def test_references(built):
     refs = pd.read_parquet(built / "references.parquet")
     france = refs[(refs["niveau"] == "FRANCE") & (refs["indicateur"] == "revenu_median")]
     assert france["valeur"].iloc[0] == 21930
-    toulouse = refs[(refs["niveau"] == "COM") & (refs["code"] == "31555")]
-    assert toulouse["valeur"].iloc[0] > 15000
+    toulouse = refs[(refs["niveau"] == "COM") & (refs["code"] == "31555")].set_index("indicateur")["valeur"]
+    assert toulouse["revenu_median"] > 15000
+    assert 0 < toulouse["part_dpe_fg"] < 30  # re-aggregated from IRIS DPE counts
+    assert 0 < toulouse["part_allocataires_rsa"] < 100
+    dpe_france = refs[(refs["niveau"] == "FRANCE") & (refs["indicateur"] == "part_dpe_fg")]["valeur"].iloc[0]
+    assert 5 < dpe_france < 25
     ens = refs[refs["niveau"] == "QPV_ENSEMBLE"].set_index("indicateur")["valeur"]
     assert ens["revenu_median"] == 14010 and ens["taux_pauvrete"] == pytest.approx(43.6)
 

@@ -57,10 +57,14 @@ def test_carte_generation_choice_for_paca():
     assert not at.exception
     radio = at.radio(key="carte_generation")
     assert radio.options == ["QPV 2024 (génération actuelle)"]
+    at.selectbox(key="carte_indicateur").set_value("jours_sup_35").run()
     table = at.dataframe[0].value
     assert len(table) == 135
     assert set(table["Génération"]) == {"2024"}
-    # QPV 2024 statistics are online only: shown as not loaded, never as zero.
+    assert table["Valeur"].str.endswith("\u00a0jours").all()
+    # QPV 2024 INSEE statistics are online only: shown as not loaded, never as zero.
+    at.selectbox(key="carte_indicateur").set_value("part_moins_25").run()
+    table = at.dataframe[0].value
     assert (table["Valeur"] == "").all()
     assert table["Donnée"].str.contains("non chargée").all()
 

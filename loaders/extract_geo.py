@@ -1,0 +1,230 @@
+"""Spatial indicators: from grids, IRIS and commune tables to the QPV, with method and reason.
+
+Each function returns long rows ``code_qp, indicateur, valeur, raison_manquante, methode, detail``
+(``methode`` = attribution rule id of the catalogue; ``detail`` = what happened for that QPV, e.g.
+"maille la plus proche" or the share of the QPV covered by IRIS with a value). QPV without an offline
+contour get ``non_charge`` for contour-based indicators: the online update brings their contours.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from geodata import attribution
+from indicators import catalogue
+from loaders import extract, parsers_env
+from loaders.sources import INPUTS
+
+OUTSIDE = "hors_zone"
+MIN_COVERAGE = 0.5
+LCZ_KEYS = tuple(k for k in INPUTS if k.startswith("lcz_"))
+
+#: Indicators computed here (the others come from ``loaders.extract.RULES`` or are online only).
+GEO_INDICATORS = (
+    "jours_sup_35", "nuits_tropicales", "jours_vague_chaleur", "jours_sup_35_2050", "nuits_tropicales_2050",
+    "hausse_tmax_ete_2085", "part_dpe_fg", "part_allocataires_apl", "part_allocataires_rsa", "taux_pauvrete",
+    "revenu_median", "part_surface_chaleur_forte", "reseau_chaleur", "nb_risques_naturels",
+    "nb_risques_inondation", "nb_risques_technologiques",
+)
+
+COLUMNS = ["code_qp", "indicateur", "valeur", "raison_manquante", "methode", "detail"]
+
+
+def _path(source_dir: Path, key: str) -> Path:
+    return source_dir / INPUTS[key].path
+
+
+def _rows(indicator: str, codes: list[str], values, reasons, rule: str, details=None) -> pd.DataFrame:
+    frame = pd.DataFrame(
+        {
+            "code_qp": codes,
+            "indicateur": indicator,
+            "valeur": np.asarray(values, dtype="float64"),
+            "raison_manquante": pd.array(reasons, dtype="string"),
+            "methode": rule,
+            "detail": pd.array(details if details is not None else [pd.NA] * len(codes), dtype="string"),
+        }
+    )
+    return _check_range(frame)
+
+
+def _check_range(frame: pd.DataFrame) -> pd.DataFrame:
+    """Flag and drop values outside the indicator's physical range (never clipped)."""
+    if frame.empty:
+        return frame
+    indicator = catalogue.get(frame["indicateur"].iloc[0])
+    bad = extract.out_of_range(frame["valeur"], indicator.valid_range)
+    frame.loc[bad, "valeur"] = np.nan
+    frame.loc[bad, "raison_manquante"] = extract.INVALID
+    return frame
+
+
+def not_loaded(indicator: str, codes: list[str], rule: str) -> pd.DataFrame:
+    return _rows(indicator, codes, [np.nan] * len(codes), [extract.NOT_LOADED] * len(codes), rule)
+
+
+# --- DRIAS grid --------------------------------------------------------------------------------
+
+DRIAS_REF = {"jours_sup_35": "NORTX35", "nuits_tropicales": "NORTR", "jours_vague_chaleur": "NORTXHWD"}
+DRIAS_H1 = {"jours_sup_35_2050": "NORTX35", "nuits_tropicales_2050": "NORTR"}
+
+
+def drias_indicators(source_dir: Path, contours: gpd.GeoDataFrame) -> pd.DataFrame:
+    """Heat indicators on the SAFRAN 8 km grid (reference period, RCP4.5 near term, RCP8.5 summer)."""
+    ref = parsers_env.read_drias(_path(source_dir, "drias_ref"), name=INPUTS["drias_ref"].path)
+    rcp45 = parsers_env.read_drias(_path(source_dir, "drias_rcp45"), name=INPUTS["drias_rcp45"].path)
+    ete_ref = parsers_env.read_drias(_path(source_dir, "drias_ete_ref"), name=INPUTS["drias_ete_ref"].path)
+    ete_85 = parsers_env.read_drias(_path(source_dir, "drias_ete_85"), name=INPUTS["drias_ete_85"].path)
+    cells = attribution.drias_cells(ref)
+    codes = contours["code_qp"].tolist()
+    frames = []
+
+    def emit(values: pd.DataFrame, mapping: dict[str, str]) -> None:
+        table = attribution.attribute_grid(contours, cells, values, list(mapping.values()))
+        for indicator, column in mapping.items():
+            present = table[column].notna()
+            frames.append(_rows(indicator, table["code_qp"].tolist(), table[column],
+                                np.where(present, pd.NA, OUTSIDE), "grille_drias", table["methode"]))
+
+    emit(ref, DRIAS_REF)
+    emit(rcp45[rcp45["Période"] == "H1"], DRIAS_H1)
+    h3 = parsers_env.drias_anomalies(ete_85[ete_85["Période"] == "H3"], ete_ref, ["NORTXAV"])
+    emit(h3.rename(columns={"ATXAV": "hausse"}), {"hausse_tmax_ete_2085": "hausse"})
+    out = pd.concat(frames, ignore_index=True)
+    assert set(out["code_qp"]) <= set(codes)
+    return out
+
+
+# --- IRIS-based estimates ---------------------------------------------------------------------------
+
+
+def _iris_zones(source_dir: Path) -> gpd.GeoDataFrame:
+    path = _path(source_dir, "iris_contours")
+    zones = gpd.read_file(f"/vsigzip/{path}", columns=["code_iris"])
+    return zones.rename(columns={"code_iris": "zone_id"})
+
+
+def _with_reason(result: pd.DataFrame, value_col: str = "value") -> tuple[pd.Series, pd.Series, pd.Series]:
+    refused = attribution.missing_reason(result, value_col, min_coverage=MIN_COVERAGE)
+    detail = ("IRIS couvrant " + (100 * result["coverage"]).round().astype("Int64").astype("string")
+              + " % du quartier")
+    return refused[value_col], refused["raison"], detail
+
+
+def iris_indicators(source_dir: Path, contours: gpd.GeoDataFrame) -> pd.DataFrame:
+    """DPE F/G (both generations), APL share (both) and, for QPV 2024, poverty, income and RSA."""
+    zones = _iris_zones(source_dir)
+    weights = attribution.areal_weights(contours[["code_qp", "geometry"]], zones)
+    codes = contours["code_qp"].tolist()
+    gen = contours.set_index("code_qp")["generation"]
+    codes24 = [c for c in codes if gen[c] == 2024]
+    frames = []
+
+    bdnb = parsers_env.read_bdnb_iris(_path(source_dir, "bdnb_iris"), name=INPUTS["bdnb_iris"].path)
+    bdnb = bdnb.drop_duplicates("code_iris").set_index("code_iris")
+    dpe = attribution.interpolate_rates(weights, bdnb, "logd_dpe_fg_pct_24", "logd_dpe_total_24", codes=codes)
+    value, reason, detail = _with_reason(dpe)
+    frames.append(_rows("part_dpe_fg", codes, value.reindex(codes), reason.reindex(codes), "iris_dpe",
+                        detail.reindex(codes)))
+
+    caf = parsers_env.read_caf_iris(_path(source_dir, "caf_iris"), name=INPUTS["caf_iris"].path)
+    caf = caf.drop_duplicates("code_iris").set_index("code_iris")
+    counts = attribution.interpolate_counts(weights, caf, ["A", "ARSAS", "AAPL"], codes=codes)
+    for indicator, numerator, subset in (("part_allocataires_apl", "AAPL", codes),
+                                         ("part_allocataires_rsa", "ARSAS", codes24)):
+        coverage = np.minimum(counts[f"{numerator}_coverage"], counts["A_coverage"])
+        share = 100 * counts[numerator] / counts["A"].where(counts["A"] > 0)
+        result = pd.DataFrame({"value": share, "coverage": coverage,
+                               "zone_coverage": _listed_share(weights, caf.index, codes)})
+        value, reason, detail = _with_reason(result)
+        frames.append(_rows(indicator, subset, value.reindex(subset), reason.reindex(subset),
+                            "iris_effectifs", detail.reindex(subset)))
+
+    filo = parsers_env.read_filosofi_iris(_path(source_dir, "filo_iris"), 2019, name=INPUTS["filo_iris"].path)
+    filo = filo.drop_duplicates("code_iris").set_index("code_iris")
+    filo["population"] = bdnb["P22_POP"].reindex(filo.index)
+    for indicator, column in (("taux_pauvrete", "taux_pauvrete"), ("revenu_median", "revenu_median")):
+        result = attribution.interpolate_rates(weights, filo, column, "population", codes=codes24)
+        value, reason, detail = _with_reason(result)
+        frames.append(_rows(indicator, codes24, value.reindex(codes24), reason.reindex(codes24),
+                            "iris_population", detail.reindex(codes24)))
+    return pd.concat(frames, ignore_index=True)
+
+
+def _listed_share(weights: pd.DataFrame, listed: pd.Index, codes: list[str]) -> pd.Series:
+    """Share of each QPV lying in zones that the source lists (to tell 'not covered' from 'secret')."""
+    share = weights["share_of_qpv"].where(weights["zone_id"].isin(listed), 0.0)
+    return share.groupby(weights["code_qp"]).sum().clip(upper=1.0).reindex(codes, fill_value=0.0)
+
+
+# --- LCZ and heat networks -----------------------------------------------------------------------
+
+
+def lcz_indicator(source_dir: Path, contours: gpd.GeoDataFrame) -> pd.DataFrame:
+    cities = [parsers_env.read_lcz_iris(_path(source_dir, k), name=INPUTS[k].path) for k in LCZ_KEYS]
+    lcz = gpd.GeoDataFrame(pd.concat(cities, ignore_index=True), crs=cities[0].crs)
+    share = attribution.lcz_share(contours[["code_qp", "geometry"]], lcz)
+    refused = attribution.missing_reason(share, "part_surface_chaleur_forte", min_coverage=MIN_COVERAGE)
+    reason = refused["raison"].replace({attribution.NOT_COVERED: OUTSIDE})
+    detail = ("IRIS classés couvrant " + (100 * share["coverage"]).round().astype("Int64").astype("string")
+              + " % du quartier")
+    return _rows("part_surface_chaleur_forte", share["code_qp"].tolist(), refused["part_surface_chaleur_forte"],
+                 reason, "lcz_surface", detail)
+
+
+def heat_network_indicator(source_dir: Path, contours: gpd.GeoDataFrame) -> pd.DataFrame:
+    heat = parsers_env.read_sdes_heat(_path(source_dir, "sdes_2023"), name=INPUTS["sdes_2023"].path)
+    served = set(heat.loc[(heat["filiere"] == "C"), "code_iris"])
+    zones = _iris_zones(source_dir)
+    weights = attribution.areal_weights(contours[["code_qp", "geometry"]], zones)
+    weights = weights[weights["share_of_qpv"] >= 0.05]  # ignore slivers from approximate contours
+    hit = weights.assign(served=weights["zone_id"].isin(served)).groupby("code_qp")["served"].any()
+    codes = contours["code_qp"].tolist()
+    values = hit.reindex(codes, fill_value=False).astype(float)
+    return _rows("reseau_chaleur", codes, values, [pd.NA] * len(codes), "iris_reseau")
+
+
+# --- commune context: GASPAR ----------------------------------------------------------------------
+
+
+def _families(codes: list[str], first_digits: tuple[str, ...]) -> int:
+    return len({c[:2] for c in codes if c[:1] in first_digits and c[:2].isdigit()})
+
+
+def _flood_types(codes: list[str]) -> int:
+    subtypes = {c for c in codes if c.startswith("11") and len(c) == 3}
+    return len(subtypes) if subtypes else int("11" in codes)
+
+
+def gaspar_indicators(source_dir: Path, registry: pd.DataFrame, links: pd.DataFrame) -> pd.DataFrame:
+    """Risk counts of the QPV's commune(s) (union of listed risks when a QPV spans several communes).
+
+    The offline GASPAR extract covers Occitanie and Provence-Alpes-Côte d'Azur: elsewhere the values
+    are "not loaded" (the online update reads the national archive).
+    """
+    ddrm = parsers_env.read_gaspar_ddrm(_path(source_dir, "gaspar_ddrm"), name=INPUTS["gaspar_ddrm"].path)
+    risks = dict(zip(ddrm["insee_com"], ddrm["risques"], strict=True))
+    covered_regions = {"76", "93"}
+    codes = registry["code_qp"].tolist()
+    region = registry.set_index("code_qp")["insee_reg"]
+    communes = links.groupby("code_qp")["insee_com"].apply(list)
+    out = {"nb_risques_naturels": [], "nb_risques_inondation": [], "nb_risques_technologiques": []}
+    reasons = []
+    for code in codes:
+        listed = [risks[c] for c in communes.get(code, []) if c in risks]
+        if listed:
+            union = sorted({r for item in listed for r in item})
+            out["nb_risques_naturels"].append(_families(union, ("1",)))
+            out["nb_risques_inondation"].append(_flood_types(union))
+            out["nb_risques_technologiques"].append(_families(union, ("2", "3")))
+            reasons.append(pd.NA)
+        else:
+            for values in out.values():
+                values.append(np.nan)
+            reasons.append(extract.NOT_COVERED if region.get(code) in covered_regions else extract.NOT_LOADED)
+    return pd.concat([_rows(ind, codes, vals, reasons, "commune_contexte") for ind, vals in out.items()],
+                     ignore_index=True)
