@@ -34,23 +34,39 @@ def main(argv: list[str] | None = None) -> int:
     table = sub.add_parser("table", help="tableau des indicateurs des QPV d'un territoire")
     table.add_argument("--territoire", required=True, help="TYPE:CODE, TYPE parmi REG, DEP, EPCI, COM, QPV")
     table.add_argument("--format", choices=["csv", "json"], default="csv")
+    table.add_argument("--indicateurs", default="",
+                       help="liste d'identifiants séparés par des virgules (par défaut : tous)")
     table.add_argument("--cadre", choices=["generation", "region"], default="generation",
                        help="cadre de référence des rangs : tous les QPV de la même génération (défaut) ou de la région")
     cat = sub.add_parser("catalogue", help="métadonnées des indicateurs")
-    cat.add_argument("--format", choices=["json"], default="json")
+    cat.add_argument("--format", choices=["json", "md"], default="json")
     args = parser.parse_args(argv)
 
     try:
         if args.command == "catalogue":
             from indicators import catalogue
 
-            print(json.dumps(catalogue.as_records(), ensure_ascii=False, indent=2))
+            if args.format == "md":
+                from indicators.methode import render_markdown
+
+                sys.stdout.write(render_markdown())
+            else:
+                print(json.dumps(catalogue.as_records(), ensure_ascii=False, indent=2))
             return 0
         from geodata import territories
         from indicators.table import territory_table
 
+        from indicators import catalogue
+        from indicators.table import ID_COLUMNS, SCORE_COLUMNS, reason_column
+
+        wanted = [i.strip() for i in args.indicateurs.split(",") if i.strip()]
+        for indicator_id in wanted:
+            catalogue.require(indicator_id)
         territory = territories.resolve_key(args.territoire)
         frame = territory_table(territory, frame=args.cadre)
+        if wanted:
+            columns = ID_COLUMNS + [c for i in wanted for c in (i, reason_column(i))] + SCORE_COLUMNS
+            frame = frame[columns]
         if args.format == "csv":
             sys.stdout.write(frame.to_csv(index=False))
         else:

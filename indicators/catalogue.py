@@ -400,6 +400,20 @@ def get(indicator_id: str) -> Indicator:
     return BY_ID[indicator_id]
 
 
+def require(indicator_id: str) -> Indicator:
+    """Indicator by id, or a French ``BadArgumentError`` naming close ids."""
+    import difflib
+
+    from loaders.errors import BadArgumentError
+
+    if indicator_id in BY_ID:
+        return BY_ID[indicator_id]
+    close = difflib.get_close_matches(indicator_id, list(BY_ID), n=3, cutoff=0.5)
+    hint = f" Indicateurs proches : {', '.join(close)}." if close else ""
+    raise BadArgumentError(f"Indicateur inconnu : « {indicator_id} ».{hint} Liste complète : "
+                           "python -m indicators catalogue.")
+
+
 def ids() -> list[str]:
     return [ind.id for ind in CATALOGUE]
 

@@ -166,6 +166,8 @@ def zscore_scores(x: np.ndarray, directions: np.ndarray) -> np.ndarray:
 
 
 def normalise(x: np.ndarray, directions: np.ndarray, method: str) -> np.ndarray:
+    if x.shape[1] == 0:  # a frame where no indicator has enough values
+        return x.copy()
     if method == "percentile":
         return percentile_ranks(x, directions)
     if method == "minmax":
@@ -232,7 +234,7 @@ def _draw_ranks(scores: np.ndarray) -> np.ndarray:
     different draws are negligible, and this is the hot loop of the robustness analysis.
     """
     missing = np.isnan(scores)
-    order = np.argsort(np.where(missing, np.inf, -scores), axis=1, kind="stable")
+    order = np.argsort(np.where(missing, np.inf, -scores), axis=1)
     ranks = np.empty(scores.shape)
     rows = np.arange(scores.shape[0])[:, None]
     ranks[rows, order] = np.arange(1, scores.shape[1] + 1, dtype=float)[None, :]

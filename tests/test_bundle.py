@@ -240,3 +240,18 @@ def test_geometries_are_polygonal_after_repair(built):
     contours = gpd.read_parquet(built / "qpv_contours.parquet")
     types = {shapely.get_type_id(g) for g in contours.geometry}
     assert types <= {3, 6}  # Polygon, MultiPolygon
+
+
+def test_out_of_range_values_are_flagged_not_clipped():
+    from loaders.extract import RULES, apply_rule
+
+    rule = next(r for r in RULES if r.indicator == "part_moins_25")
+    parsed = pd.DataFrame({"TX_TOT_0A24": [36.5, 112.0, -3.0, float("nan")]},
+                          index=["QP000001", "QP000002", "QP000003", "QP000004"])
+    codes = pd.Index(["QP000001", "QP000002", "QP000003", "QP000004", "QP000005"])
+    values, reasons = apply_rule(rule, parsed, codes)
+    assert values["QP000001"] == 36.5 and pd.isna(reasons["QP000001"])
+    assert pd.isna(values["QP000002"]) and reasons["QP000002"] == "valeur_invalide"
+    assert pd.isna(values["QP000003"]) and reasons["QP000003"] == "valeur_invalide"
+    assert reasons["QP000004"] == "secret_statistique"
+    assert reasons["QP000005"] == "non_couvert"

@@ -131,3 +131,42 @@ def test_module_entry_point_runs_without_traceback():
     )
     assert proc.returncode == 2
     assert "Territoire inconnu" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_methode_doc_is_generated_from_the_catalogue(capsys):
+    code, out, _ = run(["catalogue", "--format", "md"], capsys)
+    assert code == 0
+    committed = (ROOT / "docs" / "methode.md").read_text(encoding="utf-8")
+    assert out == committed, "docs/methode.md est à régénérer : python -m indicators catalogue --format md"
+    import re
+
+    documented = set(re.findall(r"^#### .+ \(`([a-z0-9_]+)`\)$", committed, flags=re.M))
+    assert documented == set(catalogue.ids())
+
+
+def test_unknown_indicator_id_exits_2_with_suggestion(capsys):
+    code, out, err = run(["table", "--territoire", "REG:76", "--indicateurs", "taux_pauvret"], capsys)
+    assert code == 2 and out == ""
+    assert "Indicateur inconnu" in err and "taux_pauvrete" in err
+
+
+def test_selected_indicators_and_scores(capsys):
+    code, out, _ = run(["table", "--territoire", "EPCI:243400017", "--indicateurs", "jours_sup_35",
+                        "--format", "csv"], capsys)
+    assert code == 0
+    frame = pd.read_csv(io.StringIO(out))
+    assert "jours_sup_35" in frame.columns and "taux_pauvrete" not in frame.columns
+    for column in ("score_exposition", "score_vulnerabilite", "score_global", "rang", "rang_p05", "rang_p95",
+                   "robustesse", "nb_alertes"):
+        assert column in frame.columns
+    mosson = frame[frame["code_qp"] == "QP034005"].iloc[0]
+    assert mosson["statut"] == "complet"
+    assert mosson["rang_p05"] <= mosson["rang"] <= mosson["rang_p95"]
+
+
+def test_region_frame_changes_frame_size(capsys):
+    code, out, _ = run(["table", "--territoire", "REG:76", "--cadre", "region", "--format", "json"], capsys)
+    assert code == 0
+    rows = [r for r in json.loads(out) if r["generation"] == 2015]
+    assert {r["taille_cadre"] for r in rows} == {103}
+    assert all("région" in r["cadre"] for r in rows)

@@ -1,0 +1,50 @@
+"""Golden test of the score table of the embedded bundle (the 240 contoured QPV).
+
+A change to the method, the catalogue or the bundle that moves any score shows up here. When the
+change is intended, regenerate the file and review its diff:
+``ECOQPV_UPDATE_GOLDEN=1 python -m pytest tests/test_golden_scores.py``.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pandas as pd
+
+from indicators.table import frame_scores
+from loaders import store
+from tests.conftest import ROOT
+
+GOLDEN = ROOT / "tests" / "golden" / "scores_qpv_avec_contour.csv"
+COLUMNS = ["score_exposition", "score_vulnerabilite", "score_global", "rang", "rang_p05", "rang_p95",
+           "robustesse", "nb_alertes", "statut"]
+
+
+def current() -> pd.DataFrame:
+    registry = store.table("qpv")
+    codes = registry.loc[registry["a_contour"], "code_qp"]
+    scores = frame_scores().loc[codes, COLUMNS]
+    scores.index.name = "code_qp"
+    scores["robustesse"] = scores["robustesse"].astype(object).fillna("")
+    return scores.round(6).reset_index()
+
+
+def test_scores_match_golden_file():
+    table = current()
+    if os.environ.get("ECOQPV_UPDATE_GOLDEN") == "1":
+        GOLDEN.parent.mkdir(parents=True, exist_ok=True)
+        table.to_csv(GOLDEN, index=False)
+    golden = pd.read_csv(GOLDEN, dtype={"code_qp": str, "robustesse": str, "statut": str}, keep_default_na=False,
+                         na_values={c: [""] for c in COLUMNS if c not in ("robustesse", "statut")})
+    assert len(golden) == 240
+    pd.testing.assert_frame_equal(
+        table.astype({"robustesse": object, "statut": object}).reset_index(drop=True),
+        golden.astype({"robustesse": object, "statut": object}),
+        check_dtype=False, atol=1e-6,
+    )
+
+
+def test_scores_are_complete_for_contoured_qpv():
+    table = current()
+    assert (table["statut"] == "complet").mean() > 0.95
+    assert table["score_global"].dropna().between(0, 100).all()
