@@ -46,11 +46,11 @@ ATTRIBUTION_RULES: dict[str, str] = {
     "direct": "Valeur publiée par la source pour le quartier (jointure sur le code QPV).",
     "ratio_direct": "Rapport calculé à partir de deux effectifs publiés pour le quartier (jointure sur le code QPV).",
     "iris_population": "Estimation : moyenne des valeurs des IRIS qui recoupent le quartier, pondérée par la "
-    "population de chaque IRIS au prorata de la surface recoupée (contours IRIS approchés, IGN 2020).",
+    "population de chaque IRIS au prorata de la surface recoupée (contours IRIS approchés IGN 2020, ou exacts IGN 2025 à Toulouse, Montpellier et Nice).",
     "iris_dpe": "Estimation : part recalculée à partir des IRIS qui recoupent le quartier, pondérée par le "
-    "nombre de DPE de chaque IRIS au prorata de la surface recoupée (contours IRIS approchés, IGN 2020).",
+    "nombre de DPE de chaque IRIS au prorata de la surface recoupée (contours IRIS approchés IGN 2020, ou exacts IGN 2025 à Toulouse, Montpellier et Nice).",
     "iris_effectifs": "Estimation : effectifs des IRIS répartis au prorata de la surface recoupée, puis rapport "
-    "des effectifs estimés (contours IRIS approchés, IGN 2020).",
+    "des effectifs estimés (contours IRIS approchés IGN 2020, ou exacts IGN 2025 à Toulouse, Montpellier et Nice).",
     "grille_drias": "Moyenne des mailles de 8 km de la grille SAFRAN pondérée par la surface recoupée ; maille "
     "la plus proche quand le quartier tient dans une seule maille. Échelle régionale : ne distingue pas "
     "deux quartiers voisins.",

@@ -103,22 +103,42 @@ def drias_indicators(source_dir: Path, contours: gpd.GeoDataFrame) -> pd.DataFra
 
 
 def _iris_zones(source_dir: Path) -> gpd.GeoDataFrame:
+    """Approximate IRIS contours, replaced by the exact IGN ones where the LCZ city files have them.
+
+    A commune's IRIS are swapped only when the exact file lists exactly the same IRIS codes, so that
+    approximate and exact shapes never cover the same ground twice. ``exact`` tells which is which.
+    """
     path = _path(source_dir, "iris_contours")
-    zones = gpd.read_file(f"/vsigzip/{path}", columns=["code_iris"])
-    return zones.rename(columns={"code_iris": "zone_id"})
+    zones = gpd.read_file(f"/vsigzip/{path}", columns=["code_iris"]).rename(columns={"code_iris": "zone_id"})
+    zones["exact"] = False
+    for key in LCZ_KEYS:
+        city = parsers_env.read_lcz_iris(_path(source_dir, key), name=INPUTS[key].path)
+        communes = set(city["code_iris"].str[:5])
+        current = zones["zone_id"].str[:5].isin(communes)
+        if set(zones.loc[current, "zone_id"]) != set(city["code_iris"]):
+            continue
+        exact = city[["code_iris", "geometry"]].rename(columns={"code_iris": "zone_id"}).to_crs(zones.crs)
+        exact["exact"] = True
+        zones = pd.concat([zones[~current], exact], ignore_index=True)
+    return gpd.GeoDataFrame(zones, geometry="geometry", crs=zones.crs)
 
 
-def _with_reason(result: pd.DataFrame, value_col: str = "value") -> tuple[pd.Series, pd.Series, pd.Series]:
+def _with_reason(result: pd.DataFrame, exact: pd.Series,
+                 value_col: str = "value") -> tuple[pd.Series, pd.Series, pd.Series]:
     refused = attribution.missing_reason(result, value_col, min_coverage=MIN_COVERAGE)
-    detail = ("IRIS couvrant " + (100 * result["coverage"]).round().astype("Int64").astype("string")
-              + " % du quartier")
+    kind = pd.Series(np.where(exact.reindex(result.index, fill_value=False), "exacts", "approchés"),
+                     index=result.index)
+    detail = ("IRIS (contours " + kind + ") couvrant "
+              + (100 * result["coverage"]).round().astype("Int64").astype("string") + " % du quartier")
     return refused[value_col], refused["raison"], detail
 
 
 def iris_indicators(source_dir: Path, contours: gpd.GeoDataFrame) -> pd.DataFrame:
     """DPE F/G (both generations), APL share (both) and, for QPV 2024, poverty, income and RSA."""
     zones = _iris_zones(source_dir)
-    weights = attribution.areal_weights(contours[["code_qp", "geometry"]], zones)
+    weights = attribution.areal_weights(contours[["code_qp", "geometry"]], zones.drop(columns="exact"))
+    is_exact = weights["zone_id"].isin(set(zones.loc[zones["exact"], "zone_id"]))
+    exact = is_exact.groupby(weights["code_qp"]).all()
     codes = contours["code_qp"].tolist()
     gen = contours.set_index("code_qp")["generation"]
     codes24 = [c for c in codes if gen[c] == 2024]
@@ -127,7 +147,7 @@ def iris_indicators(source_dir: Path, contours: gpd.GeoDataFrame) -> pd.DataFram
     bdnb = parsers_env.read_bdnb_iris(_path(source_dir, "bdnb_iris"), name=INPUTS["bdnb_iris"].path)
     bdnb = bdnb.drop_duplicates("code_iris").set_index("code_iris")
     dpe = attribution.interpolate_rates(weights, bdnb, "logd_dpe_fg_pct_24", "logd_dpe_total_24", codes=codes)
-    value, reason, detail = _with_reason(dpe)
+    value, reason, detail = _with_reason(dpe, exact)
     frames.append(_rows("part_dpe_fg", codes, value.reindex(codes), reason.reindex(codes), "iris_dpe",
                         detail.reindex(codes)))
 
@@ -140,7 +160,7 @@ def iris_indicators(source_dir: Path, contours: gpd.GeoDataFrame) -> pd.DataFram
         share = 100 * counts[numerator] / counts["A"].where(counts["A"] > 0)
         result = pd.DataFrame({"value": share, "coverage": coverage,
                                "zone_coverage": _listed_share(weights, caf.index, codes)})
-        value, reason, detail = _with_reason(result)
+        value, reason, detail = _with_reason(result, exact)
         frames.append(_rows(indicator, subset, value.reindex(subset), reason.reindex(subset),
                             "iris_effectifs", detail.reindex(subset)))
 
@@ -149,7 +169,7 @@ def iris_indicators(source_dir: Path, contours: gpd.GeoDataFrame) -> pd.DataFram
     filo["population"] = bdnb["P22_POP"].reindex(filo.index)
     for indicator, column in (("taux_pauvrete", "taux_pauvrete"), ("revenu_median", "revenu_median")):
         result = attribution.interpolate_rates(weights, filo, column, "population", codes=codes24)
-        value, reason, detail = _with_reason(result)
+        value, reason, detail = _with_reason(result, exact)
         frames.append(_rows(indicator, codes24, value.reindex(codes24), reason.reindex(codes24),
                             "iris_population", detail.reindex(codes24)))
     return pd.concat(frames, ignore_index=True)
@@ -179,7 +199,7 @@ def lcz_indicator(source_dir: Path, contours: gpd.GeoDataFrame) -> pd.DataFrame:
 def heat_network_indicator(source_dir: Path, contours: gpd.GeoDataFrame) -> pd.DataFrame:
     heat = parsers_env.read_sdes_heat(_path(source_dir, "sdes_2023"), name=INPUTS["sdes_2023"].path)
     served = set(heat.loc[(heat["filiere"] == "C"), "code_iris"])
-    zones = _iris_zones(source_dir)
+    zones = _iris_zones(source_dir).drop(columns="exact")
     weights = attribution.areal_weights(contours[["code_qp", "geometry"]], zones)
     weights = weights[weights["share_of_qpv"] >= 0.05]  # ignore slivers from approximate contours
     hit = weights.assign(served=weights["zone_id"].isin(served)).groupby("code_qp")["served"].any()
