@@ -1,8 +1,8 @@
 """ecoqpv — Streamlit entry point: ``streamlit run app.py``.
 
 Copies Leaflet next to the app (so maps draw offline) and hands over to the page chosen in the
-navigation; each page draws the shared territory selector itself (``pages/components.py``). Pages only read widgets, call pure
-functions and display results.
+navigation; each page draws the shared territory selector itself (``pages/components.py``).
+Pages only read widgets, call pure functions and display results.
 """
 
 from __future__ import annotations
@@ -11,13 +11,13 @@ import streamlit as st
 
 from pages.components import ensure_map_assets
 
-st.set_page_config(page_title="ecoqpv — précarité écologique des quartiers", page_icon="🏘️", layout="wide")
+st.set_page_config(page_title="ecoqpv — précarité écologique des quartiers", layout="wide")
 
 ensure_map_assets()
 
 pages = [
-    st.Page("pages/accueil.py", title="Accueil", icon="🏠", default=True, url_path="accueil"),
-    st.Page("pages/carte.py", title="Carte", icon="🗺️", url_path="carte"),
-    st.Page("pages/donnees.py", title="Données et sources", icon="📚", url_path="donnees"),
+    st.Page("pages/accueil.py", title="Accueil", default=True, url_path="accueil"),
+    st.Page("pages/carte.py", title="Carte", url_path="carte"),
+    st.Page("pages/donnees.py", title="Données et sources", url_path="donnees"),
 ]
 st.navigation(pages).run()

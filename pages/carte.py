@@ -18,7 +18,8 @@ ensure_map_assets()
 st.title("Carte des quartiers")
 st.caption(territory.title)
 
-indicator_id = st.selectbox(
+pick_indicator, pick_generation = st.columns([3, 2])
+indicator_id = pick_indicator.selectbox(
     "Indicateur",
     catalogue.ids(),
     format_func=lambda i: f"{catalogue.get(i).label} ({catalogue.get(i).unit})",
@@ -42,7 +43,7 @@ if not generations:
     generation = None
 else:
     labels = {2024: "QPV 2024 (génération actuelle)", 2015: "QPV 2015 (génération précédente)"}
-    generation = st.radio(
+    generation = pick_generation.radio(
         "Génération de quartiers", generations, format_func=labels.get, horizontal=True, key="carte_generation"
     )
 
@@ -72,7 +73,7 @@ if generation is not None:
             st.info(f"Quartier sélectionné : **{props['lib_qp']}** ({props.get('code_qp', '')})")
         st.caption(
             f"Source : {indicator.source} — millésime {indicator.vintage}. Classes : quantiles des valeurs "
-            "des quartiers affichés ; en gris hachuré, valeur non disponible."
+            "des quartiers affichés ; en gris à contour pointillé, valeur non disponible."
         )
         if qpv[indicator_id].isna().all():
             st.info(

@@ -73,8 +73,24 @@ def _remember(kind: str) -> None:
     st.session_state[f"terr_{kind}"] = st.session_state[f"sel_{kind}"]
 
 
+def leave_legacy_multipage_mode() -> None:
+    """Make ``app.py``'s ``st.navigation`` drive the app, even on a deep link to a fresh server.
+
+    Streamlit (1.67) treats a ``pages/`` folder beside the main script as a legacy multipage app until
+    the main script has called ``st.navigation``: a first visit to ``/carte`` would run the page alone,
+    with a raw file list as menu. The flag is process-wide; switching it and rerunning hands the request
+    to ``app.py``, which then routes to the same page.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
 def territory_selector() -> Territory:
     """Cascading selectors in the sidebar; returns the most precise territory chosen."""
+    leave_legacy_multipage_mode()
     _initial_from_url()
     if "_url_error" in st.session_state:
         st.sidebar.warning(st.session_state.pop("_url_error"))

@@ -1,0 +1,577 @@
+"""Geometries and choropleth maps for the browser, drawn without any internet access.
+
+Pure functions (no Streamlit import) so that they are unit-tested and reused by the static exports.
+Three constraints shape this module (see design.md, "Known traps"):
+
+* Leaflet must come from the app's own ``/app/static`` (folium defaults to CDNs: blank map offline);
+* geometries must be light (simplified in metres, rounded) and strictly polygonal
+  (streamlit-folium's ``get_bounds`` fails on GeometryCollections);
+* the background must work offline: commune outlines are always drawn, tiles are optional and removed
+  as soon as one fails to load.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from bisect import bisect_right
+from collections.abc import Iterable
+from typing import Any
+
+import branca.utilities
+import folium
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from branca.element import MacroElement
+from folium.template import Template
+from shapely.geometry import MultiPolygon, Polygon
+from shapely.geometry.base import BaseGeometry
+
+import settings
+from geodata.offline_assets import LEAFLET_CSS_URL, LEAFLET_JS_URL
+from indicators.formatting import format_number, format_value, is_missing, missing_label
+
+#: Fill of QPV without a value (with a dashed outline, so it is not read as the lowest class).
+MISSING_COLOR = "#a6a6a6"
+#: Fill opacity of classes / missing values (the legend swatches use the same, so colours match).
+CLASS_FILL_OPACITY = 0.8
+MISSING_FILL_OPACITY = 0.55
+#: Outline of communes (background that always works offline).
+COMMUNE_OUTLINE_COLOR = "#8c8c8c"
+#: Colour-blind-safe sequential palette (ColorBrewer YlGnBu), light = low values.
+PALETTE_NAME = "YlGnBu"
+
+_MISSING_LEGEND = "Non disponible"
+#: Tooltip: a bit smaller than folium's 1rem map font, fixed width so long texts wrap (the tooltip
+#: pane has no width, so without it a wrapping tooltip shrinks to one word per line). Clicked paths
+#: get no focus rectangle (Chrome draws it around the path's bounding box, which reads as a shape).
+_TOOLTIP_CSS = """
+.leaflet-tooltip.foliumtooltip { font-size: 13px; line-height: 1.3; color: #1a1a1a; }
+.foliumtooltip table { width: 16em; border-collapse: collapse; table-layout: fixed; }
+.foliumtooltip th { width: 42%; text-align: left; font-weight: 600; white-space: normal;
+                    vertical-align: top; padding: 1px 8px 1px 0; }
+.foliumtooltip td { white-space: normal; vertical-align: top; padding: 1px 0; overflow-wrap: anywhere; }
+.leaflet-container path.leaflet-interactive:focus { outline: none; }
+"""
+_DISPLAY_CRS = settings.DISPLAY_CRS
+_FRANCE_CENTER = (46.6, 2.4)
+
+
+# --------------------------------------------------------------------------------------------------
+# Geometries
+# --------------------------------------------------------------------------------------------------
+
+
+def _polygonal(geom: BaseGeometry | None) -> Polygon | MultiPolygon | None:
+    """Keep only polygon parts: make_valid may add points/lines that break the map's bounds."""
+    if geom is None or geom.is_empty:
+        return None
+    if isinstance(geom, (Polygon, MultiPolygon)):
+        return geom
+    parts = getattr(geom, "geoms", None)
+    if parts is None:  # points and lines carry no area
+        return None
+    polygons: list[Polygon] = []
+    for part in parts:
+        kept = _polygonal(part)
+        if kept is not None:
+            polygons.extend(kept.geoms if isinstance(kept, MultiPolygon) else [kept])
+    if not polygons:
+        return None
+    if len(polygons) == 1:
+        return polygons[0]
+    merged = shapely.union_all(polygons)  # parts of a collection may touch: union keeps it valid
+    if isinstance(merged, (Polygon, MultiPolygon)):
+        return merged if not merged.is_empty else None
+    kept_parts = [part for part in getattr(merged, "geoms", []) if isinstance(part, Polygon)]
+    return MultiPolygon(kept_parts) if kept_parts else None
+
+
+def _repair(geoms: np.ndarray) -> np.ndarray:
+    """Make invalid geometries valid (structure method, collapsed parts dropped), then polygonal."""
+    geoms = np.asarray(geoms, dtype=object)
+    invalid = ~shapely.is_valid(geoms) & ~shapely.is_missing(geoms)
+    if invalid.any():
+        geoms = geoms.copy()
+        geoms[invalid] = shapely.make_valid(
+            geoms[invalid], method="structure", keep_collapsed=False
+        )
+    return np.array([_polygonal(g) for g in geoms], dtype=object)
+
+
+def _has_adjacent_shapes(geoms: np.ndarray) -> bool:
+    """True when at least two shapes touch or overlap (only then is coverage simplification useful)."""
+    if len(geoms) < 2:
+        return False
+    left, right = shapely.STRtree(geoms).query(geoms, predicate="intersects")
+    return bool((left != right).any())
+
+
+def _simplify_metric(geoms: np.ndarray, tolerance_m: float) -> np.ndarray:
+    """Simplify in metres; shared edges of adjacent shapes are simplified once (no gaps/overlaps)."""
+    if tolerance_m <= 0 or len(geoms) == 0:
+        return geoms
+    if _has_adjacent_shapes(geoms) and bool(shapely.coverage_is_valid(geoms)):
+        simplified = shapely.coverage_simplify(geoms, tolerance_m)
+    else:
+        simplified = shapely.simplify(geoms, tolerance_m, preserve_topology=True)
+    return _repair(simplified)
+
+
+def _metric_crs_per_row(gdf: gpd.GeoDataFrame) -> np.ndarray:
+    """Metric CRS of each row: local UTM overseas (``insee_dep``), Lambert-93 otherwise."""
+    if "insee_dep" in gdf.columns:
+        return np.array([settings.metric_crs_for_dep(dep) for dep in gdf["insee_dep"]], dtype=object)
+    return np.full(len(gdf), settings.METRIC_CRS, dtype=object)
+
+
+def simplify_for_web(
+    gdf: gpd.GeoDataFrame,
+    tolerance_m: float = settings.WEB_SIMPLIFY_M,
+    decimals: int = settings.WEB_COORD_DECIMALS,
+) -> gpd.GeoDataFrame:
+    """Light, valid, strictly polygonal copy of ``gdf`` in EPSG:4326, ready to be sent to a browser.
+
+    Simplification happens in metres (the tolerance means the same thing everywhere), coordinates are
+    then rounded to ``decimals`` in degrees. Rows without any polygonal part are dropped; other columns
+    and the index are kept.
+    """
+    if gdf.crs is None:
+        raise ValueError("simplify_for_web needs a GeoDataFrame with a CRS (got crs=None)")
+    geom_col = gdf.geometry.name
+    out = gdf.copy()
+    geoms = _repair(np.asarray(out.geometry.values, dtype=object))
+    keep = np.array([g is not None for g in geoms], dtype=bool)
+    out = out.iloc[np.flatnonzero(keep)]
+    geoms = geoms[keep]
+
+    result = np.empty(len(out), dtype=object)
+    crs_per_row = _metric_crs_per_row(out)
+    for metric_crs in dict.fromkeys(crs_per_row):
+        positions = np.flatnonzero(crs_per_row == metric_crs)
+        metric = gpd.GeoSeries(geoms[positions], crs=gdf.crs).to_crs(metric_crs)
+        simplified = _simplify_metric(np.asarray(metric.values, dtype=object), tolerance_m)
+        back = gpd.GeoSeries(simplified, crs=metric_crs).to_crs(_DISPLAY_CRS)
+        result[positions] = np.asarray(back.values, dtype=object)
+
+    rounded = _round_coordinates(result, decimals)
+    keep = np.array([g is not None for g in rounded], dtype=bool)
+    out = out.iloc[np.flatnonzero(keep)].copy()
+    out[geom_col] = gpd.GeoSeries(rounded[keep], index=out.index, crs=_DISPLAY_CRS)
+    return out.set_geometry(geom_col, crs=_DISPLAY_CRS)
+
+
+def _round_coordinates(geoms: np.ndarray, decimals: int) -> np.ndarray:
+    """Snap to a 10^-decimals grid (GEOS keeps the result valid); keep a shape that would vanish."""
+    if decimals is None or decimals < 0:
+        return geoms
+    snapped = shapely.set_precision(geoms, 10.0**-decimals)
+    out = np.empty(len(geoms), dtype=object)
+    for i, (before, after) in enumerate(zip(geoms, snapped, strict=True)):
+        kept = _polygonal(after)
+        # A sliver narrower than the grid collapses: better unrounded than missing from the map.
+        out[i] = kept if kept is not None else _polygonal(before)
+    return out
+
+
+def geojson_bytes(gdf: gpd.GeoDataFrame) -> int:
+    """Size in bytes of the GeoJSON text of ``gdf`` (what the browser receives), for the benchmark."""
+    return len(gdf.to_json(na="null", drop_id=True).encode("utf-8"))
+
+
+# --------------------------------------------------------------------------------------------------
+# Classes and colours
+# --------------------------------------------------------------------------------------------------
+
+
+def class_breaks(values: Iterable[Any], n: int = settings.MAP_CLASSES) -> list[float]:
+    """Quantile class edges ``[min, …, max]`` over the non-missing values, duplicates removed.
+
+    Quantiles give classes of similar size whatever the distribution. ``[]`` when nothing is known,
+    a single edge when all known values are equal (one class).
+    """
+    if n < 1:
+        raise ValueError(f"n must be >= 1 (got {n})")
+    series = values if isinstance(values, pd.Series) else pd.Series(list(values), dtype=object)
+    numbers = pd.to_numeric(series, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    numbers = numbers[np.isfinite(numbers)]
+    if numbers.size == 0:
+        return []
+    edges = np.quantile(numbers, np.linspace(0.0, 1.0, n + 1))
+    # 12 significant digits: drop interpolation noise (40.00000000000001) so that a value equal to
+    # an edge falls in a predictable class and equal edges deduplicate.
+    return sorted({float(f"{edge:.12g}") for edge in edges})
+
+
+def display_breaks(breaks: list[float], decimals: int) -> list[float]:
+    """Edges rounded to the shown precision, deduplicated: no legend line "de 1,9 à 1,9 jours".
+
+    Values are displayed with ``decimals`` too, so a value always reads within its class interval.
+    """
+    return sorted({round(edge, decimals) for edge in breaks})
+
+
+def class_index(value: object, breaks: list[float]) -> int | None:
+    """Class of ``value`` (0 = lowest) for edges from :func:`class_breaks`; None when missing."""
+    if is_missing(value) or not breaks:
+        return None
+    number = float(value)  # type: ignore[arg-type]
+    if not math.isfinite(number):
+        return None
+    if len(breaks) == 1:
+        return 0
+    return bisect_right(breaks[1:-1], number)
+
+
+def class_colors(k: int) -> list[str]:
+    """``k`` colours of the sequential palette, light to dark.
+
+    Taken from the (k+1)-class ColorBrewer scale without its near-white first colour, so that the
+    lowest class stays visible on a white background (no tiles offline) and at low zoom.
+    """
+    if k <= 0:
+        return []
+    if k == 1:  # all values equal: a mid-scale colour
+        return [branca.utilities.color_brewer(PALETTE_NAME, n=5)[2]]
+    return list(branca.utilities.color_brewer(PALETTE_NAME, n=max(k + 1, 3))[1 : k + 1])
+
+
+def class_labels(breaks: list[float], unit: str, decimals: int) -> list[str]:
+    """French interval texts of the legend: ``de 10,0 à 12,5 %``."""
+    if not breaks:
+        return []
+    if len(breaks) == 1:
+        return [format_value(breaks[0], unit, decimals)]
+    return [
+        f"de {format_number(low, decimals)} à {format_value(high, unit, decimals)}"
+        for low, high in zip(breaks[:-1], breaks[1:], strict=True)
+    ]
+
+
+# --------------------------------------------------------------------------------------------------
+# Map
+# --------------------------------------------------------------------------------------------------
+
+
+class _MapSetup(MacroElement):
+    """French zoom/scale controls, white background, and removal of tiles that cannot load."""
+
+    _template = Template(
+        """
+        {% macro header(this, kwargs) %}
+        <style>{{ this.css }}</style>
+        {% endmacro %}
+        {% macro script(this, kwargs) %}
+        (function () {
+            var map = {{ this._parent.get_name() }};
+            map.getContainer().style.background = "#ffffff";
+            L.control.zoom({position: "topleft", zoomInTitle: "Zoom avant",
+                            zoomOutTitle: "Zoom arrière"}).addTo(map);
+            L.control.scale({position: "bottomleft", imperial: false}).addTo(map);
+            {%- if this.tile_layer %}
+            var tiles = {{ this.tile_layer.get_name() }};
+            tiles.once("tileerror", function () {
+                if (map.hasLayer(tiles)) { map.removeLayer(tiles); }
+            });
+            {%- endif %}
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, tile_layer: folium.TileLayer | None = None) -> None:
+        super().__init__()
+        self._name = "MapSetup"
+        self.tile_layer = tile_layer
+        self.css = _TOOLTIP_CSS
+
+
+class _LowZoomEmphasis(MacroElement):
+    """Below ``min_zoom``, outline each QPV in its own class colour, thick: a neighbourhood is a
+    few hundred metres wide, a speck at region scale. Restyling goes through the layer's ``style``
+    option so that the hover reset (``resetStyle``) keeps it."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function () {
+            var map = {{ this._parent.get_name() }};
+            var layer = {{ this.layer.get_name() }};
+            var base = layer.options.style;
+            layer.options.style = function (feature) {
+                var style = Object.assign({}, base(feature));
+                var zoom = map.getZoom();
+                if (zoom < {{ this.min_zoom }}) {
+                    style.color = style.fillColor;
+                    style.weight = zoom < {{ this.min_zoom - 2 }} ? 6 : 4;
+                    style.opacity = 1;
+                }
+                return style;
+            };
+            map.on("zoomend", function () { layer.setStyle(layer.options.style); });
+            layer.setStyle(layer.options.style);
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, layer: folium.GeoJson, min_zoom: int = 11) -> None:
+        super().__init__()
+        self._name = "LowZoomEmphasis"
+        self.layer = layer
+        self.min_zoom = min_zoom
+
+
+class _Legend(MacroElement):
+    """Legend as a Leaflet control: inside the map, so it survives iframes and exports alike."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function () {
+            var legend = L.control({position: "bottomright"});
+            legend.onAdd = function () {
+                var div = L.DomUtil.create("div", "ecoqpv-legende");
+                div.innerHTML = {{ this.legend_html|tojson }};
+                L.DomEvent.disableClickPropagation(div);
+                L.DomEvent.disableScrollPropagation(div);
+                return div;
+            };
+            legend.addTo({{ this._parent.get_name() }});
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, legend_html: str) -> None:
+        super().__init__()
+        self._name = "Legend"
+        self.legend_html = legend_html
+
+
+def _swatch(fill: str, opacity: float, border: str) -> str:
+    """Legend colour box drawn like the map's polygons (same fill opacity, same outline)."""
+    return (
+        '<span aria-hidden="true" style="position:relative;display:inline-block;width:18px;'
+        'height:12px;margin-right:6px;vertical-align:-1px">'
+        f'<span style="position:absolute;inset:0;background:{fill};opacity:{opacity}"></span>'
+        f'<span style="position:absolute;inset:0;border:{border};box-sizing:border-box"></span>'
+        "</span>"
+    )
+
+
+def legend_html(
+    label: str, unit: str, vintage: str, breaks: list[float], decimals: int
+) -> str:
+    """HTML of the legend box (French text, escaped)."""
+    rows = [
+        f"<div>{_swatch(color, CLASS_FILL_OPACITY, '1px solid #3d3d3d')}{html.escape(text)}</div>"
+        for color, text in zip(
+            class_colors(max(len(breaks) - 1, 1) if breaks else 0),
+            class_labels(breaks, unit, decimals),
+            strict=True,
+        )
+    ]
+    rows.append(
+        f"<div>{_swatch(MISSING_COLOR, MISSING_FILL_OPACITY, '1.5px dashed #3d3d3d')}"
+        f"{_MISSING_LEGEND}</div>"
+    )
+    details = []
+    if unit:
+        details.append(f"Unité : {html.escape(unit)}")
+    if vintage:
+        details.append(f"Millésime : {html.escape(str(vintage))}")
+    note = "Classes : quantiles (effectifs égaux)" if len(breaks) > 2 else ""
+    return (
+        '<div role="group" aria-label="Légende" style="background:rgba(255,255,255,0.95);'
+        "color:#1a1a1a;font:12px/1.35 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;"
+        "padding:6px 8px;border-radius:4px;box-shadow:0 1px 4px rgba(0,0,0,0.35);"
+        'max-width:210px">'
+        f'<div style="font-weight:700;margin-bottom:2px">{html.escape(label)}</div>'
+        + (f'<div style="color:#404040;margin-bottom:4px">{" · ".join(details)}</div>' if details else "")
+        + "".join(rows)
+        + (f'<div style="color:#404040;font-size:11px;margin-top:3px">{note}</div>' if note else "")
+        + "</div>"
+    )
+
+
+def _json_value(value: object) -> object:
+    """JSON-safe scalar: NaN/NA → None (NaN is not valid JSON for the component's round-trip)."""
+    if is_missing(value):
+        return None
+    if isinstance(value, (np.integer, np.floating)):
+        return value.item()
+    return value
+
+
+def _qpv_features(
+    qpv: gpd.GeoDataFrame, value_col: str, unit: str, vintage: str, decimals: int
+) -> dict[str, Any]:
+    """FeatureCollection with the properties the tooltip and the click handler need."""
+    reason_col = f"{value_col}_missing_reason"
+    props = pd.DataFrame(
+        {
+            "code_qp": qpv["code_qp"].astype("string"),
+            "lib_qp": qpv["lib_qp"].astype("string"),
+            "lib_com": qpv["lib_com"].astype("string") if "lib_com" in qpv else pd.NA,
+            value_col: pd.to_numeric(qpv[value_col], errors="coerce"),
+            reason_col: qpv[reason_col] if reason_col in qpv else pd.NA,
+        },
+        index=qpv.index,
+    )
+    collection: dict[str, Any] = {"type": "FeatureCollection", "features": []}
+    for geom, record in zip(qpv.geometry, props.to_dict("records"), strict=True):
+        value = _json_value(record[value_col])
+        reason = _json_value(record[reason_col]) or None
+        shown = (
+            format_value(value, unit, decimals)
+            if value is not None
+            else f"non disponible : {missing_label(reason)}"
+        )
+        properties = {
+            "code_qp": _json_value(record["code_qp"]),
+            "lib_qp": _json_value(record["lib_qp"]),
+            "lib_com": _json_value(record["lib_com"]),
+            value_col: value,
+            reason_col: reason,
+            "valeur_affichee": html.escape(shown, quote=False),
+            "millesime": html.escape(str(vintage), quote=False),
+        }
+        collection["features"].append(
+            {"type": "Feature", "properties": properties, "geometry": shapely.geometry.mapping(geom)}
+        )
+    return collection
+
+
+def _outline_features(communes: gpd.GeoDataFrame) -> dict[str, Any]:
+    """Commune outlines without properties: only the lines are needed, so send only them."""
+    shapes = communes.to_crs(_DISPLAY_CRS).geometry if communes.crs else communes.geometry
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {"type": "Feature", "properties": {}, "geometry": shapely.geometry.mapping(geom)}
+            for geom in shapes
+            if geom is not None and not geom.is_empty
+        ],
+    }
+
+
+def choropleth_map(
+    qpv: gpd.GeoDataFrame,
+    value_col: str,
+    *,
+    label: str,
+    unit: str,
+    vintage: str,
+    decimals: int,
+    communes: gpd.GeoDataFrame | None,
+    tiles: bool = settings.MAP_TILES,
+) -> folium.Map:
+    """Choropleth of one indicator over the QPV, loading Leaflet only from ``/app/static``.
+
+    ``qpv`` (EPSG:4326, already simplified) has ``code_qp``, ``lib_qp``, ``lib_com``, ``value_col`` and
+    ``<value_col>_missing_reason``. Each feature keeps ``code_qp``/``lib_qp`` in its properties for
+    ``st_folium(...)["last_active_drawing"]``. Tooltip values are inserted as HTML by folium: texts we
+    build are escaped; names come from the official registries.
+    """
+    if qpv.crs is not None and qpv.crs != _DISPLAY_CRS:
+        qpv = qpv.to_crs(_DISPLAY_CRS)
+    has_shapes = len(qpv) > 0 and not qpv.geometry.is_empty.all()
+    if has_shapes:
+        minx, miny, maxx, maxy = qpv.total_bounds
+        center = [(miny + maxy) / 2, (minx + maxx) / 2]
+    else:
+        center = list(_FRANCE_CENTER)
+
+    fmap = folium.Map(
+        location=center,
+        zoom_start=11 if has_shapes else 5,
+        tiles=None,
+        zoom_control=False,  # re-added with French titles by _MapSetup
+        prefer_canvas=False,  # SVG paths: clickable, and countable by the browser tests
+    )
+    # Only Leaflet, from our own server: no jQuery/Bootstrap/awesome-markers from CDNs.
+    fmap.default_js = [("leaflet", LEAFLET_JS_URL)]
+    fmap.default_css = [("leaflet_css", LEAFLET_CSS_URL)]
+
+    tile_layer = None
+    if tiles:
+        tile_layer = folium.TileLayer(
+            tiles=settings.TILE_URL,
+            attr=settings.TILE_ATTRIBUTION,
+            name="Fond OpenStreetMap",
+            max_zoom=19,
+            control=False,
+        )
+        tile_layer.add_to(fmap)
+    _MapSetup(tile_layer).add_to(fmap)
+
+    if communes is not None and len(communes) > 0:
+        folium.GeoJson(
+            _outline_features(communes),
+            name="Communes",
+            control=False,
+            style_function=lambda _feature: {
+                "color": COMMUNE_OUTLINE_COLOR,
+                "weight": 0.8,
+                "fill": False,
+                "opacity": 0.9,
+            },
+            interactive=False,
+        ).add_to(fmap)
+
+    breaks = display_breaks(class_breaks(qpv[value_col] if value_col in qpv else []), decimals)
+    features = _qpv_features(qpv, value_col, unit, vintage, decimals)
+    if features["features"]:  # folium's tooltip cannot be bound to an empty layer
+        layer = _qpv_layer(features, value_col, label, breaks)
+        layer.add_to(fmap)
+        _LowZoomEmphasis(layer).add_to(fmap)
+
+    _Legend(legend_html(label, unit, vintage, breaks, decimals)).add_to(fmap)
+    if has_shapes:
+        fmap.fit_bounds([[miny, minx], [maxy, maxx]])
+    return fmap
+
+
+def _qpv_layer(
+    features: dict[str, Any], value_col: str, label: str, breaks: list[float]
+) -> folium.GeoJson:
+    """QPV polygons: class colour, grey dashed when missing, French tooltip, hover highlight."""
+    colors = class_colors(max(len(breaks) - 1, 1) if breaks else 0)
+
+    def style(feature: dict[str, Any]) -> dict[str, Any]:
+        index = class_index(feature["properties"].get(value_col), breaks)
+        if index is None:
+            return {
+                "fillColor": MISSING_COLOR,
+                "fillOpacity": MISSING_FILL_OPACITY,
+                "color": "#3d3d3d",
+                "weight": 1.2,
+                "dashArray": "4 3",
+            }
+        return {
+            "fillColor": colors[index],
+            "fillOpacity": CLASS_FILL_OPACITY,
+            "color": "#3d3d3d",
+            "weight": 0.8,
+        }
+
+    return folium.GeoJson(
+        features,
+        name="Quartiers prioritaires",
+        control=False,
+        style_function=style,
+        highlight_function=lambda _feature: {"weight": 3, "color": "#000000", "fillOpacity": 0.9},
+        tooltip=folium.GeoJsonTooltip(
+            fields=["lib_qp", "lib_com", "valeur_affichee", "millesime"],
+            aliases=[
+                "Quartier",
+                "Commune",
+                html.escape(label, quote=False),
+                "Millésime",
+            ],
+            sticky=True,
+        ),
+    )
