@@ -25,7 +25,7 @@ def contour_generations(territory: Territory) -> list[int]:
 
 
 @functools.lru_cache(maxsize=64)
-def _simplified_qpv(territory_key: str, generation: int) -> gpd.GeoDataFrame:
+def _simplified_qpv(territory_key: str, generation: int, data_version: tuple) -> gpd.GeoDataFrame:
     territory = territories.resolve_key(territory_key)
     codes = set(territories.qpv_codes(territory))
     contours = store.table("qpv_contours")
@@ -36,7 +36,7 @@ def _simplified_qpv(territory_key: str, generation: int) -> gpd.GeoDataFrame:
 
 
 @functools.lru_cache(maxsize=64)
-def _simplified_communes(territory_key: str) -> gpd.GeoDataFrame:
+def _simplified_communes(territory_key: str, data_version: tuple) -> gpd.GeoDataFrame:
     territory = territories.resolve_key(territory_key)
     outlines = store.table("communes_contours")
     if territory.kind == "QPV":
@@ -51,7 +51,7 @@ def _simplified_communes(territory_key: str) -> gpd.GeoDataFrame:
 
 def qpv_layer(territory: Territory, generation: int, indicator_id: str) -> gpd.GeoDataFrame:
     """QPV shapes of one generation with the indicator value and its missing reason."""
-    shapes = _simplified_qpv(territory.key, generation).copy()
+    shapes = _simplified_qpv(territory.key, generation, store.version()).copy()
     table = territory_table(territory)
     columns = ["code_qp", "lib_qp", "lib_com", indicator_id, reason_column(indicator_id)]
     joined = shapes[["code_qp", "geometry"]].merge(table[columns], on="code_qp", how="left")
@@ -59,7 +59,7 @@ def qpv_layer(territory: Territory, generation: int, indicator_id: str) -> gpd.G
 
 
 def commune_outlines(territory: Territory) -> gpd.GeoDataFrame:
-    return _simplified_communes(territory.key).copy()
+    return _simplified_communes(territory.key, store.version()).copy()
 
 
 def clear_cache() -> None:

@@ -57,7 +57,7 @@ def _method_key(method: Method) -> str:
 
 
 @functools.lru_cache(maxsize=16)
-def _frame_scores(method_key: str, frame: str) -> pd.DataFrame:
+def _frame_scores(method_key: str, frame: str, data_version: tuple) -> pd.DataFrame:
     method = Method(**json.loads(method_key))
     registry = store.table("qpv")
     values = wide_values(registry["code_qp"].tolist()).set_index("code_qp")
@@ -84,7 +84,7 @@ def frame_scores(method: Method | None = None, frame: str = "generation") -> pd.
         raise BadArgumentError(f"Cadre de référence « {frame} » inconnu : choisir parmi {', '.join(FRAMES)}.")
     method = method or Method()
     method.validate(structure().domains, structure().domain_pillars())
-    return _frame_scores(_method_key(method), frame).copy()
+    return _frame_scores(_method_key(method), frame, store.version()).copy()
 
 
 def territory_table(territory: Territory, method: Method | None = None, frame: str = "generation",

@@ -1,7 +1,10 @@
-"""Read access to the active data: the committed bundle (``data/bundle``) by default.
+"""Read access to the active data: the committed bundle, overlaid by territories updated online.
 
-Tables are read once per process and per folder (they are small) and returned as copies so callers
-can never alter the cached frames. Pages and CLIs go through here, never through file paths.
+``python -m loaders update`` writes each updated territory as a ``primary/<KIND>-<CODE>/`` folder in
+the user data directory, with the same tables as the bundle. Readers see one dataset: bundle rows,
+replaced by the rows of updated territories for the same keys (the most recent update wins). Tables
+are read once per process and per file version and returned as copies, so callers can never alter
+the cached frames. Pages and CLIs go through here, never through file paths.
 """
 
 from __future__ import annotations
@@ -18,33 +21,85 @@ from loaders.errors import SourceFormatError, SourceMissingError
 
 TABLES = ("qpv", "qpv_communes", "communes", "valeurs", "references")
 GEO_TABLES = ("qpv_contours", "communes_contours")
+#: Row identity per table, used to let an updated territory replace bundle rows.
+KEYS: dict[str, list[str]] = {
+    "qpv": ["code_qp"],
+    "qpv_communes": ["code_qp", "insee_com"],
+    "qpv_contours": ["code_qp"],
+    "valeurs": ["code_qp", "indicateur"],
+    "references": ["niveau", "code", "indicateur"],
+    "communes_contours": ["insee_com"],
+    "communes": ["insee_com"],
+}
 
 
 def bundle_dir() -> Path:
     return Path(settings.BUNDLE_DIR)
 
 
-@functools.lru_cache(maxsize=32)
-def _read(folder: str, name: str, mtime: float) -> pd.DataFrame:
-    path = Path(folder) / f"{name}.parquet"
+def primary_dir() -> Path:
+    return Path(settings.DATA_DIR) / "primary"
+
+
+def updated_territories() -> list[Path]:
+    """Folders of updated territories (complete ones only: a manifest is written last), oldest first."""
+    root = primary_dir()
+    if not root.is_dir():
+        return []
+    folders = [p for p in root.iterdir() if p.is_dir() and (p / "manifest.json").is_file()]
+    return sorted(folders, key=lambda p: (p / "manifest.json").stat().st_mtime)
+
+
+@functools.lru_cache(maxsize=64)
+def _read(path: str, mtime: float) -> pd.DataFrame:
+    name = Path(path).stem
     try:
         if name in GEO_TABLES:
             return gpd.read_parquet(path)
         return pd.read_parquet(path)
     except FileNotFoundError as exc:
-        raise SourceMissingError(str(path), "table du jeu de données introuvable.") from exc
+        raise SourceMissingError(path, "table du jeu de données introuvable.") from exc
     except Exception as exc:  # pyarrow raises several types for a damaged file
-        raise SourceFormatError(str(path), f"table illisible ({exc}).") from exc
+        raise SourceFormatError(path, f"table illisible ({exc}).") from exc
+
+
+def _version(path: Path) -> float:
+    return path.stat().st_mtime
+
+
+@functools.lru_cache(maxsize=64)
+def _merged(name: str, versions: tuple[tuple[str, float], ...]) -> pd.DataFrame:
+    frames = [_read(path, mtime) for path, mtime in versions]
+    if len(frames) == 1:
+        return frames[0]
+    merged = pd.concat(frames, ignore_index=True)
+    merged = merged.drop_duplicates(KEYS.get(name, list(merged.columns[:1])), keep="last")
+    if name in GEO_TABLES:
+        merged = gpd.GeoDataFrame(merged, geometry="geometry", crs=frames[0].crs)
+    return merged.reset_index(drop=True)
 
 
 def table(name: str, folder: Path | None = None) -> pd.DataFrame:
-    """A bundle table by name (``qpv``, ``valeurs``, ``qpv_contours``…), as a fresh copy."""
-    folder = Path(folder or bundle_dir())
-    path = folder / f"{name}.parquet"
-    if not path.is_file():
-        raise SourceMissingError(str(path), "table du jeu de données introuvable. Lancez "
+    """A table by name (``qpv``, ``valeurs``, ``qpv_contours``…), bundle + updates, as a fresh copy.
+
+    With ``folder``, only that folder is read (no overlay): used by tests and by the bundle tools.
+    """
+    base = Path(folder or bundle_dir()) / f"{name}.parquet"
+    if not base.is_file():
+        raise SourceMissingError(str(base), "table du jeu de données introuvable. Lancez "
                                  "« python -m loaders build-bundle » pour reconstruire le jeu embarqué.")
-    return _read(str(folder), name, path.stat().st_mtime).copy()
+    paths = [base]
+    if folder is None:
+        paths += [p / f"{name}.parquet" for p in updated_territories() if (p / f"{name}.parquet").is_file()]
+    return _merged(name, tuple((str(p), _version(p)) for p in paths)).copy()
+
+
+def version() -> tuple:
+    """Hashable signature of the active data, for caches keyed on it (changes after an update)."""
+    manifest_path = bundle_dir() / "manifest.json"
+    stamp = manifest_path.stat().st_mtime if manifest_path.is_file() else 0.0
+    return (str(bundle_dir()), stamp, str(primary_dir()),
+            tuple((p.name, (p / "manifest.json").stat().st_mtime) for p in updated_territories()))
 
 
 def manifest(folder: Path | None = None) -> dict:
@@ -52,3 +107,13 @@ def manifest(folder: Path | None = None) -> dict:
     if not path.is_file():
         raise SourceMissingError(str(path), "manifeste du jeu de données introuvable.")
     return json.loads(path.read_text(encoding="utf-8"))
+
+
+def status() -> dict:
+    """What the app is running on: the bundle, plus the territories updated online (with dates)."""
+    updates = []
+    for folder in updated_territories():
+        data = manifest(folder)
+        updates.append({"territoire": data.get("territoire", folder.name), "mis_a_jour_le": data.get("construit_le"),
+                        "dossier": str(folder), "sources": data.get("sources", [])})
+    return {"bundle": manifest(), "mises_a_jour": updates}
