@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 
 import geopandas as gpd
+import pandas as pd
 
 import settings
 from geodata import territories, webmap
@@ -49,10 +50,20 @@ def _simplified_communes(territory_key: str, data_version: tuple) -> gpd.GeoData
     return outlines[outlines["insee_com"].isin(wanted)].reset_index(drop=True)
 
 
-def qpv_layer(territory: Territory, generation: int, indicator_id: str) -> gpd.GeoDataFrame:
-    """QPV shapes of one generation with the indicator value and its missing reason."""
+def qpv_layer(territory: Territory, generation: int, indicator_id: str,
+              table: pd.DataFrame | None = None) -> gpd.GeoDataFrame:
+    """QPV shapes of one generation with a value column and its missing reason.
+
+    ``indicator_id`` is an indicator id or a score column of ``table`` (the territory table, with
+    scores computed by the caller's method); scores missing for a partial QPV get the reason
+    ``donnees_partielles``.
+    """
     shapes = _simplified_qpv(territory.key, generation, store.version()).copy()
-    table = territory_table(territory)
+    table = territory_table(territory) if table is None else table.copy()
+    if reason_column(indicator_id) not in table:
+        reason = pd.Series(pd.NA, index=table.index, dtype="string")
+        reason[table[indicator_id].isna()] = "donnees_partielles"
+        table[reason_column(indicator_id)] = reason
     columns = ["code_qp", "lib_qp", "lib_com", indicator_id, reason_column(indicator_id)]
     joined = shapes[["code_qp", "geometry"]].merge(table[columns], on="code_qp", how="left")
     return gpd.GeoDataFrame(joined, geometry="geometry", crs=settings.DISPLAY_CRS)

@@ -27,7 +27,7 @@ def compare(table: pd.DataFrame, references: pd.DataFrame, indicators: list[str]
     ``table`` has ``code_qp``, the registry codes (``insee_com``, ``siren_epci``, ``insee_dep``) and the
     indicator values; ``references`` is the bundle's long table (``niveau, code, indicateur, valeur``).
     """
-    out = pd.DataFrame(index=table.index)
+    columns: dict[str, np.ndarray] = {}
     refs = references.set_index(["niveau", "code", "indicateur"])["valeur"]
     refs = refs[~refs.index.duplicated()]
     for level, suffix in LEVELS.items():
@@ -38,7 +38,7 @@ def compare(table: pd.DataFrame, references: pd.DataFrame, indicators: list[str]
             ref = refs.reindex(keys).to_numpy(dtype=float)
             value = table[ind].to_numpy(dtype=float)
             with np.errstate(invalid="ignore", divide="ignore"):
-                out[f"{ind}_ratio_{suffix}"] = np.where(ref != 0, value / ref, np.nan)
-            out[f"{ind}_ecart_{suffix}"] = value - ref
-            out[f"{ind}_ref_{suffix}"] = ref
-    return out
+                columns[f"{ind}_ratio_{suffix}"] = np.where(ref != 0, value / ref, np.nan)
+            columns[f"{ind}_ecart_{suffix}"] = value - ref
+            columns[f"{ind}_ref_{suffix}"] = ref
+    return pd.DataFrame(columns, index=table.index)

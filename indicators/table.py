@@ -48,6 +48,13 @@ def wide_values(codes: list[str]) -> pd.DataFrame:
     return out.reset_index()
 
 
+def methods_for(codes: list[str], indicator_id: str) -> pd.Series:
+    """Attribution rule actually used for each QPV's value (``iris_*`` rules are estimations)."""
+    values = store.table("valeurs")
+    rows = values[(values["indicateur"] == indicator_id) & values["code_qp"].isin(codes)]
+    return rows.set_index("code_qp")["methode"].reindex(codes)
+
+
 def structure() -> Structure:
     return Structure.from_catalogue(catalogue.CATALOGUE, catalogue.domain_pillars())
 
@@ -65,13 +72,16 @@ def _frame_scores(method_key: str, frame: str, data_version: tuple) -> pd.DataFr
     results = []
     for group, members in registry.groupby(keys):
         codes = members["code_qp"].tolist()
-        label = ", ".join(str(g) for g in (group if isinstance(group, tuple) else (group,)))
+        generation = group[0] if isinstance(group, tuple) else group
+        label = f"QPV {generation} présents dans les données"
+        if frame == "region":
+            label = f"QPV {generation} de la région {members['lib_reg'].iloc[0]}"
         if len(codes) < MIN_FRAME:
             small = pd.DataFrame(index=pd.Index(codes, name="code_qp"))
             small["statut"] = "cadre_insuffisant"
         else:
             small = compute_scores(values.loc[codes], structure(), method)
-        small["cadre"] = f"{FRAMES[frame]} ({label})"
+        small["cadre"] = label
         # Ranks are "out of N": the QPV of the frame that have a score.
         small["taille_cadre"] = int(small["rang"].notna().sum()) if "rang" in small else 0
         results.append(small)

@@ -1,4 +1,5 @@
-"""Carte: choropleth of one indicator over the QPV of the chosen territory, with the same data as a table."""
+"""Carte: choropleth of an indicator or a score over the QPV of the chosen territory, with the same
+data as a table beside it. Clicking a quartier opens its fiche."""
 
 from __future__ import annotations
 
@@ -10,24 +11,43 @@ import settings
 from geodata import layers, webmap
 from indicators import catalogue
 from indicators.formatting import format_value, missing_label
-from indicators.table import reason_column, territory_table
-from pages.components import ensure_map_assets, territory_selector
+from indicators.fiche import ESTIMATION_RULES
+from indicators.table import methods_for, reason_column, territory_table
+from pages.components import QPV_KEY, current_method, ensure_map_assets, method_caption, open_fiche, territory_selector
 
 territory = territory_selector()
 ensure_map_assets()
+method, frame = current_method()
 st.title("Carte des quartiers")
 st.caption(territory.title)
 
-pick_indicator, pick_generation = st.columns([3, 2])
-indicator_id = pick_indicator.selectbox(
-    "Indicateur",
-    catalogue.ids(),
-    format_func=lambda i: f"{catalogue.get(i).label} ({catalogue.get(i).unit})",
-    key="carte_indicateur",
-)
-indicator = catalogue.get(indicator_id)
+#: Score layers: column → (French label, unit, decimals).
+SCORES = {
+    "score_global": ("Score global (exposition × vulnérabilité)", "", 1),
+    "score_exposition": ("Exposition cumulée", "", 1),
+    "score_vulnerabilite": ("Vulnérabilité", "", 1),
+    "nb_alertes": ("Nombre d'indicateurs en alerte (≥ 80e centile)", "", 0),
+    **{f"dom_{d.id}": (f"Domaine « {d.label} » (centile moyen)", "", 0)
+       for d in catalogue.DOMAINS.values() if d.pillar != "Contexte"},
+}
 
-table = territory_table(territory)
+pick_kind, pick_layer, pick_generation = st.columns([1, 3, 2])
+kind = pick_kind.radio("Afficher", ["Indicateur", "Score"], key="carte_type")
+if kind == "Indicateur":
+    column = pick_layer.selectbox(
+        "Indicateur", catalogue.ids(),
+        format_func=lambda i: f"{catalogue.get(i).label}" + (f" ({catalogue.get(i).unit})" if catalogue.get(i).unit else ""),
+        key="carte_indicateur",
+    )
+    indicator = catalogue.get(column)
+    label, unit, decimals = indicator.label, indicator.unit, indicator.decimals
+    vintage, source = indicator.vintage, indicator.source
+else:
+    column = pick_layer.selectbox("Score", list(SCORES), format_func=lambda c: SCORES[c][0], key="carte_score")
+    label, unit, decimals = SCORES[column]
+    vintage, source = "selon les indicateurs", "calcul ecoqpv à partir des indicateurs du catalogue (page Méthode)"
+
+table = territory_table(territory, method, frame)
 generations = layers.contour_generations(territory)
 if table.empty:
     st.info("Aucun quartier prioritaire n'est rattaché à ce territoire dans les données chargées.")
@@ -37,8 +57,8 @@ if not generations:
     st.warning(
         "Les contours des quartiers de ce territoire ne sont pas disponibles hors ligne : le jeu embarqué "
         "contient les contours des QPV 2024 de Provence-Alpes-Côte d'Azur et des QPV 2015 d'Occitanie. "
-        "La mise à jour en ligne du territoire (page *Données*, prochaine version) téléchargera les "
-        "contours officiels de l'ANCT. Le tableau ci-dessous liste déjà les quartiers du territoire."
+        "La mise à jour en ligne du territoire (page *Données et sources*) télécharge les contours officiels "
+        "de l'ANCT. Le tableau ci-dessous liste déjà les quartiers du territoire."
     )
     generation = None
 else:
@@ -48,38 +68,38 @@ else:
     )
 
 shown = table if generation is None else table[table["generation"] == generation]
+if column not in catalogue.ids():
+    shown = shown.assign(**{reason_column(column): shown[column].isna().map({True: "donnees_partielles",
+                                                                            False: pd.NA})})
 
 if generation is not None:
     left, right = st.columns([3, 2], gap="medium")
-    qpv = layers.qpv_layer(territory, generation, indicator_id)
-    fmap = webmap.choropleth_map(
-        qpv,
-        indicator_id,
-        label=indicator.label,
-        unit=indicator.unit,
-        vintage=indicator.vintage,
-        decimals=indicator.decimals,
-        communes=layers.commune_outlines(territory),
-        tiles=settings.MAP_TILES,
-    )
     with left:
-        result = st_folium(
-            fmap, height=560, use_container_width=True, returned_objects=["last_active_drawing"],
-            key=f"carte_{territory.key}_{generation}",
+        outlines = st.checkbox("Limites communales", value=True, key="carte_communes")
+        qpv = layers.qpv_layer(territory, generation, column, table)
+        fmap = webmap.choropleth_map(
+            qpv, column, label=label, unit=unit, vintage=vintage, decimals=decimals,
+            communes=layers.commune_outlines(territory) if outlines else None, tiles=settings.MAP_TILES,
         )
-        clicked = (result or {}).get("last_active_drawing") or {}
-        props = clicked.get("properties") or {}
-        if props.get("lib_qp"):
-            st.info(f"Quartier sélectionné : **{props['lib_qp']}** ({props.get('code_qp', '')})")
+        result = st_folium(fmap, height=540, use_container_width=True, returned_objects=["last_active_drawing"],
+                           key=f"carte_{territory.key}_{generation}")
+        clicked = ((result or {}).get("last_active_drawing") or {}).get("properties") or {}
+        code = clicked.get("code_qp")
+        # A click opens the fiche once; coming back to the map does not reopen it.
+        if code and code != st.session_state.get("_carte_dernier_clic"):
+            st.session_state["_carte_dernier_clic"] = code
+            st.info(f"Quartier sélectionné : **{clicked.get('lib_qp', code)}** ({code}) — ouverture de sa fiche…")
+            st.session_state[QPV_KEY] = code
+            open_fiche(code)
         st.caption(
-            f"Source : {indicator.source} — millésime {indicator.vintage}. Classes : quantiles des valeurs "
-            "des quartiers affichés ; en gris à contour pointillé, valeur non disponible."
+            f"Source : {source} — millésime {vintage}. Classes : quantiles des valeurs des quartiers affichés ; "
+            "en gris à contour pointillé, valeur non disponible. Cliquez sur un quartier pour ouvrir sa fiche."
         )
-        if qpv[indicator_id].isna().all():
-            st.info(
-                "Cet indicateur n'est disponible pour aucun quartier affiché : voir la colonne « Donnée » "
-                "du tableau pour la raison."
-            )
+        if kind == "Score":
+            st.caption(method_caption())
+        if qpv[column].isna().all():
+            st.info("Cette couche n'a de valeur pour aucun quartier affiché : voir la colonne « Donnée » du "
+                    "tableau pour la raison.")
         without = shown[~shown["a_contour"].astype(bool)]
         if len(without):
             st.caption(f"{len(without)} quartier(s) de cette génération sans contour hors ligne : listés dans le tableau.")
@@ -88,17 +108,22 @@ else:
     container = st.container()
 
 with container:
-    st.markdown(f"**{indicator.label}** — {indicator.vintage}")
+    st.markdown(f"**{label}** — {vintage}")
+    if column in catalogue.ids():
+        rules = methods_for(shown["code_qp"].tolist(), column).to_numpy()
+        available = ["estimation par IRIS" if r in ESTIMATION_RULES else "disponible" for r in rules]
+    else:
+        available = ["calculé"] * len(shown)
     view = pd.DataFrame(
         {
             "Quartier": shown["lib_qp"],
             "Code": shown["code_qp"],
             "Commune": shown["lib_com"],
             "Génération": shown["generation"].astype(int).astype(str),
-            "Valeur": [format_value(v, indicator.unit, indicator.decimals) for v in shown[indicator_id]],
+            "Valeur": [format_value(v, unit, decimals) for v in shown[column]],
             "Donnée": [
-                "disponible" if pd.notna(v) else missing_label(r)
-                for v, r in zip(shown[indicator_id], shown[reason_column(indicator_id)], strict=True)
+                ok if pd.notna(v) else missing_label(r)
+                for v, r, ok in zip(shown[column], shown[reason_column(column)], available, strict=True)
             ],
         }
     ).sort_values("Quartier", key=lambda s: s.str.lower())

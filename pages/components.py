@@ -117,3 +117,37 @@ def ensure_map_assets() -> bool:
     """Copy Leaflet into ``static/`` once per server process (maps must draw without a CDN)."""
     install_leaflet_assets()
     return True
+
+
+# --- method shared by the pages ------------------------------------------------------------------
+
+METHOD_KEY = "methode"
+FRAME_KEY = "cadre"
+QPV_KEY = "qpv_selectionne"
+
+
+def current_method():
+    """The method and reference frame chosen on the Méthode page (defaults until changed)."""
+    from indicators.scores import Method
+
+    return st.session_state.get(METHOD_KEY) or Method(), st.session_state.get(FRAME_KEY, "generation")
+
+
+def set_method(method, frame: str) -> None:
+    st.session_state[METHOD_KEY] = method
+    st.session_state[FRAME_KEY] = frame
+
+
+def method_caption() -> str:
+    """One French sentence saying which method the scores shown use."""
+    from indicators.table import FRAMES
+
+    method, frame = current_method()
+    custom = bool(method.domain_weights) or method.normalisation != "percentile" or method.aggregation != "arithmetique"
+    kind = "pondérations personnalisées (page Méthode)" if custom else "méthode par défaut"
+    return f"Scores : {kind} ; cadre de référence : {FRAMES[frame]}."
+
+
+def open_fiche(code_qp: str) -> None:
+    st.session_state[QPV_KEY] = code_qp
+    st.switch_page("pages/fiche.py")

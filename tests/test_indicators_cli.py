@@ -169,4 +169,4 @@ def test_region_frame_changes_frame_size(capsys):
     assert code == 0
     rows = [r for r in json.loads(out) if r["generation"] == 2015]
     assert {r["taille_cadre"] for r in rows} == {103}
-    assert all("région" in r["cadre"] for r in rows)
+    assert all(r["cadre"] == "QPV 2015 de la région Occitanie" for r in rows)

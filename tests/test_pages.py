@@ -98,3 +98,36 @@ def test_donnees_lists_sources_with_licence():
     sources = at.dataframe[1].value
     assert {"Éditeur", "Licence", "Millésime"} <= set(sources.columns)
     assert sources["Licence"].str.len().min() > 0
+
+
+def test_carte_labels_iris_estimations():
+    at = carte("REG:93")
+    at.selectbox(key="carte_indicateur").set_value("taux_pauvrete").run()
+    assert not at.exception
+    table = at.dataframe[0].value
+    with_value = table[table["Valeur"] != ""]
+    assert len(with_value) > 100
+    assert (with_value["Donnée"] == "estimation par IRIS").all()
+
+
+def test_carte_score_layer():
+    at = carte("REG:93")
+    at.radio(key="carte_type").set_value("Score").run()
+    at.selectbox(key="carte_score").set_value("score_global").run()
+    assert not at.exception
+    table = at.dataframe[0].value
+    assert (table["Valeur"] != "").sum() > 100
+    assert table.loc[table["Valeur"] == "", "Donnée"].str.contains("partiel").all()
+
+
+def test_fiche_shows_scores_and_missing_reason():
+    at = start("EPCI:243100518")
+    at.session_state["qpv_selectionne"] = "QP031015"  # Rangueil: secret statistique on ages
+    at.switch_page("pages/fiche.py").run()
+    assert not at.exception
+    assert at.header[0].value == "Rangueil"
+    tables = [d.value for d in at.dataframe]
+    age = next(t for t in tables if "Part des moins de 25 ans" in set(t["Indicateur"]))
+    line = age[age["Indicateur"] == "Part des moins de 25 ans"].iloc[0]
+    assert line["Valeur"] == "—" and "secret statistique" in line["Donnée"]
+    assert any("ne disent pas" in s.value for s in at.subheader)
