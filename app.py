@@ -19,6 +19,7 @@ pages = [
     st.Page("pages/accueil.py", title="Accueil", default=True, url_path="accueil"),
     st.Page("pages/carte.py", title="Carte", url_path="carte"),
     st.Page("pages/fiche.py", title="Fiche quartier", url_path="fiche"),
+    st.Page("pages/methode.py", title="Méthode et pondérations", url_path="methode"),
     st.Page("pages/donnees.py", title="Données et sources", url_path="donnees"),
 ]
 st.navigation(pages).run()

@@ -72,12 +72,8 @@ def from_dict(data: object) -> tuple[Method, str]:
     if not 0 <= int(kwargs.get("draws", 1000)) <= 20000:
         raise BadArgumentError("Nombre de tirages hors limites (0 à 20 000).")
     method = Method(**{k: v for k, v in kwargs.items() if k in {f.name for f in fields(Method)}})
-    method.validate(_all_domains(), catalogue.domain_pillars())
+    method.validate(_scored_domains(), catalogue.domain_pillars())
     return method, frame
-
-
-def _all_domains() -> list[str]:
-    return list(catalogue.DOMAINS)
 
 
 def from_json(text: str | bytes) -> tuple[Method, str]:

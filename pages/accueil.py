@@ -1,46 +1,64 @@
-"""Home page: what the tool is for, the chosen territory at a glance, and the data status."""
+"""Territoire (home): what the tool is for, the chosen territory's QPV at a glance, and the data status."""
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from indicators.formatting import format_number
 from indicators.table import territory_table
 from loaders import store
-from pages.components import territory_selector
+from pages.components import current_method, open_fiche, territory_selector
 
 territory = territory_selector()
+method, frame = current_method()
 st.title("ecoqpv — expositions et conditions de vie dans les quartiers prioritaires")
 st.markdown(
     "Cet outil rassemble des **données publiques** sur les quartiers prioritaires de la politique de la "
-    "ville (QPV) pour préparer le diagnostic des contrats de ville : cartes, comparaisons avec la "
-    "commune, l'EPCI et la France, sources et millésimes de chaque chiffre. Les indicateurs décrivent "
+    "ville (QPV) pour préparer le diagnostic des contrats de ville : cartes, fiches par quartier, comparaisons "
+    "avec la commune, l'EPCI et la France, sources et millésimes de chaque chiffre. Les indicateurs décrivent "
     "des situations et des expositions, jamais les habitants."
 )
 
-table = territory_table(territory)
+table = territory_table(territory, method, frame)
 st.subheader(territory.title)
 if table.empty:
-    st.info("Aucun quartier prioritaire n'est rattaché à ce territoire dans les données chargées.")
+    st.info("Aucun quartier prioritaire n'est rattaché à ce territoire dans les données chargées. Choisissez un "
+            "autre territoire dans le panneau de gauche.")
 else:
     q24 = table[table["generation"] == 2024]
     q15 = table[table["generation"] == 2015]
-    c1, c2, c3 = st.columns(3)
+    c1, c2, c3, c4 = st.columns(4)
     c1.metric("QPV 2024 (génération actuelle)", format_number(len(q24)))
     c2.metric("QPV 2015 (génération précédente)", format_number(len(q15)))
     c3.metric("Quartiers avec contour disponible", format_number(int(table["a_contour"].sum())))
+    c4.metric("Quartiers avec scores complets", format_number(int((table["statut"] == "complet").sum())))
     population = q15["population"].sum(min_count=1)
-    if len(q15):
-        st.caption(
-            f"Population des QPV 2015 du territoire (recensement 2018) : {format_number(population)} habitants"
-            " — les statistiques des QPV 2024 ne sont pas encore embarquées hors ligne."
-        )
+    if len(q15) and pd.notna(population):
+        st.caption(f"Population des QPV 2015 du territoire : {format_number(population)} habitants (recensement "
+                   "2018). La population des QPV 2024 (recensement 2020) est publiée en ligne par l'Insee.")
+    st.markdown("**Quartiers du territoire** — choisissez-en un pour ouvrir sa fiche.")
+    listing = table.assign(
+        Quartier=table["lib_qp"], Commune=table["lib_com"], Génération=table["generation"].astype(str),
+        Contour=table["a_contour"].map({True: "oui", False: "non"}),
+        Scores=table["statut"].map({"complet": "complets", "partiel": "partiels (données manquantes)"}),
+    )[["code_qp", "Quartier", "Commune", "Génération", "Contour", "Scores"]]
+    event = st.dataframe(listing.drop(columns="code_qp"), hide_index=True, width="stretch", height=320,
+                         on_select="rerun", selection_mode="single-row", key="accueil_liste")
+    selected = event.selection.rows if event and event.selection else []
+    if selected:
+        open_fiche(str(listing.iloc[selected[0]]["code_qp"]))
 
-manifest = store.manifest()
 st.subheader("État des données")
+status = store.status()
+bundle = status["bundle"]
 st.markdown(
-    f"Jeu de données **embarqué** (construit le {manifest['construit_le'][:10]} à partir des fichiers "
-    "officiels) : aucune connexion n'est nécessaire. Le détail des sources, éditeurs, licences et "
-    "millésimes figure sur la page *Données et sources*."
+    f"Jeu de données **embarqué**, construit le {bundle['construit_le'][:10]} à partir des fichiers officiels : "
+    "l'outil fonctionne sans connexion."
 )
-st.caption(manifest["credits"])
+if status["mises_a_jour"]:
+    st.markdown("Territoires **mis à jour en ligne** : " + ", ".join(
+        f"{u['territoire']} (le {str(u['mis_a_jour_le'])[:10]})" for u in status["mises_a_jour"]) + ".")
+vintages = sorted({row["millesime"] for row in bundle["entrees"]})
+st.caption("Millésimes des sources : " + " ; ".join(vintages) + ". Détail par source : page *Données et sources*.")
+st.caption(bundle["credits"])

@@ -8,7 +8,7 @@ from streamlit.testing.v1 import AppTest
 from tests.conftest import ROOT
 
 APP = str(ROOT / "app.py")
-PAGES = ["pages/accueil.py", "pages/carte.py", "pages/donnees.py"]
+PAGES = ["pages/accueil.py", "pages/carte.py", "pages/fiche.py", "pages/methode.py", "pages/donnees.py"]
 
 
 def start(territory: str | None = None) -> AppTest:
@@ -131,3 +131,20 @@ def test_fiche_shows_scores_and_missing_reason():
     line = age[age["Indicateur"] == "Part des moins de 25 ans"].iloc[0]
     assert line["Valeur"] == "—" and "secret statistique" in line["Donnée"]
     assert any("ne disent pas" in s.value for s in at.subheader)
+
+
+def test_methode_weight_changes_ranking_and_other_pages_follow():
+    at = start("REG:93")
+    at.switch_page("pages/methode.py").run()
+    assert not at.exception
+    before = at.dataframe[0].value
+    assert (before["Évolution"].isin(["0", ""])).all()
+    at.slider(key="poids_pauvrete_revenus").set_value(3.0).run()
+    assert not at.exception
+    after = at.dataframe[0].value
+    assert (~after["Évolution"].isin(["0", ""])).any()
+    assert at.session_state["methode"].domain_weights["pauvrete_revenus"] == 3.0
+    at.switch_page("pages/carte.py").run()
+    at.radio(key="carte_type").set_value("Score").run()
+    assert not at.exception
+    assert any("pondérations personnalisées" in c.value for c in at.caption)

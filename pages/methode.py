@@ -1,0 +1,122 @@
+"""Méthode et pondérations: the user's weights, frame and normalisation, their effect on the ranking,
+and the method in plain French. Settings export/import as a small JSON file an annex can cite."""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+import streamlit as st
+
+from indicators import catalogue
+from indicators.formatting import format_number
+from indicators.methode import AGGREGATION_LABELS, NORMALISATION_LABELS, render_markdown
+from indicators.ranking import rank_shifts
+from indicators.scores import Method
+from indicators.settings_io import from_json, to_json
+from indicators.table import FRAMES
+from loaders.errors import EcoqpvError
+from pages.components import current_method, set_method, territory_selector
+
+territory = territory_selector()
+method, frame = current_method()
+st.title("Méthode et pondérations")
+st.markdown(
+    "Les scores résument plusieurs indicateurs ; leur classement dépend de choix de méthode. Modifiez les "
+    "poids des domaines, le cadre de comparaison ou la normalisation : la carte, les fiches et le classement "
+    "suivent. Le graphique montre combien chaque quartier monte ou descend par rapport à la méthode par défaut."
+)
+
+uploaded = st.file_uploader("Importer des réglages (fichier JSON exporté par ecoqpv)", type=["json"],
+                            key="methode_import")
+if uploaded is not None and st.session_state.get("_methode_importee") != uploaded.file_id:
+    try:
+        imported, imported_frame = from_json(uploaded.getvalue())
+    except EcoqpvError as exc:
+        st.error(str(exc))
+    else:
+        set_method(imported, imported_frame)
+        st.session_state["_methode_importee"] = uploaded.file_id
+        for key in [k for k in st.session_state if str(k).startswith("poids_")]:
+            del st.session_state[key]
+        st.success("Réglages importés.")
+        method, frame = imported, imported_frame
+
+domains = list(dict.fromkeys(catalogue.get(i).domain for i in catalogue.scored_ids()))
+left, right = st.columns([2, 3], gap="large")
+with left:
+    st.subheader("Poids des domaines")
+    weights = {}
+    for pillar in ("Exposition", "Vulnérabilité"):
+        st.markdown(f"**{pillar}**")
+        for domain in [d for d in domains if catalogue.DOMAINS[d].pillar == pillar]:
+            weights[domain] = st.slider(
+                catalogue.DOMAINS[domain].label, 0.0, 3.0, float(method.domain_weights.get(domain, 1.0)), 0.25,
+                key=f"poids_{domain}", help=catalogue.DOMAINS[domain].description,
+            )
+    new_frame = st.radio("Cadre de référence", list(FRAMES), index=list(FRAMES).index(frame),
+                         format_func=lambda f: FRAMES[f].capitalize(), key="methode_cadre")
+    normalisation = st.selectbox("Normalisation", list(NORMALISATION_LABELS),
+                                 index=list(NORMALISATION_LABELS).index(method.normalisation),
+                                 format_func=NORMALISATION_LABELS.get, key="methode_normalisation")
+    aggregation = st.selectbox("Agrégation des domaines", list(AGGREGATION_LABELS),
+                               index=list(AGGREGATION_LABELS).index(method.aggregation),
+                               format_func=AGGREGATION_LABELS.get, key="methode_agregation")
+    if st.button("Revenir à la méthode par défaut", key="methode_reset"):
+        for key in [k for k in st.session_state if str(k).startswith(("poids_", "methode_"))]:
+            del st.session_state[key]
+        set_method(Method(), "generation")
+        st.rerun()
+
+chosen = Method(domain_weights=weights, normalisation=normalisation, aggregation=aggregation,
+                draws=method.draws, seed=method.seed)
+try:
+    chosen.validate(domains, catalogue.domain_pillars())
+except EcoqpvError as exc:
+    with right:
+        st.error(str(exc))
+    st.stop()
+set_method(chosen, new_frame)
+
+with right:
+    st.subheader("Effet sur le classement du territoire")
+    try:
+        shifts = rank_shifts(territory, chosen, new_frame)
+    except EcoqpvError as exc:
+        st.error(str(exc))
+        st.stop()
+    ranked = shifts.dropna(subset=["rang_choisi"]).sort_values("rang_choisi")
+    if ranked.empty:
+        st.info("Aucun quartier de ce territoire n'a de score global avec les données disponibles : les rangs ne "
+                "peuvent pas être comparés. Les quartiers restent visibles sur la carte et dans les fiches.")
+    else:
+        moved = int((ranked["ecart"].abs() > 0).sum())
+        st.markdown(f"{format_number(moved)} quartier(s) sur {format_number(len(ranked))} changent de rang par "
+                    "rapport à la méthode par défaut.")
+        top = ranked.head(25)
+        fig = go.Figure()
+        fig.add_trace(go.Scatter(x=top["rang_defaut"], y=top["lib_qp"], mode="markers", name="Méthode par défaut",
+                                 marker={"symbol": "circle-open", "size": 10, "color": "#6b6b6b"}))
+        fig.add_trace(go.Scatter(
+            x=top["rang_choisi"], y=top["lib_qp"], mode="markers", name="Méthode choisie",
+            marker={"size": 10, "color": "#1f5fa8"},
+            error_x={"type": "data", "symmetric": False, "array": top["rang_p95"] - top["rang_choisi"],
+                     "arrayminus": top["rang_choisi"] - top["rang_p05"], "color": "#9bb7d9"},
+        ))
+        fig.update_layout(height=max(320, 22 * len(top) + 80), separators=", ", margin={"l": 10, "r": 10, "t": 30, "b": 30},
+                          xaxis_title="Rang (1 = exposition cumulée la plus forte du cadre)", yaxis_title=None,
+                          yaxis={"autorange": "reversed"}, legend={"orientation": "h", "y": 1.08})
+        st.plotly_chart(fig, width="stretch", config={"displayModeBar": False})
+        st.caption("Barres : intervalle de 90 % des rangs obtenus en faisant varier poids, normalisation et "
+                   "agrégation (robustesse). Les 25 premiers quartiers du territoire selon la méthode choisie.")
+        table = ranked.assign(
+            Quartier=ranked["lib_qp"], Génération=ranked["generation"].astype(str),
+            **{"Rang (défaut)": ranked["rang_defaut"].map(lambda v: format_number(v)),
+               "Rang (choisi)": ranked["rang_choisi"].map(lambda v: format_number(v)),
+               "Évolution": ranked["ecart"].map(lambda v: "" if v != v else (f"+{format_number(v)}" if v > 0 else format_number(v)))},
+        )[["Quartier", "Génération", "Rang (défaut)", "Rang (choisi)", "Évolution"]]
+        st.dataframe(table, hide_index=True, width="stretch", height=300)
+
+    st.download_button("Exporter ces réglages (JSON)", to_json(chosen, new_frame), file_name="ecoqpv-methode.json",
+                       mime="application/json", key="methode_export")
+
+with st.expander("La méthode en clair", expanded=False):
+    st.markdown(render_markdown(chosen))

@@ -1,0 +1,54 @@
+"""Method settings JSON: round trip and bad files."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from indicators.scores import Method
+from indicators.settings_io import from_json, read, to_json
+from loaders.errors import BadArgumentError
+
+
+def test_round_trip():
+    method = Method(domain_weights={"chaleur": 2.0, "pauvrete_revenus": 0.5}, normalisation="zscore",
+                    aggregation="geometrique", draws=300, seed=11)
+    back, frame = from_json(to_json(method, "region"))
+    assert frame == "region"
+    assert back.normalisation == "zscore" and back.aggregation == "geometrique"
+    assert back.domain_weights["chaleur"] == 2.0 and back.domain_weights["pauvrete_revenus"] == 0.5
+    assert back.draws == 300 and back.seed == 11
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("{pas du json", "pas du JSON valide"),
+        ("[1, 2]", "objet JSON"),
+        ('{"cadre": "monde"}', "Cadre de référence"),
+        ('{"normalisation": "rang"}', "Normalisation"),
+        ('{"domain_weights": {"chaleur": "beaucoup"}}', "nombre est attendu"),
+        ('{"domain_weights": {"chaleur": -1}}', "positifs"),
+        ('{"domain_weights": {"inconnu": 1}}', "Domaine"),
+        ('{"domain_weights": {"chaleur": 0}}', "pilier Exposition"),
+        ('{"draws": 10000000}', "tirages"),
+        ('{"couleur": "bleu"}', "clé"),
+    ],
+)
+def test_bad_settings_are_refused_in_french(text, message):
+    with pytest.raises(BadArgumentError, match=message):
+        from_json(text)
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(BadArgumentError, match="introuvable"):
+        read(tmp_path / "absent.json")
+
+
+def test_exported_file_is_readable_json(tmp_path):
+    path = tmp_path / "m.json"
+    path.write_text(to_json(Method()), encoding="utf-8")
+    data = json.loads(path.read_text(encoding="utf-8"))
+    assert data["format"] == "ecoqpv-methode" and "chaleur" in data["domain_weights"]
+    assert read(path)[1] == "generation"
