@@ -41,3 +41,33 @@ def test_territory_without_contours_says_so(streamlit_server, browser_page):
     page.goto(f"{streamlit_server}/carte?territoire=EPCI:200054781")
     page.get_by_text("ne sont pas disponibles hors ligne").wait_for(timeout=30_000)
     save_screenshot(page, "carte_sans_contours")
+
+
+def test_click_opens_fiche_then_weights_change_ranking(streamlit_server, browser_page):
+    """Issue #5 journey: map → click → fiche with the right name and values → Méthode weight → ranking."""
+    from indicators.fiche import profile
+
+    page = browser_page
+    page.goto(f"{streamlit_server}/carte?territoire=EPCI:243400017")  # Montpellier Méditerranée Métropole
+    page.get_by_role("heading", name="Carte des quartiers").wait_for()
+    frame = map_frame(page)
+    code = click_polygon(page, frame, "QP034005")  # Mosson
+    page.get_by_role("heading", name="Fiche quartier").wait_for(timeout=30_000)
+    expected = profile(code)
+    page.get_by_role("heading", name=str(expected.row["lib_qp"]), exact=True).wait_for(timeout=30_000)
+    body = page.locator("section.main, [data-testid='stMain']").first.inner_text()
+    assert expected.lines["taux_pauvrete"].value_text.replace("\u00a0", " ") in body.replace("\u00a0", " ")
+    save_screenshot(page, "fiche_mosson", full_page=True)
+
+    page.get_by_role("link", name="Méthode et pondérations").click()
+    page.get_by_role("heading", name="Méthode et pondérations").wait_for(timeout=30_000)
+    page.get_by_text("changent de rang").wait_for(timeout=30_000)
+    assert "0 quartier(s)" in page.get_by_text("changent de rang").inner_text()
+    slider = page.get_by_role("slider", name="Pauvreté et revenus")
+    slider.focus()
+    for _ in range(8):
+        page.keyboard.press("ArrowRight")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('p')].some(p => /changent de rang/.test(p.innerText)"
+        " && !/^0 quartier/.test(p.innerText))", timeout=30_000)
+    save_screenshot(page, "methode_poids_modifie", full_page=True)
