@@ -36,6 +36,11 @@ def _simplified_qpv(territory_key: str, generation: int, data_version: tuple) ->
     return webmap.simplify_for_web(gpd.GeoDataFrame(shapes, geometry="geometry", crs=contours.crs))
 
 
+#: Background outlines get coarser as the territory grows: at region scale a commune is a few pixels
+#: wide, and 4,500 full outlines would weigh megabytes (tolerance in metres, decimals in degrees).
+OUTLINE_DETAIL = {"REG": (400.0, 3), "DEP": (120.0, 4), "EPCI": (30.0, 4), "COM": (10.0, 5), "QPV": (10.0, 5)}
+
+
 @functools.lru_cache(maxsize=64)
 def _simplified_communes(territory_key: str, data_version: tuple) -> gpd.GeoDataFrame:
     territory = territories.resolve_key(territory_key)
@@ -47,7 +52,16 @@ def _simplified_communes(territory_key: str, data_version: tuple) -> gpd.GeoData
         communes = store.table("communes")
         column = {"REG": "insee_reg", "DEP": "insee_dep", "EPCI": "siren_epci", "COM": "insee_com"}[territory.kind]
         wanted = set(communes.loc[communes[column] == territory.code, "insee_com"])
-    return outlines[outlines["insee_com"].isin(wanted)].reset_index(drop=True)
+    chosen = outlines[outlines["insee_com"].isin(wanted)].reset_index(drop=True)
+    if territory.kind == "REG":
+        # Region scale: département borders plus the communes that have a QPV (4,000+ communes would
+        # weigh megabytes and draw an unreadable mesh).
+        with_qpv = set(store.table("qpv_communes")["insee_com"])
+        borders = chosen.dissolve(by="insee_dep", as_index=False)[["insee_com", "lib_com", "insee_dep", "geometry"]]
+        chosen = pd.concat([borders, chosen[chosen["insee_com"].isin(with_qpv)]], ignore_index=True)
+        chosen = gpd.GeoDataFrame(chosen, geometry="geometry", crs=outlines.crs)
+    tolerance, decimals = OUTLINE_DETAIL[territory.kind]
+    return webmap.simplify_for_web(chosen, tolerance_m=tolerance, decimals=decimals)
 
 
 def qpv_layer(territory: Territory, generation: int, indicator_id: str,

@@ -75,7 +75,7 @@ if column not in catalogue.ids():
 if generation is not None:
     left, right = st.columns([3, 2], gap="medium")
     with left:
-        outlines = st.checkbox("Limites communales", value=True, key="carte_communes")
+        outlines = st.checkbox("Limites administratives (départements, communes)", value=True, key="carte_communes")
         qpv = layers.qpv_layer(territory, generation, column, table)
         fmap = webmap.choropleth_map(
             qpv, column, label=label, unit=unit, vintage=vintage, decimals=decimals,
