@@ -34,7 +34,8 @@ class Territory:
 
     @property
     def title(self) -> str:
-        return f"{self.label} ({KIND_LABELS[self.kind].lower()} {self.code})"
+        kind = KIND_LABELS[self.kind] if self.kind == "EPCI" else KIND_LABELS[self.kind].lower()
+        return f"{self.label} ({kind} {self.code})"
 
 
 def _fold(text: str) -> str:

@@ -40,6 +40,8 @@ if uploaded is not None and st.session_state.get("_methode_importee") != uploade
         st.success("Réglages importés.")
         method, frame = imported, imported_frame
 
+#: Relative weights offered (× 1 = the default weight; 0 removes the domain from its pillar).
+WEIGHT_STEPS = [0.0, 0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0, 2.5, 3.0]
 domains = list(dict.fromkeys(catalogue.get(i).domain for i in catalogue.scored_ids()))
 left, right = st.columns([2, 3], gap="large")
 with left:
@@ -48,9 +50,10 @@ with left:
     for pillar in ("Exposition", "Vulnérabilité"):
         st.markdown(f"**{pillar}**")
         for domain in [d for d in domains if catalogue.DOMAINS[d].pillar == pillar]:
-            weights[domain] = st.slider(
-                catalogue.DOMAINS[domain].label, 0.0, 3.0, float(method.domain_weights.get(domain, 1.0)), 0.25,
-                key=f"poids_{domain}", help=catalogue.DOMAINS[domain].description,
+            current = min(WEIGHT_STEPS, key=lambda w: abs(w - float(method.domain_weights.get(domain, 1.0))))
+            weights[domain] = st.select_slider(
+                catalogue.DOMAINS[domain].label, WEIGHT_STEPS, value=current, key=f"poids_{domain}",
+                format_func=lambda w: f"× {format_number(w, 2)}", help=catalogue.DOMAINS[domain].description,
             )
     new_frame = st.radio("Cadre de référence", list(FRAMES), index=list(FRAMES).index(frame),
                          format_func=lambda f: FRAMES[f].capitalize(), key="methode_cadre")

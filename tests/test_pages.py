@@ -139,7 +139,7 @@ def test_methode_weight_changes_ranking_and_other_pages_follow():
     assert not at.exception
     before = at.dataframe[0].value
     assert (before["Évolution"].isin(["0", ""])).all()
-    at.slider(key="poids_pauvrete_revenus").set_value(3.0).run()
+    at.select_slider(key="poids_pauvrete_revenus").set_value(3.0).run()
     assert not at.exception
     after = at.dataframe[0].value
     assert (~after["Évolution"].isin(["0", ""])).any()
