@@ -19,7 +19,9 @@ pages = [
     st.Page("pages/accueil.py", title="Accueil", default=True, url_path="accueil"),
     st.Page("pages/carte.py", title="Carte", url_path="carte"),
     st.Page("pages/fiche.py", title="Fiche quartier", url_path="fiche"),
+    st.Page("pages/comparer.py", title="Comparer", url_path="comparer"),
     st.Page("pages/methode.py", title="Méthode et pondérations", url_path="methode"),
+    st.Page("pages/annexe.py", title="Annexe diagnostic", url_path="annexe"),
     st.Page("pages/donnees.py", title="Données et sources", url_path="donnees"),
 ]
 st.navigation(pages).run()

@@ -8,7 +8,8 @@ from streamlit.testing.v1 import AppTest
 from tests.conftest import ROOT
 
 APP = str(ROOT / "app.py")
-PAGES = ["pages/accueil.py", "pages/carte.py", "pages/fiche.py", "pages/methode.py", "pages/donnees.py"]
+PAGES = ["pages/accueil.py", "pages/carte.py", "pages/fiche.py", "pages/comparer.py", "pages/methode.py",
+         "pages/annexe.py", "pages/donnees.py"]
 
 
 def start(territory: str | None = None) -> AppTest:
@@ -148,3 +149,24 @@ def test_methode_weight_changes_ranking_and_other_pages_follow():
     at.radio(key="carte_type").set_value("Score").run()
     assert not at.exception
     assert any("pondérations personnalisées" in c.value for c in at.caption)
+
+
+def test_comparer_shows_french_values_references_and_exports_csv():
+    import io
+
+    import pandas as pd
+
+    at = start("EPCI:243400017")
+    at.switch_page("pages/comparer.py").run()
+    assert not at.exception
+    at.multiselect(key="comparer_qpv").set_value(["QP034005", "QP034004"]).run()
+    table = at.dataframe[0].value
+    mosson = next(c for c in table.columns if c.startswith("Mosson"))
+    poverty = table[table["Indicateur"] == "Taux de pauvreté"].iloc[0]
+    assert poverty[mosson] == "59,0\u00a0%"
+    assert any(c.startswith("Commune : Montpellier") for c in table.columns)
+    assert any(c.startswith("France") for c in table.columns)
+    income_france = table[table["Indicateur"].str.startswith("Revenu disponible")].iloc[0]
+    assert income_france[next(c for c in table.columns if c.startswith("France"))] == "21\u202f930\u00a0€"
+    button = next(b for b in at.get("download_button") if b.key == "comparer_csv")
+    assert button.proto.label.startswith("Télécharger")

@@ -24,16 +24,16 @@ def test_round_trip():
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("{pas du json", "pas du JSON valide"),
+        ("{pas du json", "pas un JSON valide"),
         ("[1, 2]", "objet JSON"),
-        ('{"cadre": "monde"}', "Cadre de référence"),
+        ('{"cadre": "monde"}', "Cadre"),
         ('{"normalisation": "rang"}', "Normalisation"),
-        ('{"domain_weights": {"chaleur": "beaucoup"}}', "nombre est attendu"),
-        ('{"domain_weights": {"chaleur": -1}}', "positifs"),
-        ('{"domain_weights": {"inconnu": 1}}', "Domaine"),
-        ('{"domain_weights": {"chaleur": 0}}', "pilier Exposition"),
-        ('{"draws": 10000000}', "tirages"),
-        ('{"couleur": "bleu"}', "clé"),
+        ('{"poids_domaines": {"chaleur": "beaucoup"}}', "nombre est attendu"),
+        ('{"poids_domaines": {"chaleur": -1}}', "positifs"),
+        ('{"poids_domaines": {"inconnu": 1}}', "Domaine"),
+        ('{"poids_domaines": {"chaleur": 0}}', "pilier Exposition"),
+        ('{"tirages": 10000000}', "tirages"),
+        ('{"couleur": "bleu"}', "Réglage"),
     ],
 )
 def test_bad_settings_are_refused_in_french(text, message):
@@ -50,5 +50,5 @@ def test_exported_file_is_readable_json(tmp_path):
     path = tmp_path / "m.json"
     path.write_text(to_json(Method()), encoding="utf-8")
     data = json.loads(path.read_text(encoding="utf-8"))
-    assert data["format"] == "ecoqpv-methode" and "chaleur" in data["domain_weights"]
+    assert "chaleur" in data["poids_domaines"] and data["cadre"] == "generation"
     assert read(path)[1] == "generation"

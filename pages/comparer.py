@@ -1,0 +1,85 @@
+"""Comparer: up to 8 QPV and their reference territories side by side, with charts and a CSV export."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.express as px
+import plotly.graph_objects as go
+import streamlit as st
+
+from indicators import catalogue
+from indicators.comparison import MAX_QPV, comparison_table, percentile_long
+from indicators.formatting import format_number, format_value
+from indicators.table import territory_table
+from pages.components import current_method, method_caption, territory_selector
+from reports.csv import to_csv_bytes
+
+territory = territory_selector()
+method, frame = current_method()
+st.title("Comparer des quartiers")
+
+table = territory_table(territory, method, frame)
+if table.empty:
+    st.info("Aucun quartier prioritaire n'est rattaché à ce territoire : choisissez un autre territoire.")
+    st.stop()
+
+labels = dict(zip(table["code_qp"], table["lib_qp"] + " (" + table["lib_com"].fillna("") + ", QPV "
+                  + table["generation"].astype(str) + ")", strict=True))
+default = table.loc[table["statut"] == "complet"].sort_values("rang")["code_qp"].head(4).tolist()
+codes = st.multiselect(f"Quartiers à comparer ({MAX_QPV} au plus)", list(labels), default=default or list(labels)[:2],
+                       format_func=labels.get, max_selections=MAX_QPV, key="comparer_qpv")
+if not codes:
+    st.info("Choisissez au moins un quartier.")
+    st.stop()
+if table.set_index("code_qp").loc[codes, "generation"].nunique() > 1:
+    st.warning("Vous comparez des QPV 2015 et des QPV 2024 : leurs périmètres diffèrent et leurs rangs sont "
+               "calculés dans des cadres séparés. Comparez les valeurs avec prudence.")
+
+values, headers = comparison_table(table, codes)
+shown = pd.DataFrame({"Indicateur": [catalogue.get(i).label for i in values.index],
+                      "Millésime": [catalogue.get(i).vintage for i in values.index]})
+for key, header in headers.items():
+    shown[header] = [format_value(v, catalogue.get(i).unit, catalogue.get(i).decimals) or "—"
+                     for i, v in values[key].items()]
+st.dataframe(shown, hide_index=True, width="stretch", height=520)
+st.caption("« — » : valeur non disponible (voir la fiche du quartier pour la raison). Les territoires de "
+           "référence n'ont de valeur que pour les indicateurs publiés à leur échelle.")
+
+export = values.copy()
+export.columns = [headers[c] for c in export.columns]
+export.insert(0, "Unité", [catalogue.get(i).unit for i in export.index])
+export.insert(0, "Indicateur", [catalogue.get(i).label for i in export.index])
+st.download_button("Télécharger ce tableau (CSV pour Excel)", to_csv_bytes(export.reset_index(drop=True)),
+                   file_name=f"ecoqpv-comparaison-{territory.code}.csv", mime="text/csv", key="comparer_csv")
+
+st.subheader("Rangs centiles par domaine")
+long = percentile_long(table, codes)
+if long.empty:
+    st.info("Aucun rang centile disponible pour ces quartiers.")
+else:
+    for domain, part in long.groupby("domaine", sort=False):
+        fig = px.scatter(part, x="centile", y="libelle", color="lib_qp", range_x=[-2, 102],
+                         color_discrete_sequence=px.colors.qualitative.Safe, title=domain)
+        fig.update_traces(marker={"size": 11, "line": {"width": 1, "color": "#333"}})
+        fig.update_layout(height=120 + 38 * part["libelle"].nunique(), separators=", ", legend_title_text="",
+                          margin={"l": 10, "r": 10, "t": 40, "b": 10}, yaxis_title=None,
+                          xaxis_title="Rang centile (100 = situation la moins favorable du cadre)")
+        st.plotly_chart(fig, width="stretch", config={"displayModeBar": False})
+
+st.subheader("Classement et incertitude")
+ranked = table.set_index("code_qp").loc[codes].dropna(subset=["rang"]).sort_values("rang")
+if ranked.empty:
+    st.info("Aucun des quartiers choisis n'a de score global (données partielles).")
+else:
+    fig = go.Figure(go.Scatter(
+        x=ranked["rang"], y=ranked["lib_qp"], mode="markers", marker={"size": 11, "color": "#1f5fa8"},
+        error_x={"type": "data", "symmetric": False, "array": ranked["rang_p95"] - ranked["rang"],
+                 "arrayminus": ranked["rang"] - ranked["rang_p05"], "color": "#9bb7d9"},
+        hovertext=[f"rang {format_number(r)} (de {format_number(a)} à {format_number(b)})"
+                   for r, a, b in zip(ranked["rang"], ranked["rang_p05"], ranked["rang_p95"], strict=True)],
+    ))
+    fig.update_layout(height=120 + 40 * len(ranked), separators=", ", margin={"l": 10, "r": 10, "t": 20, "b": 10},
+                      xaxis_title="Rang (1 = exposition cumulée la plus forte du cadre)", yaxis={"autorange": "reversed"})
+    st.plotly_chart(fig, width="stretch", config={"displayModeBar": False})
+    st.caption("Point : rang selon la méthode choisie ; barre : 90 % des rangs obtenus en faisant varier les choix "
+               "de méthode. " + method_caption())

@@ -1,0 +1,134 @@
+"""Command line: ``python -m reports annexe|cartes``.
+
+``annexe`` writes the diagnostic annex of a territory in one format::
+
+    python -m reports annexe --territoire EPCI:243400017 --format docx --out annexe.docx \
+        [--methode reglages.json]
+
+``cartes`` writes the print maps (PNG at 300 dpi, or SVG) into a folder. Errors are French sentences
+on stderr, never a traceback: exit code 2 for what the user can fix (territory, settings file,
+output path), 1 for data or conversion problems. Nothing partial is ever left on disk.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from pathlib import Path
+
+from loaders.errors import BadArgumentError, EcoqpvError, UnknownTerritoryError
+
+
+def _french(message: str) -> str:
+    """argparse's English messages, said in French."""
+    choice = re.search(r"argument (\S+): invalid choice: '([^']*)' \(choose from (.*)\)", message)
+    if choice:
+        allowed = ", ".join(v.strip(" '") for v in choice.group(3).split(","))
+        return f"{choice.group(1)} : valeur « {choice.group(2)} » non reconnue ; choisir parmi {allowed}"
+    required = re.search(r"the following arguments are required: (.*)", message)
+    if required:
+        return f"argument(s) obligatoire(s) manquant(s) : {required.group(1)}"
+    unknown = re.search(r"unrecognized arguments: (.*)", message)
+    if unknown:
+        return f"argument(s) non reconnu(s) : {unknown.group(1)}"
+    return message
+
+
+class _FrenchParser(argparse.ArgumentParser):
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs["add_help"] = False
+        super().__init__(*args, **kwargs)
+        self._positionals.title = "commandes"
+        self._optionals.title = "options"
+        self.add_argument("-h", "--help", action="help", help="afficher cette aide et quitter")
+
+    def error(self, message: str) -> None:
+        self.print_usage(sys.stderr)
+        print(f"Erreur : argument invalide ({_french(message)}).", file=sys.stderr)
+        raise SystemExit(2)
+
+
+def _size(data: bytes) -> str:
+    from indicators.formatting import format_number
+
+    if len(data) >= 1_000_000:
+        return f"{format_number(len(data) / 1_000_000, 1)} Mo"
+    return f"{format_number(max(len(data) / 1000, 1), 0)} ko"
+
+
+def _parser() -> argparse.ArgumentParser:
+    from reports import FORMATS, MAP_FORMATS
+
+    parser = _FrenchParser(prog="python -m reports", description="Exports de l'annexe diagnostic ecoqpv.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_FrenchParser)
+    annexe = sub.add_parser("annexe", help="annexe diagnostic d'un territoire (DOCX, PDF, XLSX ou CSV)")
+    annexe.add_argument("--territoire", required=True, help="TYPE:CODE, TYPE parmi REG, DEP, EPCI, COM, QPV")
+    annexe.add_argument("--format", required=True, choices=list(FORMATS))
+    annexe.add_argument("--out", required=True, help="fichier à écrire")
+    annexe.add_argument("--methode", default=None,
+                        help="fichier JSON de réglages (poids_domaines, normalisation, agregation, cadre)")
+    cartes = sub.add_parser("cartes", help="cartes de l'annexe en PNG (300 dpi) ou SVG, dans un dossier")
+    cartes.add_argument("--territoire", required=True, help="TYPE:CODE")
+    cartes.add_argument("--dossier", required=True, help="dossier où écrire les cartes (il doit exister)")
+    cartes.add_argument("--format", choices=list(MAP_FORMATS), default="png")
+    cartes.add_argument("--methode", default=None, help="fichier JSON de réglages")
+    return parser
+
+
+def _annexe(args) -> int:
+    from geodata import territories
+    from reports import export
+    from reports.options import load_options
+    from reports.output import check_destination, write_atomic
+
+    options = load_options(args.methode)
+    check_destination(args.out)  # before a long generation
+    territory = territories.resolve_key(args.territoire)
+    data = export(territory, args.format, options)
+    write_atomic(args.out, data)
+    print(f"Annexe écrite : {args.out} ({_size(data)}).", file=sys.stderr)
+    return 0
+
+
+def _cartes(args) -> int:
+    from geodata import territories
+    from reports import annex_for, maps_files
+    from reports.options import load_options
+    from reports.output import write_atomic
+
+    options = load_options(args.methode)
+    folder = Path(args.dossier)
+    if not folder.is_dir():
+        raise BadArgumentError(f"Dossier « {folder} » introuvable : le créer avant d'y écrire les cartes.")
+    territory = territories.resolve_key(args.territoire)
+    files = maps_files(annex_for(territory, options), args.format)
+    if not files:
+        raise BadArgumentError(f"Aucune carte pour {territory.label} : les contours de ses quartiers ne sont pas "
+                               "dans les données embarquées (les tableaux de l'annexe restent complets).")
+    for name, data in files.items():
+        write_atomic(folder / name, data)
+    print(f"{len(files)} carte(s) écrite(s) dans {folder}.", file=sys.stderr)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        args = _parser().parse_args(argv)
+    except SystemExit as exc:  # usage errors (already explained in French) and --help
+        return int(exc.code or 0)
+    try:
+        return _annexe(args) if args.command == "annexe" else _cartes(args)
+    except (UnknownTerritoryError, BadArgumentError) as exc:
+        print(f"Erreur : {exc}", file=sys.stderr)
+        return 2
+    except EcoqpvError as exc:
+        print(f"Erreur : {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("Interrompu : aucun fichier n'a été écrit.", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,393 @@
+"""Annex exports (issue #6): DOCX structure and values, XLSX, CSV, PDF pages, maps.
+
+Each format is generated once per session (fixtures below) for Montpellier Méditerranée Métropole
+(12 QPV 2015 with contours, 10 QPV 2024 without), plus a small territory without any contour.
+"""
+
+from __future__ import annotations
+
+import io
+import shutil
+import subprocess
+from datetime import date
+
+import docx
+import openpyxl
+import pandas as pd
+import pytest
+from docx.oxml.ns import qn
+from PIL import Image
+
+import reports
+from geodata import territories
+from indicators import catalogue
+from indicators.catalogue import DOMAINS
+from indicators.formatting import format_number, format_value
+from indicators.table import reason_column, territory_table
+from loaders import store
+from reports import content, maps, pdf
+from reports import csv as rcsv
+from reports import xlsx as rxlsx
+
+TERRITORY = "EPCI:243400017"  # Montpellier Méditerranée Métropole
+KNOWN_QPV = "QP034014"  # Aiguelongue (QPV 2015, contour available, most values present)
+NO_CONTOUR = "COM:93008"  # Bobigny: QPV without contour offline
+DAY = date(2026, 1, 15)
+SHORT_UNITS = ("%", "€", "°C", "oui/non")
+
+
+@pytest.fixture(scope="session")
+def territory():
+    return territories.resolve_key(TERRITORY)
+
+
+@pytest.fixture(scope="session")
+def annex(territory):
+    return reports.annex_for(territory, generated_on=DAY)
+
+
+@pytest.fixture(scope="session")
+def table(territory):
+    return territory_table(territory).set_index("code_qp")
+
+
+@pytest.fixture(scope="session")
+def docx_bytes(annex):
+    return reports.render(annex, "docx")
+
+
+@pytest.fixture(scope="session")
+def document(docx_bytes):
+    return docx.Document(io.BytesIO(docx_bytes))
+
+
+@pytest.fixture(scope="session")
+def xlsx_book(annex):
+    return openpyxl.load_workbook(io.BytesIO(reports.render(annex, "xlsx")))
+
+
+@pytest.fixture(scope="session")
+def csv_bytes(annex):
+    return reports.render(annex, "csv")
+
+
+@pytest.fixture(scope="session")
+def no_contour_document():
+    annex = reports.annex_for(territories.resolve_key(NO_CONTOUR), generated_on=DAY)
+    return annex, docx.Document(io.BytesIO(reports.render(annex, "docx")))
+
+
+def body_items(document):
+    """Paragraphs and tables of the body, in order, as ("p", style, text) or ("t", table)."""
+    items = []
+    paragraphs = {p._p: p for p in document.paragraphs}
+    tables = {t._tbl: t for t in document.tables}
+    for child in document.element.body.iterchildren():
+        if child.tag == qn("w:p"):
+            p = paragraphs[child]
+            items.append(("p", p.style.name, p.text))
+        elif child.tag == qn("w:tbl"):
+            items.append(("t", tables[child]))
+    return items
+
+
+def domain_sections(document) -> dict[str, list]:
+    """Items under each Heading 2 of the domain section, keyed by heading text."""
+    sections: dict[str, list] = {}
+    inside, current = False, None
+    for item in body_items(document):
+        if item[0] == "p" and item[1] == "Heading 1":
+            inside = item[2] == content.SECTION_DOMAINS
+            current = None
+            continue
+        if inside and item[0] == "p" and item[1] == "Heading 2":
+            current = item[2]
+            sections[current] = []
+            continue
+        if inside and current:
+            sections[current].append(item)
+    return sections
+
+
+def expected_cell(value, reason, ind) -> str:
+    if pd.isna(value):
+        return content.short_reason(None if pd.isna(reason) else reason)
+    if ind.unit in SHORT_UNITS:
+        return format_value(value, ind.unit, ind.decimals)
+    return format_number(value, ind.decimals)
+
+
+# --- DOCX -----------------------------------------------------------------------------------------
+
+
+def test_docx_has_title_and_expected_headings(document, territory):
+    styles = [(p.style.name, p.text) for p in document.paragraphs]
+    assert ("Title", content.TITLE) in styles
+    level1 = [text for style, text in styles if style == "Heading 1"]
+    assert level1 == list(content.SECTIONS)
+    level2 = [text for style, text in styles if style == "Heading 2"]
+    assert "Ce que ces indicateurs ne disent pas" in level2
+    assert "Lire ces chiffres sans stigmatiser" in level2
+    # One page per QPV: a Heading 2 with its name and code, starting a new page.
+    for code in territory_table(territory)["code_qp"]:
+        headings = [p for p in document.paragraphs if p.style.name == "Heading 2" and p.text.endswith(f"({code})")]
+        assert len(headings) == 1, code
+        assert headings[0].paragraph_format.page_break_before
+    assert {p.style.name for p in document.paragraphs} >= {"Heading 3", "List Bullet", "Caption"}
+    first_page = " ".join(p.text for p in document.paragraphs[:30])
+    assert "Montpellier Méditerranée Métropole (EPCI 243400017)" in first_page
+    assert "15 janvier 2026" in first_page and "Filosofi 2019" in first_page
+
+
+def test_docx_one_table_per_domain_with_builtin_style(document):
+    sections = domain_sections(document)
+    assert len(sections) == len(DOMAINS)
+    for heading, items in sections.items():
+        tables = [i[1] for i in items if i[0] == "t"]
+        assert len(tables) == 1, heading
+        assert tables[0].style.name == "Medium Shading 1 Accent 1" and tables[0].style.builtin
+        assert tables[0].rows[0].cells[0].text == "Quartier"
+
+
+def test_docx_one_picture_per_map_at_print_resolution(document, docx_bytes, annex):
+    # Montpellier: contours for the 2015 QPV only → at most one map per domain, each embedded once.
+    assert 5 <= len(annex.figures) <= len(DOMAINS)
+    assert len(document.inline_shapes) == len(annex.figures)
+    sections = domain_sections(document)
+    mapped = {f.spec.domain for f in annex.figures}
+    for domain, info in DOMAINS.items():
+        heading = next(h for h in sections if h.startswith(info.label))
+        captions = [i for i in sections[heading] if i[0] == "p" and i[2].startswith("Carte ")]
+        assert len(captions) == (1 if domain in mapped else 0), domain
+    for figure in annex.figures:
+        image = Image.open(io.BytesIO(figure.png))
+        assert figure.dpi >= 200
+        assert image.width / (maps.FIGSIZE[0]) >= 200  # pixels per inch of the printed width
+
+
+def test_docx_values_of_a_known_qpv_equal_the_indicator_table(document, table):
+    row = table.loc[KNOWN_QPV]
+    sections = domain_sections(document)
+    checked = 0
+    for domain, info in DOMAINS.items():
+        heading = next(h for h in sections if h.startswith(info.label))
+        grid = next(i[1] for i in sections[heading] if i[0] == "t")
+        header = [c.text for c in grid.rows[0].cells]
+        line = next(r for r in grid.rows if r.cells[0].text.startswith(f"{row['lib_qp']}\n{KNOWN_QPV}"))
+        cells = [c.text for c in line.cells]
+        for ind in (i for i in catalogue.CATALOGUE if i.domain == domain):
+            column = next(k for k, h in enumerate(header) if h.startswith(ind.label))
+            assert cells[column] == expected_cell(row[ind.id], row[reason_column(ind.id)], ind), ind.id
+            assert cells[column] != "0" or row[ind.id] == 0
+            checked += 1
+    assert checked == len(catalogue.CATALOGUE)
+    # The fiche of the QPV repeats the values with their unit.
+    items = body_items(document)
+    start = next(k for k, i in enumerate(items) if i[0] == "p" and i[1] == "Heading 2" and i[2].endswith(f"({KNOWN_QPV})"))
+    fiche = next(i[1] for i in items[start:] if i[0] == "t")
+    pauvrete = next(r for r in fiche.rows if r.cells[0].text == "Taux de pauvreté")
+    assert pauvrete.cells[1].text == format_value(row["taux_pauvrete"], "%", 1)
+    revenu = next(r for r in fiche.rows if r.cells[0].text.startswith("Revenu disponible médian"))
+    assert revenu.cells[2].text == format_value(18870, "€", 0)  # commune of Montpellier, Filosofi 2019
+
+
+def test_docx_missing_values_are_words_never_zero(document, table):
+    sections = domain_sections(document)
+    heading = next(h for h in sections if h.startswith(DOMAINS["sensibilite_age"].label))
+    grid = next(i[1] for i in sections[heading] if i[0] == "t")
+    header = [c.text for c in grid.rows[0].cells]
+    column = next(k for k, h in enumerate(header) if h.startswith(catalogue.get("part_moins_25").label))
+    secret = table[table["part_moins_25"].isna() & (table[reason_column("part_moins_25")] == "secret_statistique")]
+    assert len(secret), "the bundle should have a secret statistique case in Montpellier"
+    for code, row in secret.iterrows():
+        line = next(r for r in grid.rows if r.cells[0].text.startswith(f"{row['lib_qp']}\n{code}"))
+        assert line.cells[column].text == "secret statistique"
+    notes = [i[2] for i in sections[heading] if i[0] == "p"]
+    assert any("jamais remplacées par zéro" in n and "secret statistique" in n for n in notes)
+
+
+def test_docx_compares_with_commune_epci_and_france(document):
+    refs = store.table("references")
+    median = refs[(refs["indicateur"] == "revenu_median")].set_index(["niveau", "code"])["valeur"]
+    sections = domain_sections(document)
+    heading = next(h for h in sections if h.startswith(DOMAINS["pauvrete_revenus"].label))
+    grid = next(i[1] for i in sections[heading] if i[0] == "t")
+    header = [c.text for c in grid.rows[0].cells]
+    column = next(k for k, h in enumerate(header) if h.startswith("Revenu disponible médian"))
+    rows = {r.cells[0].text: r.cells[column].text for r in grid.rows}
+    assert rows["Commune : Montpellier"] == format_value(median[("COM", "34172")], "€", 0)
+    assert rows["EPCI : Montpellier Méditerranée Métropole"] == format_value(median[("EPCI", "243400017")], "€", 0)
+    assert rows["France métropolitaine"] == format_value(median[("FRANCE", "1")], "€", 0)
+
+
+def test_docx_fiche_has_scores_drivers_rank_interval_and_evolution(document, table):
+    text = "\n".join(p.text for p in document.paragraphs)
+    row = table.loc[KNOWN_QPV]
+    assert f"{format_number(row['score_exposition'], 1)} / 10" in text
+    assert "Ce qui tire le score vers le haut" in text
+    assert "intervalle de 90 %" in text
+    assert "pas encore de série temporelle" in text
+
+
+def test_docx_sources_give_publisher_licence_and_vintage_for_every_indicator(document):
+    grid = next(t for t in document.tables if [c.text for c in t.rows[0].cells][:2] == ["Indicateur", "Source et éditeur"])
+    rows = {r.cells[0].text: [c.text for c in r.cells] for r in grid.rows[1:]}
+    for ind in catalogue.CATALOGUE:
+        assert ind.publisher in rows[ind.label][1]
+        assert rows[ind.label][2] == ind.licence
+        assert rows[ind.label][3] == ind.vintage
+
+
+def test_docx_method_cites_the_settings_used(territory):
+    options = reports.options.options_from_text('{"poids_domaines": {"chaleur": 2.5}, "cadre": "region"}',
+                                                source="reglages_comite.json")
+    annex = reports.annex_for(territory, options, generated_on=DAY, with_maps=False)
+    document = docx.Document(io.BytesIO(reports.render(annex, "docx")))
+    grid = next(t for t in document.tables if t.rows[0].cells[0].text == "Réglage")
+    rows = {r.cells[0].text: r.cells[1].text for r in grid.rows[1:]}
+    assert rows["Réglages"] == "fichier « reglages_comite.json »"
+    assert rows["Poids du domaine « Chaleur » (pilier Exposition)"] == "2,5"
+    assert rows["Cadre de comparaison"] == "QPV de la même génération et de la même région"
+
+
+def test_territory_without_contours_gets_tables_and_a_clear_note(no_contour_document):
+    annex, document = no_contour_document
+    assert annex.figures == [] and len(document.inline_shapes) == 0
+    sections = domain_sections(document)
+    assert len(sections) == len(DOMAINS)
+    for heading, items in sections.items():
+        assert sum(1 for i in items if i[0] == "t") == 1, heading
+        notes = [i[2] for i in items if i[0] == "p" and i[1] == "Intense Quote"]
+        assert any(n.startswith("Carte non disponible") for n in notes), heading
+    summary = " ".join(p.text for p in document.paragraphs)
+    assert "Cartes non disponibles" in summary and "contours" in summary
+
+
+# --- XLSX -----------------------------------------------------------------------------------------
+
+
+def test_xlsx_sheets_numbers_and_french_formats(xlsx_book, table):
+    expected = ["Synthèse"] + [rxlsx.sheet_name(d.label, set()) for d in DOMAINS.values()] + ["Métadonnées"]
+    assert xlsx_book.sheetnames == expected
+    assert all(len(name) <= 31 for name in xlsx_book.sheetnames)
+    ws = xlsx_book[rxlsx.sheet_name(DOMAINS["pauvrete_revenus"].label, set())]
+    header_row = next(r for r in ws.iter_rows() if r[0].value == "Code du quartier")
+    header = [c.value for c in header_row]
+    line = next(r for r in ws.iter_rows(min_row=header_row[0].row + 1) if r[0].value == KNOWN_QPV)
+    row = table.loc[KNOWN_QPV]
+    pauvrete = line[header.index("Taux de pauvreté (%)")]
+    assert pauvrete.data_type == "n" and isinstance(pauvrete.value, float)
+    assert pauvrete.value == pytest.approx(row["taux_pauvrete"])
+    assert pauvrete.number_format == '#,##0.0\u00a0"%"'
+    revenu = line[header.index("Revenu disponible médian par unité de consommation (€)")]
+    assert revenu.data_type == "n" and revenu.value == pytest.approx(row["revenu_median"])
+    assert revenu.number_format == '#,##0\u00a0"€"'
+    # A missing value is its reason in words, never a zero.
+    q24 = next(r for r in ws.iter_rows(min_row=header_row[0].row + 1) if str(r[0].value).startswith("QN"))
+    assert q24[header.index("Taux de pauvreté (%)")].value == "source non chargée"
+
+
+def test_xlsx_metadata_sheet_has_definitions_sources_licences_and_method(xlsx_book):
+    ws = xlsx_book["Métadonnées"]
+    values = {str(c.value) for row in ws.iter_rows() for c in row if c.value is not None}
+    for ind in catalogue.CATALOGUE:
+        assert {ind.label, ind.definition, ind.licence, ind.vintage} <= values, ind.id
+    assert "Normalisation" in values and "rangs centiles" in values
+    assert "Méthode : réglages utilisés" in values
+
+
+# --- CSV ------------------------------------------------------------------------------------------
+
+
+def test_csv_round_trips_with_french_excel_conventions(csv_bytes, table):
+    assert csv_bytes.startswith(b"\xef\xbb\xbf")
+    first_line = csv_bytes.decode("utf-8-sig").splitlines()[0]
+    assert first_line.startswith("Code du quartier;Quartier;Commune;")
+    frame = pd.read_csv(io.BytesIO(csv_bytes), sep=";", decimal=",", encoding="utf-8-sig",
+                        dtype={"Code commune": str, "EPCI (SIREN)": str})
+    assert len(frame) == len(table)
+    row = frame.set_index("Code du quartier").loc[KNOWN_QPV]
+    for ind in catalogue.CATALOGUE:
+        unit = f" ({ind.unit})" if ind.unit else ""
+        value = table.loc[KNOWN_QPV, ind.id]
+        if pd.isna(value):
+            assert pd.isna(row[f"{ind.label}{unit}"])
+            assert row[f"{ind.label} — raison si manquante"]  # words, not empty
+        else:
+            assert row[f"{ind.label}{unit}"] == value, ind.id
+    assert "," in csv_bytes.decode("utf-8-sig").splitlines()[1]  # decimal comma on the wire
+
+
+def test_csv_injection_is_neutralised(annex):
+    assert rcsv.neutralise("=HYPERLINK(\"http://x\")") == "'=HYPERLINK(\"http://x\")"
+    for text in ("+33 1 00", "-2+3", "@SUM(A1)", "\tcmd", "\rcmd"):
+        assert rcsv.neutralise(text) == "'" + text
+    assert rcsv.neutralise("Les Izards") == "Les Izards"
+    assert rcsv.neutralise(-1.5) == -1.5
+    flat = annex.flat.copy()
+    flat.loc[0, "Quartier"] = '=WEBSERVICE("http://exemple.invalid")'
+    flat.loc[1, "Commune"] = "@SOMME(A1:A9)"
+    data = rcsv.to_csv_bytes(flat)
+    back = pd.read_csv(io.BytesIO(data), sep=";", decimal=",", encoding="utf-8-sig", dtype=str)
+    assert back.loc[0, "Quartier"] == "'" + '=WEBSERVICE("http://exemple.invalid")'
+    assert back.loc[1, "Commune"] == "'@SOMME(A1:A9)"
+    # Negative numbers stay numbers (not neutralised).
+    numbers = rcsv.to_csv_bytes(pd.DataFrame({"écart": [-1.5, 2.0]})).decode("utf-8-sig")
+    assert "-1,5" in numbers and "'-1,5" not in numbers
+
+
+# --- PDF ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.skipif(not pdf.available(), reason="LibreOffice absent (apt-get install libreoffice-writer-nogui) : "
+                    "la conversion DOCX → PDF n'est pas testée")
+@pytest.mark.skipif(shutil.which("pdftoppm") is None or shutil.which("pdfinfo") is None,
+                    reason="pdftoppm/pdfinfo absents (apt-get install poppler-utils)")
+def test_pdf_converts_to_png_pages(annex, table, tmp_path):
+    data = reports.render(annex, "pdf")
+    assert data.startswith(b"%PDF")
+    source = tmp_path / "annexe.pdf"
+    source.write_bytes(data)
+    info = subprocess.run(["pdfinfo", str(source)], capture_output=True, text=True, check=True).stdout
+    pages = int(next(line.split()[-1] for line in info.splitlines() if line.startswith("Pages:")))
+    assert pages >= len(table) + len(DOMAINS)  # a page per QPV, at least a page per domain
+    subprocess.run(["pdftoppm", "-png", "-r", "40", "-f", "1", "-l", "4", str(source), str(tmp_path / "page")],
+                   check=True, timeout=120)
+    images = sorted(tmp_path.glob("page-*.png"))
+    assert len(images) == 4
+    for path in images:
+        image = Image.open(path).convert("L")
+        assert image.getextrema()[0] < 100, f"{path.name} looks blank"
+
+
+# --- maps -----------------------------------------------------------------------------------------
+
+
+def test_map_files_print_resolution_and_editable_svg(annex):
+    figure = annex.figures[0]
+    png = maps.render(figure.spec, "png", maps.PRINT_DPI)
+    image = Image.open(io.BytesIO(png))
+    assert round(image.info["dpi"][0]) >= 300
+    svg = maps.render(figure.spec, "svg").decode("utf-8")
+    assert "<svg" in svg
+    for text in ("Millésime", figure.spec.indicator.vintage.split(" ")[0], "Réalisation :", "ecoqpv", ">N<"):
+        assert text in svg
+    legend = maps.legend_entries(figure.spec)
+    assert legend and all(label.startswith(("de ", "oui", "non")) or label[0].isdigit() for label, _ in legend)
+
+
+def test_lead_indicator_never_maps_absolute_counts():
+    frame = pd.DataFrame({i.id: [1.0, 2.0] for i in catalogue.CATALOGUE})
+    assert content.lead_indicator("contexte", frame).unit not in maps.COUNT_UNITS
+    empty = pd.DataFrame({i.id: [float("nan")] for i in catalogue.CATALOGUE})
+    assert content.lead_indicator("air", empty) is None
+
+
+def test_reports_package_is_pure_python_without_streamlit():
+    import re
+
+    from tests.conftest import ROOT
+
+    for path in (ROOT / "reports").rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        assert not re.search(r"^\s*(import streamlit|from streamlit)", text, re.M), path.name
