@@ -42,6 +42,11 @@ def _initial_from_url() -> None:
         return
     if territory.kind == "QPV":
         return
+    if not territories.qpv_codes(territory):
+        st.session_state["_url_info"] = (
+            f"{territory.title} ne compte aucun quartier prioritaire : le territoire englobant le plus proche "
+            "qui en compte est affiché."
+        )
     communes = store.table("communes")
     column = {"REG": "insee_reg", "DEP": "insee_dep", "EPCI": "siren_epci", "COM": "insee_com"}[territory.kind]
     row = communes[communes[column] == territory.code].iloc[0]
@@ -94,6 +99,8 @@ def territory_selector() -> Territory:
     _initial_from_url()
     if "_url_error" in st.session_state:
         st.sidebar.warning(st.session_state.pop("_url_error"))
+    if "_url_info" in st.session_state:
+        st.sidebar.info(st.session_state.pop("_url_info"))
     st.sidebar.markdown("### Territoire")
     regions = _options(territories.children("REG"))
     default_region = DEFAULT_REGION if DEFAULT_REGION in regions else next(iter(regions))

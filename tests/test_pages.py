@@ -170,3 +170,44 @@ def test_comparer_shows_french_values_references_and_exports_csv():
     assert income_france[next(c for c in table.columns if c.startswith("France"))] == "21\u202f930\u00a0€"
     button = next(b for b in at.get("download_button") if b.key == "comparer_csv")
     assert button.proto.label.startswith("Télécharger")
+
+
+def test_territory_without_qpv_is_explained():
+    at = start("COM:01001")  # L'Abergement-Clémenciat: no QPV
+    assert not at.exception
+    assert any("ne compte aucun quartier prioritaire" in i.value for i in at.sidebar.info)
+    assert at.sidebar.selectbox(key="sel_DEP").value == "01"  # the enclosing département with QPV
+
+
+def test_empty_table_sentence_on_pages(monkeypatch):
+    """A territory left without QPV (e.g. after an update): each page says so in French."""
+    import pandas as pd
+
+    import indicators.fiche  # noqa: F401  (imported before patching: it binds territory_table itself)
+    import reports  # noqa: F401
+    from indicators import table as table_module
+
+    empty = table_module.territory_table(territories_resolve("EPCI:243400017")).iloc[0:0]
+    for page in ("pages/accueil.py", "pages/carte.py", "pages/fiche.py", "pages/comparer.py", "pages/annexe.py"):
+        at = AppTest.from_file(APP, default_timeout=120)
+        at.run()
+        monkeypatch.setattr(table_module, "territory_table", lambda *a, **k: empty.copy())
+        at.switch_page(page).run()
+        monkeypatch.undo()
+        assert not at.exception, (page, [e.value for e in at.exception])
+        texts = [i.value for i in at.info] + [w.value for w in at.warning]
+        assert any("aucun quartier" in t.lower() for t in texts), (page, texts)
+        assert isinstance(empty, pd.DataFrame)
+
+
+def territories_resolve(key):
+    from geodata import territories
+
+    return territories.resolve_key(key)
+
+
+@pytest.mark.parametrize("page", ["pages/carte.py", "pages/fiche.py", "pages/comparer.py", "pages/methode.py"])
+def test_territory_with_one_qpv(page):
+    at = start("COM:01004")  # Ambérieu-en-Bugey: one QPV 2024 (and its 2015 predecessor)
+    at.switch_page(page).run()
+    assert not at.exception, [e.value for e in at.exception]
