@@ -11,7 +11,7 @@ from indicators import catalogue
 from indicators.comparison import MAX_QPV, comparison_table, percentile_long
 from indicators.formatting import format_number, format_value
 from indicators.table import territory_table
-from pages.components import current_method, method_caption, territory_selector
+from pages.components import QPV_KEY, current_method, method_caption, territory_selector
 from reports.csv import to_csv_bytes
 
 territory = territory_selector()
@@ -25,7 +25,10 @@ if table.empty:
 
 labels = dict(zip(table["code_qp"], table["lib_qp"] + " (" + table["lib_com"].fillna("") + ", QPV "
                   + table["generation"].astype(str) + ")", strict=True))
-default = table.loc[table["statut"] == "complet"].sort_values("rang")["code_qp"].head(4).tolist()
+# Default: the quartier opened last in a fiche, then the first ranked ones of the territory.
+selected = st.session_state.get(QPV_KEY)
+default = ([selected] if selected in labels else []) + [
+    c for c in table.loc[table["statut"] == "complet"].sort_values("rang")["code_qp"] if c != selected][:3]
 codes = st.multiselect(f"Quartiers à comparer ({MAX_QPV} au plus)", list(labels), default=default or list(labels)[:2],
                        format_func=labels.get, max_selections=MAX_QPV, key="comparer_qpv")
 if not codes:

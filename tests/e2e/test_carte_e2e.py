@@ -24,16 +24,21 @@ def test_occitanie_map_draws_offline(streamlit_server, browser_page):
     assert page.blocked_requests == []
 
 
-def test_paca_map_and_click_shows_quartier(streamlit_server, browser_page):
+def test_paca_map_and_click_opens_fiche(streamlit_server, browser_page):
+    from loaders import store
+
     page = browser_page
     page.goto(f"{streamlit_server}/carte?territoire=EPCI:200054807")  # Aix-Marseille-Provence
     page.get_by_role("heading", name="Carte des quartiers").wait_for()
     frame = map_frame(page)
     assert count_polygons(frame) > 40
-    name = click_polygon(page, frame)
-    page.get_by_text("Quartier sélectionné").wait_for(timeout=20_000)
-    assert name in page.get_by_text("Quartier sélectionné").inner_text()
-    save_screenshot(page, "carte_aix_marseille_clic")
+    save_screenshot(page, "carte_aix_marseille")
+    code = click_polygon(page, frame)
+    name = store.table("qpv").set_index("code_qp").loc[code, "lib_qp"]
+    page.get_by_role("heading", name="Fiche quartier").wait_for(timeout=30_000)
+    page.get_by_role("heading", name=name, exact=True).wait_for(timeout=30_000)
+    assert code in page.locator("[data-testid='stMain']").first.inner_text()
+    save_screenshot(page, "fiche_apres_clic_aix_marseille")
 
 
 def test_territory_without_contours_says_so(streamlit_server, browser_page):
@@ -58,6 +63,15 @@ def test_click_opens_fiche_then_weights_change_ranking(streamlit_server, browser
     body = page.locator("section.main, [data-testid='stMain']").first.inner_text()
     assert expected.lines["taux_pauvrete"].value_text.replace("\u00a0", " ") in body.replace("\u00a0", " ")
     save_screenshot(page, "fiche_mosson", full_page=True)
+
+    page.get_by_role("link", name="Comparer").click()
+    page.get_by_role("heading", name="Comparer des quartiers").wait_for(timeout=30_000)
+    page.get_by_text("Rangs centiles par domaine").wait_for(timeout=30_000)
+    main = page.locator("[data-testid='stMain']").first
+    assert f"{expected.row['lib_qp']} (Montpellier, QPV 2015)" in main.inner_text()  # the fiche's quartier
+    page.locator(".js-plotly-plot").first.wait_for(timeout=30_000)
+    assert page.blocked_requests == []
+    save_screenshot(page, "comparer")
 
     page.get_by_role("link", name="Méthode et pondérations").click()
     page.get_by_role("heading", name="Méthode et pondérations").wait_for(timeout=30_000)
