@@ -39,12 +39,14 @@ if table.set_index("code_qp").loc[codes, "generation"].nunique() > 1:
                "calculés dans des cadres séparés. Comparez les valeurs avec prudence.")
 
 values, headers = comparison_table(table, codes)
-shown = pd.DataFrame({"Indicateur": [catalogue.get(i).label for i in values.index],
-                      "Millésime": [catalogue.get(i).vintage for i in values.index]})
+shown = pd.DataFrame({"Indicateur": [catalogue.get(i).label for i in values.index]})
 for key, header in headers.items():
     shown[header] = [format_value(v, catalogue.get(i).unit, catalogue.get(i).decimals) or "—"
                      for i, v in values[key].items()]
-st.dataframe(shown, hide_index=True, width="stretch", height=520)
+shown["Millésime"] = [catalogue.get(i).vintage for i in values.index]
+st.dataframe(shown, hide_index=True, width="stretch", height=520,
+             column_config={"Indicateur": st.column_config.TextColumn(width="medium", pinned=True),
+                            **{h: st.column_config.TextColumn(width="small") for h in headers.values()}})
 st.caption("« — » : valeur non disponible (voir la fiche du quartier pour la raison). Les territoires de "
            "référence n'ont de valeur que pour les indicateurs publiés à leur échelle.")
 
