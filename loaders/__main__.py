@@ -1,6 +1,12 @@
-"""Command line of the data layer: ``python -m loaders build-bundle --source DIR --out DIR``.
+"""Command line of the data layer.
 
-Errors end with a French message on stderr and a non-zero exit code, never a traceback.
+* ``python -m loaders build-bundle --source DIR --out DIR`` — the embedded bundle from the open-data copies;
+* ``python -m loaders update --territoire KIND:CODE [--mirror URL] [--sources a,b]`` — one territory from
+  the official sources (or a mirror of them), with a progress bar per source and a French summary.
+
+Errors end with a French message on stderr and a non-zero exit code, never a traceback: 2 for bad
+arguments (unknown territory or source), 1 when some sources failed (the rest is kept) or the data
+cannot be built, 0 when everything succeeded.
 """
 
 from __future__ import annotations
@@ -9,7 +15,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from loaders.errors import EcoqpvError
+from loaders.errors import BadArgumentError, EcoqpvError, UnknownTerritoryError
 
 
 class _FrenchParser(argparse.ArgumentParser):
@@ -17,6 +23,33 @@ class _FrenchParser(argparse.ArgumentParser):
         self.print_usage(sys.stderr)
         print(f"Erreur : argument invalide ({message}).", file=sys.stderr)
         raise SystemExit(2)
+
+
+class _Bars:
+    """One tqdm bar per source on stderr, driven by the update's progress callback."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.bars: dict = {}
+
+    def __call__(self, source: str, done: int, total: int | None, message: str = "") -> None:
+        if not self.enabled:
+            return
+        from tqdm import tqdm
+
+        bar = self.bars.get(source)
+        if bar is None:
+            bar = tqdm(total=total, desc=f"{source:<26}", unit="o", unit_scale=True, unit_divisor=1024,
+                       file=sys.stderr, leave=True, dynamic_ncols=True, mininterval=0.2,
+                       disable=None)  # None: bars on a terminal, silent in logs and pipes
+            self.bars[source] = bar
+        if total is not None and bar.total != total:
+            bar.total = total
+        bar.n = done
+        bar.set_postfix_str(message, refresh=False)
+        bar.refresh()
+        if message and message not in ("début", "téléchargement") and not message.endswith("requête(s)"):
+            bar.close()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -27,6 +60,13 @@ def main(argv: list[str] | None = None) -> int:
     build.add_argument("--out", required=True, type=Path, help="dossier de sortie (data/bundle)")
     build.add_argument("--sans-verification", dest="verify", action="store_false",
                        help="ne pas comparer les empreintes sha256 aux manifestes des fichiers sources")
+    update = sub.add_parser("update", help="met à jour un territoire depuis les sources officielles en ligne")
+    update.add_argument("--territoire", required=True, help="TYPE:CODE, TYPE parmi REG, DEP, EPCI, COM, QPV")
+    update.add_argument("--mirror", default=None,
+                        help="adresse d'un miroir des sites officiels (https://hôte/chemin → MIROIR/hôte/chemin)")
+    update.add_argument("--sources", default="",
+                        help="sources à télécharger, séparées par des virgules (par défaut : toutes)")
+    update.add_argument("--sans-barre", dest="bars", action="store_false", help="pas de barres de progression")
     args = parser.parse_args(argv)
 
     if args.command == "build-bundle":
@@ -37,7 +77,28 @@ def main(argv: list[str] | None = None) -> int:
         except EcoqpvError as exc:
             print(f"Erreur : {exc} Aucun fichier n'a été modifié.", file=sys.stderr)
             return 1
-    return 0
+        return 0
+
+    from loaders.update import update_territory
+
+    wanted = [s.strip() for s in args.sources.split(",") if s.strip()] or None
+    bars = _Bars(args.bars)
+    try:
+        report = update_territory(args.territoire, mirror=args.mirror, sources=wanted, progress=bars)
+    except (UnknownTerritoryError, BadArgumentError) as exc:
+        print(f"Erreur : {exc}", file=sys.stderr)
+        return 2
+    except EcoqpvError as exc:
+        print(f"Erreur : {exc}", file=sys.stderr)
+        return 1
+    finally:
+        for bar in bars.bars.values():
+            bar.close()
+    print(report.summary_fr())
+    for key, message in report.failed.items():
+        print(f"Erreur : {message}" if key != "reconstruction" else
+              f"Erreur : reconstruction du territoire impossible : {message}", file=sys.stderr)
+    return report.exit_code
 
 
 if __name__ == "__main__":

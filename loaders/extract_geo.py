@@ -73,27 +73,39 @@ DRIAS_REF = {"jours_sup_35": "NORTX35", "nuits_tropicales": "NORTR", "jours_vagu
 DRIAS_H1 = {"jours_sup_35_2050": "NORTX35", "nuits_tropicales_2050": "NORTR"}
 
 
-def drias_indicators(source_dir: Path, contours: gpd.GeoDataFrame) -> pd.DataFrame:
-    """Heat indicators on the SAFRAN 8 km grid (reference period, RCP4.5 near term, RCP8.5 summer)."""
+def drias_grid(source_dir: Path) -> pd.DataFrame:
+    """The DRIAS values used by the heat indicators, one row per SAFRAN point (``drias_grille`` table).
+
+    Columns: ``Point``, ``Latitude``, ``Longitude`` and one column per indicator id (reference period,
+    RCP4.5 near term, RCP8.5 summer Tmax rise recomputed from absolute values). DRIAS has no API: this
+    national table is embedded in the bundle so that any territory gets its heat values offline.
+    """
     ref = parsers_env.read_drias(_path(source_dir, "drias_ref"), name=INPUTS["drias_ref"].path)
     rcp45 = parsers_env.read_drias(_path(source_dir, "drias_rcp45"), name=INPUTS["drias_rcp45"].path)
     ete_ref = parsers_env.read_drias(_path(source_dir, "drias_ete_ref"), name=INPUTS["drias_ete_ref"].path)
     ete_85 = parsers_env.read_drias(_path(source_dir, "drias_ete_85"), name=INPUTS["drias_ete_85"].path)
-    cells = attribution.drias_cells(ref)
+    grid = ref.drop_duplicates("Point")[["Point", "Latitude", "Longitude", *DRIAS_REF.values()]]
+    grid = grid.rename(columns={v: k for k, v in DRIAS_REF.items()})
+    h1 = rcp45[rcp45["Période"] == "H1"].drop_duplicates("Point")[["Point", *DRIAS_H1.values()]]
+    grid = grid.merge(h1.rename(columns={v: k for k, v in DRIAS_H1.items()}), on="Point", how="left")
+    h3 = parsers_env.drias_anomalies(ete_85[ete_85["Période"] == "H3"], ete_ref, ["NORTXAV"])
+    h3 = h3.drop_duplicates("Point")[["Point", "ATXAV"]].rename(columns={"ATXAV": "hausse_tmax_ete_2085"})
+    grid = grid.merge(h3, on="Point", how="left")
+    return grid.reset_index(drop=True)
+
+
+def drias_indicators(grid: pd.DataFrame, contours: gpd.GeoDataFrame) -> pd.DataFrame:
+    """Heat indicators on the SAFRAN 8 km grid (reference period, RCP4.5 near term, RCP8.5 summer)."""
+    cells = attribution.drias_cells(grid)
     codes = contours["code_qp"].tolist()
     frames = []
-
-    def emit(values: pd.DataFrame, mapping: dict[str, str]) -> None:
-        table = attribution.attribute_grid(contours, cells, values, list(mapping.values()))
-        for indicator, column in mapping.items():
-            present = table[column].notna()
-            frames.append(_rows(indicator, table["code_qp"].tolist(), table[column],
+    for group in (tuple(DRIAS_REF), tuple(DRIAS_H1), ("hausse_tmax_ete_2085",)):
+        values = grid[["Point", *group]]
+        table = attribution.attribute_grid(contours, cells, values, list(group))
+        for indicator in group:
+            present = table[indicator].notna()
+            frames.append(_rows(indicator, table["code_qp"].tolist(), table[indicator],
                                 np.where(present, pd.NA, OUTSIDE), "grille_drias", table["methode"]))
-
-    emit(ref, DRIAS_REF)
-    emit(rcp45[rcp45["Période"] == "H1"], DRIAS_H1)
-    h3 = parsers_env.drias_anomalies(ete_85[ete_85["Période"] == "H3"], ete_ref, ["NORTXAV"])
-    emit(h3.rename(columns={"ATXAV": "hausse"}), {"hausse_tmax_ete_2085": "hausse"})
     out = pd.concat(frames, ignore_index=True)
     assert set(out["code_qp"]) <= set(codes)
     return out
@@ -102,17 +114,26 @@ def drias_indicators(source_dir: Path, contours: gpd.GeoDataFrame) -> pd.DataFra
 # --- IRIS-based estimates ---------------------------------------------------------------------------
 
 
-def _iris_zones(source_dir: Path) -> gpd.GeoDataFrame:
-    """Approximate IRIS contours, replaced by the exact IGN ones where the LCZ city files have them.
+def read_lcz_cities(source_dir: Path) -> list[gpd.GeoDataFrame]:
+    """The nine LCZ-per-IRIS city files of the open-data folder, in registry order."""
+    return [parsers_env.read_lcz_iris(_path(source_dir, k), name=INPUTS[k].path) for k in LCZ_KEYS]
+
+
+def read_iris_contours(path: Path) -> gpd.GeoDataFrame:
+    """IRIS contours (gzipped GeoJSON with a ``code_iris`` property) → ``zone_id, geometry``."""
+    zones = gpd.read_file(f"/vsigzip/{path}", columns=["code_iris"])
+    return zones.rename(columns={"code_iris": "zone_id"})
+
+
+def iris_zones(zones: gpd.GeoDataFrame, lcz_cities: list[gpd.GeoDataFrame]) -> gpd.GeoDataFrame:
+    """IRIS contours, replaced by the exact IGN ones where the LCZ city files have them.
 
     A commune's IRIS are swapped only when the exact file lists exactly the same IRIS codes, so that
     approximate and exact shapes never cover the same ground twice. ``exact`` tells which is which.
     """
-    path = _path(source_dir, "iris_contours")
-    zones = gpd.read_file(f"/vsigzip/{path}", columns=["code_iris"]).rename(columns={"code_iris": "zone_id"})
+    zones = zones[["zone_id", "geometry"]].copy()
     zones["exact"] = False
-    for key in LCZ_KEYS:
-        city = parsers_env.read_lcz_iris(_path(source_dir, key), name=INPUTS[key].path)
+    for city in lcz_cities:
         communes = set(city["code_iris"].str[:5])
         current = zones["zone_id"].str[:5].isin(communes)
         if set(zones.loc[current, "zone_id"]) != set(city["code_iris"]):
@@ -133,9 +154,14 @@ def _with_reason(result: pd.DataFrame, exact: pd.Series,
     return refused[value_col], refused["raison"], detail
 
 
-def iris_indicators(source_dir: Path, contours: gpd.GeoDataFrame) -> pd.DataFrame:
-    """DPE F/G (both generations), APL share (both) and, for QPV 2024, poverty, income and RSA."""
-    zones = _iris_zones(source_dir)
+def iris_indicators(zones: gpd.GeoDataFrame, bdnb: pd.DataFrame, caf: pd.DataFrame, filo: pd.DataFrame,
+                    contours: gpd.GeoDataFrame) -> pd.DataFrame:
+    """DPE F/G (both generations), APL share (both) and, for QPV 2024, poverty, income and RSA.
+
+    ``zones`` comes from ``iris_zones``; ``bdnb``, ``caf`` and ``filo`` are the parsed IRIS tables
+    (``parsers_env.read_bdnb_iris``/``read_caf_iris``/``read_filosofi_iris``, or the same columns
+    embedded in the bundle).
+    """
     weights = attribution.areal_weights(contours[["code_qp", "geometry"]], zones.drop(columns="exact"))
     is_exact = weights["zone_id"].isin(set(zones.loc[zones["exact"], "zone_id"]))
     exact = is_exact.groupby(weights["code_qp"]).all()
@@ -144,14 +170,12 @@ def iris_indicators(source_dir: Path, contours: gpd.GeoDataFrame) -> pd.DataFram
     codes24 = [c for c in codes if gen[c] == 2024]
     frames = []
 
-    bdnb = parsers_env.read_bdnb_iris(_path(source_dir, "bdnb_iris"), name=INPUTS["bdnb_iris"].path)
     bdnb = bdnb.drop_duplicates("code_iris").set_index("code_iris")
     dpe = attribution.interpolate_rates(weights, bdnb, "logd_dpe_fg_pct_24", "logd_dpe_total_24", codes=codes)
     value, reason, detail = _with_reason(dpe, exact)
     frames.append(_rows("part_dpe_fg", codes, value.reindex(codes), reason.reindex(codes), "iris_dpe",
                         detail.reindex(codes)))
 
-    caf = parsers_env.read_caf_iris(_path(source_dir, "caf_iris"), name=INPUTS["caf_iris"].path)
     caf = caf.drop_duplicates("code_iris").set_index("code_iris")
     counts = attribution.interpolate_counts(weights, caf, ["A", "ARSAS", "AAPL"], codes=codes)
     for indicator, numerator, subset in (("part_allocataires_apl", "AAPL", codes),
@@ -164,7 +188,6 @@ def iris_indicators(source_dir: Path, contours: gpd.GeoDataFrame) -> pd.DataFram
         frames.append(_rows(indicator, subset, value.reindex(subset), reason.reindex(subset),
                             "iris_effectifs", detail.reindex(subset)))
 
-    filo = parsers_env.read_filosofi_iris(_path(source_dir, "filo_iris"), 2019, name=INPUTS["filo_iris"].path)
     filo = filo.drop_duplicates("code_iris").set_index("code_iris")
     filo["population"] = bdnb["P22_POP"].reindex(filo.index)
     for indicator, column in (("taux_pauvrete", "taux_pauvrete"), ("revenu_median", "revenu_median")):
@@ -184,9 +207,8 @@ def _listed_share(weights: pd.DataFrame, listed: pd.Index, codes: list[str]) -> 
 # --- LCZ and heat networks -----------------------------------------------------------------------
 
 
-def lcz_indicator(source_dir: Path, contours: gpd.GeoDataFrame) -> pd.DataFrame:
-    cities = [parsers_env.read_lcz_iris(_path(source_dir, k), name=INPUTS[k].path) for k in LCZ_KEYS]
-    lcz = gpd.GeoDataFrame(pd.concat(cities, ignore_index=True), crs=cities[0].crs)
+def lcz_indicator(lcz_cities: list[gpd.GeoDataFrame], contours: gpd.GeoDataFrame) -> pd.DataFrame:
+    lcz = gpd.GeoDataFrame(pd.concat(lcz_cities, ignore_index=True), crs=lcz_cities[0].crs)
     share = attribution.lcz_share(contours[["code_qp", "geometry"]], lcz)
     refused = attribution.missing_reason(share, "part_surface_chaleur_forte", min_coverage=MIN_COVERAGE)
     reason = refused["raison"].replace({attribution.NOT_COVERED: OUTSIDE})
@@ -196,10 +218,15 @@ def lcz_indicator(source_dir: Path, contours: gpd.GeoDataFrame) -> pd.DataFrame:
                  reason, "lcz_surface", detail)
 
 
-def heat_network_indicator(source_dir: Path, contours: gpd.GeoDataFrame) -> pd.DataFrame:
+def heat_served_iris(source_dir: Path) -> pd.DataFrame:
+    """IRIS with delivery points of a heat network (SDES 2023), one row per ``code_iris``."""
     heat = parsers_env.read_sdes_heat(_path(source_dir, "sdes_2023"), name=INPUTS["sdes_2023"].path)
-    served = set(heat.loc[(heat["filiere"] == "C"), "code_iris"])
-    zones = _iris_zones(source_dir).drop(columns="exact")
+    served = sorted(set(heat.loc[(heat["filiere"] == "C"), "code_iris"]))
+    return pd.DataFrame({"code_iris": pd.array(served, dtype="string")})
+
+
+def heat_network_indicator(served: set[str], zones: gpd.GeoDataFrame, contours: gpd.GeoDataFrame) -> pd.DataFrame:
+    zones = zones.drop(columns="exact", errors="ignore")
     weights = attribution.areal_weights(contours[["code_qp", "geometry"]], zones)
     weights = weights[weights["share_of_qpv"] >= 0.05]  # ignore slivers from approximate contours
     hit = weights.assign(served=weights["zone_id"].isin(served)).groupby("code_qp")["served"].any()
@@ -220,15 +247,19 @@ def _flood_types(codes: list[str]) -> int:
     return len(subtypes) if subtypes else int("11" in codes)
 
 
-def gaspar_indicators(source_dir: Path, registry: pd.DataFrame, links: pd.DataFrame) -> pd.DataFrame:
+#: Regions covered by the offline GASPAR extract (the national archive fetched online covers all).
+OFFLINE_GASPAR_REGIONS = frozenset({"76", "93"})
+
+
+def gaspar_indicators(ddrm: pd.DataFrame, registry: pd.DataFrame, links: pd.DataFrame,
+                      covered_regions: frozenset[str] | None = OFFLINE_GASPAR_REGIONS) -> pd.DataFrame:
     """Risk counts of the QPV's commune(s) (union of listed risks when a QPV spans several communes).
 
-    The offline GASPAR extract covers Occitanie and Provence-Alpes-Côte d'Azur: elsewhere the values
-    are "not loaded" (the online update reads the national archive).
+    ``ddrm`` is ``parsers_env.read_gaspar_ddrm``'s table. The offline extract covers Occitanie and
+    Provence-Alpes-Côte d'Azur: elsewhere the values are "not loaded"; with the national archive
+    (``covered_regions=None``) a commune absent from the file is "not covered".
     """
-    ddrm = parsers_env.read_gaspar_ddrm(_path(source_dir, "gaspar_ddrm"), name=INPUTS["gaspar_ddrm"].path)
     risks = dict(zip(ddrm["insee_com"], ddrm["risques"], strict=True))
-    covered_regions = {"76", "93"}
     codes = registry["code_qp"].tolist()
     region = registry.set_index("code_qp")["insee_reg"]
     communes = links.groupby("code_qp")["insee_com"].apply(list)
@@ -245,6 +276,7 @@ def gaspar_indicators(source_dir: Path, registry: pd.DataFrame, links: pd.DataFr
         else:
             for values in out.values():
                 values.append(np.nan)
-            reasons.append(extract.NOT_COVERED if region.get(code) in covered_regions else extract.NOT_LOADED)
+            covered = covered_regions is None or region.get(code) in covered_regions
+            reasons.append(extract.NOT_COVERED if covered else extract.NOT_LOADED)
     return pd.concat([_rows(ind, codes, vals, reasons, "commune_contexte") for ind, vals in out.items()],
                      ignore_index=True)

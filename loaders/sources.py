@@ -2,7 +2,8 @@
 
 One entry per file, with the facts the manifest must carry (publisher, licence, vintage). Paths are
 relative to the folder given to ``build-bundle --source`` (normally ``../shared/opendata``), whose
-layout mirrors the official files. Online sources (URLs, APIs) get their own registry in a later issue.
+layout mirrors the official files. Online sources (URLs, APIs) are declared in ``loaders.registry``,
+which says which of these inputs each one replaces.
 """
 
 from __future__ import annotations

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from pathlib import Path
 
 import geopandas as gpd
@@ -18,6 +19,8 @@ import pandas as pd
 
 import settings
 from loaders.errors import SourceFormatError, SourceMissingError
+
+_TERRITORY_FOLDER = re.compile(r"[A-Z]+-[0-9A-Z]+")
 
 TABLES = ("qpv", "qpv_communes", "communes", "valeurs", "references")
 GEO_TABLES = ("qpv_contours", "communes_contours")
@@ -46,7 +49,10 @@ def updated_territories() -> list[Path]:
     root = primary_dir()
     if not root.is_dir():
         return []
-    folders = [p for p in root.iterdir() if p.is_dir() and (p / "manifest.json").is_file()]
+    # Only finished folders named KIND-CODE: the temporary (".bundle-…") and backup ("….old") folders
+    # of an update in progress are never read.
+    folders = [p for p in root.iterdir()
+               if p.is_dir() and _TERRITORY_FOLDER.fullmatch(p.name) and (p / "manifest.json").is_file()]
     return sorted(folders, key=lambda p: (p / "manifest.json").stat().st_mtime)
 
 

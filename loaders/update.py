@@ -1,0 +1,567 @@
+"""Online update of one territory: fetch its sources, then rebuild its ``primary/`` folder.
+
+``update_territory(territory, mirror=None, sources=None, progress=None)`` is the single entry point of
+``python -m loaders update`` and of the app's Données page:
+
+1. the territory is resolved (unknown → ``UnknownTerritoryError`` with close matches);
+2. each online source of ``loaders.registry`` is fetched through ``loaders.http`` into the raw cache
+   (``settings.raw_dir()``), checked by its parser *before* it replaces the last good copy; a source that
+   fails keeps its previous good copy (if any) and is reported with a French message;
+3. the raw files are staged under the relative paths of the open-data folder and the **bundle pipeline**
+   (``loaders.bundle.registry_from`` / ``build_values`` …, fed by ``loaders.inputs.TerritoryInputs``) is
+   run for the territory's QPV only; national references without a per-territory API (DRIAS grid, IRIS
+   statistics, LCZ of nine cities) come from the tables embedded in the bundle;
+4. indicators that no fetched source could compute keep the values already loaded (bundle or previous
+   update); the folder ``DATA_DIR/primary/<KIND>-<CODE>/`` is written atomically, ``manifest.json``
+   last, and ``loaders.store`` overlays it on the bundle.
+
+``progress(source_key, done_bytes, total_bytes | None, message)`` is called while sources download.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import tempfile
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+import settings
+from geodata import territories
+from geodata.territories import Territory
+from indicators import formatting
+from loaders import bundle, extract, extract_online, fetch, http, parsers, parsers_online, store
+from loaders.errors import EcoqpvError, SourceError
+from loaders.inputs import TerritoryInputs
+from loaders.registry import SOURCES, OnlineSource, online_sources, select
+
+Progress = Callable[[str, int, "int | None", str], None]
+
+STATUS_LABELS = {
+    "mis_a_jour": "mise à jour",
+    "inchange": "inchangée depuis le dernier téléchargement",
+    "sans_objet": "sans objet pour ce territoire",
+    "copie_precedente": "en échec : copie précédente conservée",
+    "echec": "en échec",
+    "non_demande": "non demandée : copie précédente utilisée",
+    "embarque": "données du jeu embarqué",
+}
+FAILED = ("copie_precedente", "echec")
+
+
+@dataclass
+class SourceOutcome:
+    key: str
+    label: str
+    status: str
+    vintage: str | None = None
+    message: str = ""
+    nbytes: int = 0
+    requests: int = 0
+    seconds: float = 0.0
+    files: dict[str, str] = field(default_factory=dict)
+
+    def as_dict(self) -> dict:
+        src = SOURCES[self.key]
+        return {"cle": self.key, "libelle": self.label, "editeur": src.publisher, "licence": src.licence,
+                "millesime": self.vintage or src.vintage, "statut": self.status, "message": self.message,
+                "adresse": src.url, "octets": self.nbytes, "requetes": self.requests,
+                "fichiers": self.files}
+
+
+@dataclass
+class UpdateReport:
+    """What an update did, per source, with a French summary (``summary_fr``)."""
+
+    territory: str
+    label: str
+    folder: Path | None = None
+    outcomes: list[SourceOutcome] = field(default_factory=list)
+    built: bool = False
+    build_error: str | None = None
+    qpv: int = 0
+    seconds: float = 0.0
+
+    @property
+    def failed(self) -> dict[str, str]:
+        out = {o.key: o.message for o in self.outcomes if o.status in FAILED}
+        if self.build_error:
+            out["reconstruction"] = self.build_error
+        return out
+
+    @property
+    def updated(self) -> list[SourceOutcome]:
+        return [o for o in self.outcomes if o.status in ("mis_a_jour", "inchange")]
+
+    @property
+    def nbytes(self) -> int:
+        return sum(o.nbytes for o in self.outcomes)
+
+    @property
+    def requests(self) -> int:
+        return sum(o.requests for o in self.outcomes)
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.failed else 0
+
+    def summary_fr(self) -> str:
+        lines = [f"Mise à jour de {self.label} ({self.territory}) : {formatting.format_number(self.qpv)} quartier(s)."]
+        groups = (
+            ("Sources mises à jour", ("mis_a_jour",)),
+            ("Sources inchangées (déjà à jour)", ("inchange",)),
+            ("Sans objet pour ce territoire", ("sans_objet",)),
+            ("Non demandées (copie précédente utilisée)", ("non_demande",)),
+            ("Données du jeu embarqué (pas d'accès en ligne par territoire)", ("embarque",)),
+        )
+        for title, statuses in groups:
+            chosen = [o for o in self.outcomes if o.status in statuses]
+            if not chosen:
+                continue
+            lines.append(f"{title} :")
+            for o in chosen:
+                vintage = o.vintage or SOURCES[o.key].vintage
+                size = f", {_size(o.nbytes)}" if o.nbytes else ""
+                note = f" — {o.message}" if o.message and o.status != "embarque" else ""
+                lines.append(f"  - {o.label} (millésime : {vintage}{size}){note}")
+        failures = [o for o in self.outcomes if o.status in FAILED]
+        if failures or self.build_error:
+            lines.append("Échecs (les données déjà chargées sont conservées) :")
+            for o in failures:
+                kept = " Copie précédente conservée." if o.status == "copie_precedente" else ""
+                lines.append(f"  - {o.message}{kept}")
+            if self.build_error:
+                lines.append(f"  - Reconstruction du territoire : {self.build_error}")
+        if self.built and self.folder is not None:
+            lines.append(f"Tableau du territoire reconstruit dans {self.folder}.")
+        elif not self.build_error:
+            lines.append("Aucune donnée nouvelle : le tableau du territoire n'a pas été modifié.")
+        lines.append(f"Total : {_size(self.nbytes)} téléchargés, "
+                     f"{formatting.format_number(self.requests)} requête(s), "
+                     f"{formatting.format_number(self.seconds, 1)} s.")
+        return "\n".join(lines)
+
+
+def _size(nbytes: int) -> str:
+    if nbytes < 100_000:
+        return f"{formatting.format_number(nbytes / 1e3, 0)} ko"
+    return f"{formatting.format_number(nbytes / 1e6, 2)} Mo"
+
+
+# ---------------------------------------------------------------------------------------------------
+# Previous good copies (per territory and source)
+# ---------------------------------------------------------------------------------------------------
+
+
+def _index_path(key: str) -> Path:
+    return settings.raw_dir() / "territoires" / key / "index.json"
+
+
+def _read_index(key: str) -> dict:
+    path = _index_path(key)
+    if not path.is_file():
+        return {}
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def _write_index(key: str, index: dict) -> None:
+    path = _index_path(key)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    http._write_atomic(path, (json.dumps(index, ensure_ascii=False, indent=1) + "\n").encode("utf-8"))
+
+
+def _previous(index: dict, source_key: str) -> dict | None:
+    """The last good files of a source for this territory, if they are still there and intact."""
+    entry = index.get(source_key)
+    if not entry:
+        return None
+    for stage, raw in entry.get("fichiers", {}).items():
+        path = Path(raw)
+        if not path.is_file() or http.sha256_file(path) != entry.get("sha256", {}).get(stage):
+            return None
+    return entry
+
+
+# ---------------------------------------------------------------------------------------------------
+# The update
+# ---------------------------------------------------------------------------------------------------
+
+
+def _territory_facts(territory: Territory) -> dict:
+    communes = store.table("communes")
+    codes = territories.qpv_codes(territory)
+    registry = store.table("qpv").set_index("code_qp")
+    links = store.table("qpv_communes")
+    column = {"REG": "insee_reg", "DEP": "insee_dep", "EPCI": "siren_epci", "COM": "insee_com"}.get(territory.kind)
+    if territory.kind == "QPV":
+        own = sorted(set(links.loc[links["code_qp"] == territory.code, "insee_com"]))
+    else:
+        own = sorted(set(communes.loc[(communes[column] == territory.code) & (communes["type_com"] == "COM"),
+                                      "insee_com"]) | ({territory.code} if territory.kind == "COM" else set()))
+    qpv_communes = sorted(set(links.loc[links["code_qp"].isin(codes), "insee_com"]))
+    gen = registry["generation"].reindex(codes)
+    return {
+        "communes": own,
+        "qpv15": [c for c in codes if gen.get(c) == 2015],
+        "qpv24": [c for c in codes if gen.get(c) == 2024],
+        "qpv_communes": qpv_communes,
+        "base_communes": communes,
+        "base_contours": store.table("qpv_contours"),
+    }
+
+
+def _check_writable() -> None:
+    try:
+        Path(settings.DATA_DIR).mkdir(parents=True, exist_ok=True)
+        handle, probe = tempfile.mkstemp(dir=settings.DATA_DIR, prefix=".ecriture-")
+        os.close(handle)
+        Path(probe).unlink()
+    except OSError as exc:
+        raise EcoqpvError(f"Le dossier de données {settings.DATA_DIR} n'est pas accessible en écriture ({exc}). "
+                          "Choisissez-en un autre avec la variable ECOQPV_DATA_DIR.") from exc
+
+
+def update_territory(territory: Territory | str, *, mirror: str | None = None, sources: list[str] | None = None,
+                     progress: Progress | None = None, log: Callable[[str], None] | None = None) -> UpdateReport:
+    """Fetch the sources of ``territory`` and rebuild its ``primary/`` folder; never raises for a source
+    failure (see ``UpdateReport.failed``), only for bad arguments or an unusable data directory."""
+    started = time.monotonic()
+    if isinstance(territory, str):
+        territory = territories.resolve_key(territory)
+    chosen = {s.key for s in select(sources)}
+    mirror = mirror or settings.MIRROR
+    _check_writable()
+    http.forget_unreachable()
+    key = f"{territory.kind}-{territory.code}"
+    facts = _territory_facts(territory)
+    report = UpdateReport(territory.key, territory.label)
+    current = {"source": None}
+
+    def emit(done: int, total: int | None, message: str) -> None:
+        if progress is not None and current["source"] is not None:
+            progress(current["source"], done, total, message)
+
+    ctx = fetch.Context(key=key, kind=territory.kind, code=territory.code, label=territory.label, mirror=mirror,
+                       report=emit, **facts)
+    index = _read_index(key)
+    staged: dict[str, Path] = {}
+    bundled_lcz = _bundled_lcz_communes()
+
+    for src in online_sources():
+        if src.key not in chosen:
+            previous = _previous(index, src.key)
+            if previous:
+                staged.update({k: Path(v) for k, v in previous["fichiers"].items()})
+                report.outcomes.append(SourceOutcome(src.key, src.label, "non_demande", previous.get("millesime"),
+                                                     files=previous.get("sha256", {})))
+                _after_source(ctx, src, staged)
+            continue
+        current["source"] = src.key
+        if progress is not None:
+            progress(src.key, 0, None, "début")
+        before_bytes, before_requests, t0 = ctx.nbytes, ctx.nrequests, time.monotonic()
+        ctx.begin()
+        try:
+            if src.key == "cerema_lcz":
+                got = fetch.fetch_lcz(ctx, src, bundled_lcz)
+            else:
+                got = fetch.FETCHERS[src.key](ctx, src)
+        except (SourceError, EcoqpvError) as exc:
+            outcome = _failed(src, str(exc), index, staged)
+        except Exception as exc:  # noqa: BLE001 - a parser bug must not stop the other sources
+            detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+            outcome = _failed(src, f"Source « {src.label} » : erreur inattendue pendant la lecture ({detail}).",
+                              index, staged)
+        else:
+            status = "sans_objet" if not got.files else ("inchange" if got.reused else "mis_a_jour")
+            outcome = SourceOutcome(src.key, src.label, status, got.vintage, "; ".join(got.notes))
+            if got.files:
+                staged.update(got.files)
+                entry = {"fichiers": {k: str(v) for k, v in got.files.items()},
+                         "sha256": {k: http.sha256_file(v) for k, v in got.files.items()},
+                         "millesime": got.vintage,
+                         "date": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()}
+                same = index.get(src.key, {})
+                if same.get("fichiers") != entry["fichiers"] or same.get("sha256") != entry["sha256"]:
+                    index[src.key] = entry
+                    _write_index(key, index)
+                outcome.files = entry["sha256"]
+        outcome.nbytes = ctx.nbytes - before_bytes
+        outcome.requests = ctx.nrequests - before_requests
+        outcome.seconds = time.monotonic() - t0
+        report.outcomes.append(outcome)
+        _after_source(ctx, src, staged)
+        if progress is not None:
+            progress(src.key, outcome.nbytes, outcome.nbytes or None, STATUS_LABELS[outcome.status])
+        current["source"] = None
+    for src in SOURCES.values():
+        if not src.online:
+            report.outcomes.append(SourceOutcome(src.key, src.label, "embarque", message=src.refresh))
+
+    report.qpv = len(set(ctx.qpv15) | set(ctx.qpv24))
+    if staged:
+        try:
+            report.folder = build_territory(ctx, territory, staged, report, log=log or (lambda *_: None))
+            report.built = True
+        except (SourceError, EcoqpvError) as exc:
+            report.build_error = str(exc)
+        except Exception as exc:  # noqa: BLE001 - the previous folder is kept, say why in French
+            detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+            report.build_error = f"erreur inattendue ({detail}) ; le tableau précédent est conservé."
+    report.seconds = time.monotonic() - started
+    return report
+
+
+def _failed(src: OnlineSource, message: str, index: dict, staged: dict[str, Path]) -> SourceOutcome:
+    previous = _previous(index, src.key)
+    if previous:
+        staged.update({k: Path(v) for k, v in previous["fichiers"].items()})
+        return SourceOutcome(src.key, src.label, "copie_precedente", previous.get("millesime"), message,
+                             files=previous.get("sha256", {}))
+    return SourceOutcome(src.key, src.label, "echec", None, message)
+
+
+def _after_source(ctx: fetch.Context, src: OnlineSource, staged: dict[str, Path]) -> None:
+    """Facts learnt from a source that the next ones need (new QPV, contours, IRIS)."""
+    try:
+        if src.key == "qpv2024_liste" and src.stage[0] in staged:
+            q24 = parsers.read_qpv2024_list(staged[src.stage[0]], name=src.label)
+            parent = ctx.parent_of()
+            q24["insee_com"] = q24["insee_com"].map(lambda c: parent.get(c, c))
+            inside = set(ctx.communes)
+            if ctx.kind == "QPV":
+                new = {ctx.code} if ctx.code in set(q24["code_qp"]) else set()
+            else:
+                new = set(q24.loc[q24["insee_com"].isin(inside), "code_qp"])
+            ctx.qpv24 = sorted(set(ctx.qpv24) | new)
+            ctx.qpv_communes = sorted(set(ctx.qpv_communes) | set(q24.loc[q24["code_qp"].isin(ctx.qpv24), "insee_com"]))
+        elif src.key == "qpv2024_contours" and "contours2024" not in ctx.state and src.stage[0] in staged:
+            ctx.state["contours2024"] = parsers_online.read_qpv2024_contours(staged[src.stage[0]], name=src.label,
+                                                                              codes=ctx.qpv24)
+        elif src.key == "qpv2015_contours" and "contours2015" not in ctx.state and src.stage[0] in staged:
+            from geodata import contours
+
+            ctx.state["contours2015"] = contours.read_qpv2015_hackaviz(staged[src.stage[0]], name=src.label)
+        elif src.key == "iris_contours" and "iris" not in ctx.state and src.stage[0] in staged:
+            ctx.state["iris"] = gpd.read_file(f"/vsigzip/{staged[src.stage[0]]}")
+    except (SourceError, OSError, ValueError):
+        pass
+
+
+def _bundled_lcz_communes() -> set[str]:
+    path = store.bundle_dir() / "lcz_iris.parquet"
+    if not path.is_file():
+        return set()
+    return set(pd.read_parquet(path, columns=["code_iris"])["code_iris"].str[:5])
+
+
+# ---------------------------------------------------------------------------------------------------
+# Rebuilding the territory with the bundle pipeline
+# ---------------------------------------------------------------------------------------------------
+
+
+def _stage(staged: dict[str, Path], folder: Path) -> None:
+    for relative, raw in staged.items():
+        target = folder / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.symlink(Path(raw).resolve(), target)
+        except OSError:
+            shutil.copyfile(raw, target)
+
+
+def _base_long(generation: int, codes: set[str]) -> pd.DataFrame:
+    """``code_qp, lib_qp, insee_com`` of already loaded QPV (bundle or previous update)."""
+    links = store.table("qpv_communes")
+    links = links[(links["generation"] == generation) & links["code_qp"].isin(codes)]
+    labels = store.table("qpv").set_index("code_qp")["lib_qp"]
+    return pd.DataFrame({"code_qp": links["code_qp"].to_numpy(), "lib_qp": links["code_qp"].map(labels).to_numpy(),
+                         "insee_com": links["insee_com"].to_numpy()})
+
+
+def _territory_communes(territory: Territory, communes: pd.DataFrame, links: pd.DataFrame) -> set[str]:
+    if territory.kind == "QPV":
+        return set(links.loc[links["code_qp"] == territory.code, "insee_com"])
+    if territory.kind == "COM":
+        return {territory.code}
+    column = {"REG": "insee_reg", "DEP": "insee_dep", "EPCI": "siren_epci"}[territory.kind]
+    return set(communes.loc[communes[column] == territory.code, "insee_com"])
+
+
+def build_territory(ctx: fetch.Context, territory: Territory, staged: dict[str, Path], report: UpdateReport,
+                    log: Callable[[str], None]) -> Path:
+    """Run the bundle pipeline on the staged files for the territory's QPV; write its folder atomically."""
+    folder = Path(settings.DATA_DIR) / "primary" / ctx.key
+    staging = Path(tempfile.mkdtemp(prefix=f".staging-{ctx.key}-", dir=settings.DATA_DIR))
+    try:
+        _stage(staged, staging)
+        tables, counts = _tables(ctx, territory, staging, log)
+        sources = [o.as_dict() for o in report.outcomes]
+
+        def manifest(outputs: list[dict]) -> dict:
+            return {
+                "format": bundle.BUNDLE_FORMAT,
+                "territoire": territory.key,
+                "libelle": territory.label,
+                "construit_le": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
+                "commande": f"python -m loaders update --territoire {territory.key}",
+                "miroir": ctx.mirror,
+                "comptes": counts,
+                "sources": sources,
+                "jeu_embarque": store.manifest().get("construit_le"),
+                "sorties": outputs,
+            }
+
+        bundle.write_folder(folder, tables, manifest)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return folder
+
+
+def _tables(ctx: fetch.Context, territory: Territory, staging: Path, log) -> tuple[dict, dict]:
+    from geodata import contours as contour_io
+
+    inputs = TerritoryInputs(staging, store.bundle_dir())
+    parent = ctx.parent_of()
+    # Communes: the ones fetched replace those already known (same key).
+    communes_all = store.table("communes")
+    if inputs.has("communes"):
+        fresh = bundle.build_communes(staging)
+        known = communes_all.set_index("insee_com")
+        for column in ("nature_epci",):
+            if column in known.columns:
+                fresh[column] = fresh["insee_com"].map(known[column])
+        fresh = fresh.reindex(columns=communes_all.columns)
+        communes_all = pd.concat([communes_all[~communes_all["insee_com"].isin(fresh["insee_com"])], fresh],
+                                 ignore_index=True)
+    # Registry: QPV 2024 from the fetched list (else as loaded), QPV 2015 as loaded (frozen geography).
+    base_links = store.table("qpv_communes")
+    inside = _territory_communes(territory, communes_all, base_links)
+    codes24 = set(ctx.qpv24)
+    if inputs.has("qpv2024_list"):
+        fresh24 = parsers.read_qpv2024_list(inputs.path("qpv2024_list"), name=SOURCES["qpv2024_liste"].label)
+        fresh24 = fresh24[["code_qp", "lib_qp", "insee_com"]].copy()
+        fresh24["insee_com"] = fresh24["insee_com"].map(lambda c: parent.get(c, c))
+        fresh24 = fresh24.drop_duplicates(["code_qp", "insee_com"])
+        if territory.kind == "QPV":
+            codes24 |= {territory.code} & set(fresh24["code_qp"])
+        else:
+            codes24 |= set(fresh24.loc[fresh24["insee_com"].isin(inside), "code_qp"])
+        q24 = fresh24[fresh24["code_qp"].isin(codes24)]
+        q24 = pd.concat([q24, _base_long(2024, codes24 - set(q24["code_qp"]))], ignore_index=True)
+    else:
+        q24 = _base_long(2024, codes24)
+    q15 = _base_long(2015, set(ctx.qpv15))
+    registry, links = bundle.registry_from(q24, q15, communes_all)
+    codes = registry["code_qp"].tolist()
+    log(f"Registre du territoire : {len(registry)} QPV.")
+
+    # Contours: fetched ones first, else those already loaded.
+    parts = []
+    if inputs.has("qpv2024_paca"):
+        parts.append(parsers_online.read_qpv2024_contours(inputs.path("qpv2024_paca"),
+                                                          name=SOURCES["qpv2024_contours"].label, codes=codes24))
+    if inputs.has("qpv2015_occitanie"):
+        c15 = contour_io.read_qpv2015_hackaviz(inputs.path("qpv2015_occitanie"), name=SOURCES["qpv2015_contours"].label)
+        parts.append(c15[c15["code_qp"].isin(set(ctx.qpv15))])
+    have = set().union(*(set(p["code_qp"]) for p in parts)) if parts else set()
+    base_contours = store.table("qpv_contours")
+    parts.append(base_contours[base_contours["code_qp"].isin(set(codes) - have)])
+    parts = [p for p in parts if not p.empty]
+    if parts:
+        qpv_contours = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), geometry="geometry", crs="EPSG:4326")
+    else:
+        qpv_contours = base_contours.iloc[0:0]
+    qpv_contours = qpv_contours[qpv_contours["code_qp"].isin(set(codes))].reset_index(drop=True)
+    registry["a_contour"] = registry["code_qp"].isin(qpv_contours["code_qp"])
+
+    # Communes and their outlines (map background).
+    wanted = inside | set(links["insee_com"])
+    communes_out = communes_all[communes_all["insee_com"].isin(wanted)].reset_index(drop=True)
+    outlines = None
+    if inputs.has("communes_geo"):
+        frame = gpd.read_file(f"/vsigzip/{inputs.path('communes_geo')}")
+        frame = frame[(frame["type_com"] == "COM") & frame["insee_com"].isin(wanted)]
+        if not frame.empty:
+            outlines = bundle.simplify_outlines(frame.set_crs("EPSG:4326", allow_override=frame.crs is None))
+    if outlines is None:
+        base_outlines = store.table("communes_contours")
+        outlines = base_outlines[base_outlines["insee_com"].isin(wanted)].reset_index(drop=True)
+
+    # Values: the bundle's rules, then the online-only ones, then what was already loaded.
+    values = bundle.build_values(inputs, registry, links, qpv_contours, log=log)
+    online = extract_online.online_rows(staging, registry, links, qpv_contours,
+                                        inputs.iris_zones() if not qpv_contours.empty else None, parent)
+    values = _override(values, online)
+    values = _keep_loaded(values, store.table("valeurs"))
+
+    tables: dict[str, pd.DataFrame] = {"qpv": registry, "qpv_communes": links}
+    if not qpv_contours.empty:
+        tables["qpv_contours"] = qpv_contours
+    tables["communes"] = communes_out
+    if not outlines.empty:
+        tables["communes_contours"] = outlines
+    tables["valeurs"] = values
+    refs = extract_online.references(staging, communes_all)
+    if refs is not None:
+        tables["references"] = refs
+    tables.update(extract_online.extra_tables(staging, codes))
+    counts = {
+        "qpv_2024": int((registry["generation"] == 2024).sum()),
+        "qpv_2015": int((registry["generation"] == 2015).sum()),
+        "contours": int(len(qpv_contours)),
+        "valeurs": int(values["valeur"].notna().sum()),
+        "manquantes": int(values["valeur"].isna().sum()),
+    }
+    return tables, counts
+
+
+def _override(values: pd.DataFrame, rows: list[pd.DataFrame]) -> pd.DataFrame:
+    """Replace the (code_qp, indicateur) rows computed by the online-only rules."""
+    if not rows:
+        return values
+    found = pd.concat(rows, ignore_index=True).drop_duplicates(["code_qp", "indicateur"], keep="last")
+    found = found.set_index(["code_qp", "indicateur"])
+    out = values.set_index(["code_qp", "indicateur"])
+    found = found[found.index.isin(out.index)]
+    columns = ["valeur", "raison_manquante", "methode", "detail"]
+    if len(found):
+        out.loc[found.index, columns] = found[columns].to_numpy()
+    out = out.reset_index()
+    out["valeur"] = out["valeur"].astype("float64")
+    for column in ("raison_manquante", "methode", "detail"):
+        out[column] = out[column].astype("string")
+    out.loc[out["valeur"].notna(), "raison_manquante"] = pd.NA
+    return out
+
+
+def _keep_loaded(values: pd.DataFrame, loaded: pd.DataFrame) -> pd.DataFrame:
+    """Indicators no fetched source could compute ("not loaded") keep the values already loaded."""
+    missing = values["raison_manquante"] == extract.NOT_LOADED
+    if not missing.any():
+        return values
+    base = loaded.set_index(["code_qp", "indicateur"])
+    base = base[base["raison_manquante"].fillna("") != extract.NOT_LOADED]
+    keys = pd.MultiIndex.from_frame(values.loc[missing, ["code_qp", "indicateur"]])
+    usable = keys[keys.isin(base.index)]
+    if not len(usable):
+        return values
+    out = values.set_index(["code_qp", "indicateur"])
+    columns = ["valeur", "raison_manquante", "methode", "detail"]
+    out.loc[usable, columns] = base.loc[usable, columns].to_numpy()
+    out = out.reset_index()
+    out["valeur"] = out["valeur"].astype("float64")
+    for column in ("raison_manquante", "methode", "detail"):
+        out[column] = out[column].astype("string")
+    return out
