@@ -1,43 +1,103 @@
-"""Data page: every source of the embedded bundle with publisher, licence, vintage and checksum."""
+"""Données et sources: every source with publisher, licence, vintage, coverage and cache status, and the
+online update of the chosen territory (with a progress bar and a French report)."""
 
 from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
 
+import settings
 from indicators import catalogue
+from indicators.coverage import coverage_table
+from indicators.formatting import format_number
 from loaders import store
+from loaders.errors import EcoqpvError
 from pages.components import territory_selector
 
-territory_selector()
+territory = territory_selector()
 st.title("Données et sources")
-manifest = store.manifest()
+status = store.status()
+bundle = status["bundle"]
 st.markdown(
-    f"Le jeu de données embarqué a été construit le **{manifest['construit_le'][:10]}** par la commande "
-    f"`{manifest['commande']}`. Chaque fichier source est listé ci-dessous avec son empreinte sha256."
+    f"Le jeu de données **embarqué** a été construit le **{bundle['construit_le'][:10]}** par la commande "
+    f"`{bundle['commande']}` à partir de copies des fichiers officiels ; chaque fichier source est listé plus bas "
+    "avec son empreinte sha256."
+)
+
+st.subheader("Mettre à jour ce territoire")
+st.markdown(
+    f"Télécharge depuis les sites officiels (ANCT, Insee, ADEME, Géorisques, IGN…) les données de "
+    f"**{territory.title}** : contours des quartiers, statistiques, IRIS, risques. Les données déjà chargées "
+    "restent utilisées si une source ne répond pas."
+)
+mirror = st.text_input(
+    "Miroir local (facultatif, pour un atelier hors connexion)", value=settings.MIRROR or "",
+    placeholder="http://192.168.1.10:8000", key="donnees_miroir",
+    help="Adresse d'un serveur qui reproduit les chemins des sites officiels (voir le README).",
+)
+if st.button("Mettre à jour ce territoire", type="primary", key="donnees_maj"):
+    from loaders.update import update_territory
+
+    bar = st.progress(0.0, text="Préparation…")
+    with st.status("Mise à jour en cours…", expanded=True) as box:
+        seen: list[str] = []
+
+        def progress(source: str, done: int, total: int | None, message: str = "") -> None:
+            if source not in seen:
+                seen.append(source)
+                box.write(f"Source : {source}")
+            fraction = min(done / total, 1.0) if total else 0.0
+            bar.progress(fraction, text=message or f"{source} : {format_number(done / 1e6, 1)} Mo")
+
+        try:
+            report = update_territory(territory, mirror=mirror or None, progress=progress)
+        except EcoqpvError as exc:
+            box.update(label="Mise à jour impossible", state="error")
+            st.error(str(exc))
+        else:
+            failed = getattr(report, "failed", None) or {}
+            box.update(label="Mise à jour terminée" + (" avec des erreurs" if failed else ""),
+                       state="error" if failed else "complete")
+            st.markdown(report.summary_fr() if hasattr(report, "summary_fr") else str(report))
+            bar.progress(1.0, text="Terminé")
+
+st.subheader("État des données")
+if status["mises_a_jour"]:
+    st.dataframe(pd.DataFrame([{"Territoire": u["territoire"], "Mis à jour le": str(u["mis_a_jour_le"])[:16],
+                                "Dossier": u["dossier"]} for u in status["mises_a_jour"]]),
+                 hide_index=True, width="stretch")
+else:
+    st.markdown("Aucun territoire mis à jour en ligne : l'outil utilise le jeu embarqué.")
+st.caption(f"Cache des téléchargements : {settings.DATA_DIR} (variable ECOQPV_DATA_DIR pour le déplacer).")
+
+st.subheader("Couverture des indicateurs")
+coverage = coverage_table()
+st.dataframe(
+    pd.DataFrame({
+        "Indicateur": coverage["libelle"],
+        "QPV 2015 renseignés": [f"{format_number(a)} / {format_number(b)}" for a, b in
+                                zip(coverage["qpv_2015"], coverage["total_2015"], strict=True)],
+        "QPV 2024 renseignés": [f"{format_number(a)} / {format_number(b)}" for a, b in
+                                zip(coverage["qpv_2024"], coverage["total_2024"], strict=True)],
+        "Raison la plus fréquente d'une valeur manquante": coverage["raison_principale"],
+        "Millésime": coverage["millesime"],
+    }),
+    hide_index=True, width="stretch",
 )
 
 st.subheader("Indicateurs")
-indicators = pd.DataFrame(
-    [
-        {
-            "Indicateur": ind.label,
-            "Unité": ind.unit,
-            "Millésime": ind.vintage,
-            "Source": ind.source,
-            "Échelle": ind.level,
-            "Définition": ind.definition,
-        }
-        for ind in catalogue.CATALOGUE
-    ]
+st.dataframe(
+    pd.DataFrame([{"Indicateur": ind.label, "Unité": ind.unit, "Millésime": ind.vintage, "Source": ind.source,
+                   "Éditeur": ind.publisher, "Licence": ind.licence, "Échelle": ind.level,
+                   "Définition": ind.definition} for ind in catalogue.CATALOGUE]),
+    hide_index=True, width="stretch",
 )
-st.dataframe(indicators, hide_index=True, width="stretch")
 
-st.subheader("Fichiers sources")
-inputs = pd.DataFrame(manifest["entrees"]).rename(
+st.subheader("Fichiers sources du jeu embarqué")
+inputs = pd.DataFrame(bundle["entrees"]).rename(
     columns={"fichier": "Fichier", "description": "Contenu", "editeur": "Éditeur", "licence": "Licence",
              "millesime": "Millésime", "sha256": "Empreinte sha256"}
 )
 st.dataframe(inputs[["Contenu", "Éditeur", "Licence", "Millésime", "Fichier", "Empreinte sha256"]],
              hide_index=True, width="stretch")
-st.caption(manifest["credits"])
+st.caption(bundle["credits"])
