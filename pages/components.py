@@ -78,6 +78,9 @@ def _remember(kind: str) -> None:
     st.session_state[f"terr_{kind}"] = st.session_state[f"sel_{kind}"]
 
 
+_LEFT_LEGACY_MODE = False
+
+
 def leave_legacy_multipage_mode() -> None:
     """Make ``app.py``'s ``st.navigation`` drive the app, even on a deep link to a fresh server.
 
@@ -88,7 +91,11 @@ def leave_legacy_multipage_mode() -> None:
     """
     from streamlit.runtime.pages_manager import PagesManager
 
-    if PagesManager.uses_pages_directory:
+    global _LEFT_LEGACY_MODE
+    if PagesManager.uses_pages_directory and not _LEFT_LEGACY_MODE:
+        # Once per process: Streamlit's test harness resets the flag before every run, and a rerun
+        # there would drop button clicks; in a real server the flag then stays off.
+        _LEFT_LEGACY_MODE = True
         PagesManager.uses_pages_directory = False
         st.rerun()
 
