@@ -23,6 +23,7 @@ import settings
 from geodata import contours
 from indicators import catalogue
 from loaders import extract, extract_geo, parsers, parsers_env, parsers_online
+from loaders.evolution import build_evolutions
 from loaders.errors import ChecksumError, SourceFormatError, SourceMissingError
 from loaders.inputs import REFERENCE_TABLES, OpenDataInputs
 from loaders.sources import INPUTS, MANIFESTS
@@ -382,6 +383,10 @@ def build_bundle(source_dir: Path, out_dir: Path, verify: bool = True, log=print
         "communes_contours": outlines,
         "valeurs": values,
         "references": references,
+        "evolutions": build_evolutions(
+            source_dir / INPUTS["filo_panel"].path, source_dir / INPUTS["pop_evolution"].path,
+            set(registry.loc[registry["generation"] == 2015, "code_qp"]),
+        ),
         # Derived national tables for the online update of any territory (DRIAS has no API…).
         **data.reference_tables(),
     }

@@ -157,6 +157,23 @@ INPUTS: dict[str, LocalInput] = {
             "Filosofi 2019",
         ),
         LocalInput(
+            "filo_panel",
+            "stats/qpv2015_panels/panel_qpv_filosofi_2012_2021.csv",
+            "Série Filosofi 2012-2021 par QPV 2015 de métropole (revenu médian, taux de pauvreté ; extraction des "
+            "fichiers Insee vérifiée par sondage)",
+            "Insee",
+            INSEE_TERMS,
+            "Filosofi 2012 à 2021",
+        ),
+        LocalInput(
+            "pop_evolution",
+            "stats/qpv2015_panels/qpv_evolution_population_2013_2018.csv",
+            "Population des QPV 2015 aux recensements 2013 et 2018 (extraction des fichiers Insee)",
+            "Insee",
+            INSEE_TERMS,
+            "RP 2013 ; RP 2018",
+        ),
+        LocalInput(
             "iris_contours",
             "geo/iris/iris2020_occitanie_paca_from_tiles_z9.geojson.gz",
             "Contours approchés de tous les IRIS d'Occitanie et de Provence-Alpes-Côte d'Azur (reconstruits "

@@ -33,6 +33,7 @@ KEYS: dict[str, list[str]] = {
     "references": ["niveau", "code", "indicateur"],
     "communes_contours": ["insee_com"],
     "communes": ["insee_com"],
+    "evolutions": ["code_qp", "indicateur", "annee"],
 }
 
 

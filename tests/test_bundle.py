@@ -255,3 +255,13 @@ def test_out_of_range_values_are_flagged_not_clipped():
     assert pd.isna(values["QP000003"]) and reasons["QP000003"] == "valeur_invalide"
     assert reasons["QP000004"] == "secret_statistique"
     assert reasons["QP000005"] == "non_couvert"
+
+
+def test_evolution_series_match_the_insee_files(built):
+    series = pd.read_parquet(built / "evolutions.parquet")
+    filo19 = parsers.read_filosofi_qpv(OPENDATA / INPUTS["filo_qpv_2019"].path, 2019)
+    mosson = series[(series["code_qp"] == "QP034005") & (series["indicateur"] == "revenu_median")]
+    assert mosson["annee"].tolist() == list(range(2012, 2022))
+    assert mosson.set_index("annee").loc[2019, "valeur"] == filo19.loc["QP034005", "revenu_median"]
+    pop = series[(series["code_qp"] == "QP001001") & (series["indicateur"] == "population")]
+    assert pop.set_index("annee")["valeur"].to_dict() == {2013: 6056, 2018: 6490}

@@ -132,6 +132,9 @@ def test_fiche_shows_scores_and_missing_reason():
     line = age[age["Indicateur"] == "Part des moins de 25 ans"].iloc[0]
     assert line["Valeur"] == "—" and "secret statistique" in line["Donnée"]
     assert any("ne disent pas" in s.value for s in at.subheader)
+    # Filosofi 2012-2021 and population 2013/2018 series drawn as small charts.
+    assert len(at.get("plotly_chart")) == 3
+    assert any("prudence" in c.value for c in at.caption)
 
 
 def test_methode_weight_changes_ranking_and_other_pages_follow():
