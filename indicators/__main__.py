@@ -13,14 +13,8 @@ import sys
 
 import pandas as pd
 
+from loaders.cli import FrenchArgumentParser
 from loaders.errors import BadArgumentError, EcoqpvError, UnknownTerritoryError
-
-
-class _FrenchParser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:
-        self.print_usage(sys.stderr)
-        print(f"Erreur : argument invalide ({message}).", file=sys.stderr)
-        raise SystemExit(2)
 
 
 def _json_records(frame: pd.DataFrame) -> str:
@@ -29,7 +23,7 @@ def _json_records(frame: pd.DataFrame) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = _FrenchParser(prog="python -m indicators", description="Indicateurs ecoqpv par quartier.")
+    parser = FrenchArgumentParser(prog="python -m indicators", description="Indicateurs ecoqpv par quartier.")
     sub = parser.add_subparsers(dest="command", required=True)
     table = sub.add_parser("table", help="tableau des indicateurs des QPV d'un territoire")
     table.add_argument("--territoire", required=True, help="TYPE:CODE, TYPE parmi REG, DEP, EPCI, COM, QPV")

@@ -15,14 +15,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from loaders.cli import FrenchArgumentParser
 from loaders.errors import BadArgumentError, EcoqpvError, UnknownTerritoryError
-
-
-class _FrenchParser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # argparse exits with 2 on bad arguments: keep that
-        self.print_usage(sys.stderr)
-        print(f"Erreur : argument invalide ({message}).", file=sys.stderr)
-        raise SystemExit(2)
 
 
 class _Bars:
@@ -53,7 +47,7 @@ class _Bars:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = _FrenchParser(prog="python -m loaders", description="Chargement et préparation des données ecoqpv.")
+    parser = FrenchArgumentParser(prog="python -m loaders", description="Chargement et préparation des données ecoqpv.")
     sub = parser.add_subparsers(dest="command", required=True)
     build = sub.add_parser("build-bundle", help="construit le jeu de données embarqué à partir des fichiers ouverts")
     build.add_argument("--source", required=True, type=Path, help="dossier des fichiers ouverts (../shared/opendata)")

@@ -13,40 +13,11 @@ output path), 1 for data or conversion problems. Nothing partial is ever left on
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 from pathlib import Path
 
+from loaders.cli import FrenchArgumentParser
 from loaders.errors import BadArgumentError, EcoqpvError, UnknownTerritoryError
-
-
-def _french(message: str) -> str:
-    """argparse's English messages, said in French."""
-    choice = re.search(r"argument (\S+): invalid choice: '([^']*)' \(choose from (.*)\)", message)
-    if choice:
-        allowed = ", ".join(v.strip(" '") for v in choice.group(3).split(","))
-        return f"{choice.group(1)} : valeur « {choice.group(2)} » non reconnue ; choisir parmi {allowed}"
-    required = re.search(r"the following arguments are required: (.*)", message)
-    if required:
-        return f"argument(s) obligatoire(s) manquant(s) : {required.group(1)}"
-    unknown = re.search(r"unrecognized arguments: (.*)", message)
-    if unknown:
-        return f"argument(s) non reconnu(s) : {unknown.group(1)}"
-    return message
-
-
-class _FrenchParser(argparse.ArgumentParser):
-    def __init__(self, *args, **kwargs) -> None:
-        kwargs["add_help"] = False
-        super().__init__(*args, **kwargs)
-        self._positionals.title = "commandes"
-        self._optionals.title = "options"
-        self.add_argument("-h", "--help", action="help", help="afficher cette aide et quitter")
-
-    def error(self, message: str) -> None:
-        self.print_usage(sys.stderr)
-        print(f"Erreur : argument invalide ({_french(message)}).", file=sys.stderr)
-        raise SystemExit(2)
 
 
 def _size(data: bytes) -> str:
@@ -60,8 +31,8 @@ def _size(data: bytes) -> str:
 def _parser() -> argparse.ArgumentParser:
     from reports import FORMATS, MAP_FORMATS
 
-    parser = _FrenchParser(prog="python -m reports", description="Exports de l'annexe diagnostic ecoqpv.")
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_FrenchParser)
+    parser = FrenchArgumentParser(prog="python -m reports", description="Exports de l'annexe diagnostic ecoqpv.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=FrenchArgumentParser)
     annexe = sub.add_parser("annexe", help="annexe diagnostic d'un territoire (DOCX, PDF, XLSX ou CSV)")
     annexe.add_argument("--territoire", required=True, help="TYPE:CODE, TYPE parmi REG, DEP, EPCI, COM, QPV")
     annexe.add_argument("--format", required=True, choices=list(FORMATS))

@@ -1,0 +1,40 @@
+"""The French command-line parser shared by ``python -m loaders``, ``indicators`` and ``reports``.
+
+argparse speaks English and prints tracebacks-free but English errors; users of these commands read
+French. Bad arguments keep argparse's exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+
+
+def french_message(message: str) -> str:
+    """argparse's English messages, said in French."""
+    choice = re.search(r"argument (\S+): invalid choice: '([^']*)' \(choose from (.*)\)", message)
+    if choice:
+        allowed = ", ".join(v.strip(" '") for v in choice.group(3).split(","))
+        return f"{choice.group(1)} : valeur « {choice.group(2)} » non reconnue ; choisir parmi {allowed}"
+    required = re.search(r"the following arguments are required: (.*)", message)
+    if required:
+        return f"argument(s) obligatoire(s) manquant(s) : {required.group(1)}"
+    unknown = re.search(r"unrecognized arguments: (.*)", message)
+    if unknown:
+        return f"argument(s) non reconnu(s) : {unknown.group(1)}"
+    return message
+
+
+class FrenchArgumentParser(argparse.ArgumentParser):
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs["add_help"] = False
+        super().__init__(*args, **kwargs)
+        self._positionals.title = "commandes"
+        self._optionals.title = "options"
+        self.add_argument("-h", "--help", action="help", help="afficher cette aide et quitter")
+
+    def error(self, message: str) -> None:
+        self.print_usage(sys.stderr)
+        print(f"Erreur : argument invalide ({french_message(message)}).", file=sys.stderr)
+        raise SystemExit(2)
