@@ -60,6 +60,28 @@ def _areas_by_key(keys: pd.Series, geoms: gpd.GeoSeries) -> pd.Series:
     return pd.Series(shapely.area(geoms.to_numpy()), index=keys.to_numpy()).groupby(level=0).sum()
 
 
+#: Metropolitan France (with Corsica) in WGS84: Lambert-93 applies inside, local UTM outside.
+_METRO_BOUNDS = (-5.5, 41.0, 10.0, 51.5)
+
+
+def metric_crs_groups(frame: gpd.GeoDataFrame) -> dict[str, np.ndarray]:
+    """Metric CRS → boolean mask of the rows to measure in it (Lambert-93, or each overseas UTM zone)."""
+    if frame.empty or frame.crs is None:
+        return {settings.METRIC_CRS: np.ones(len(frame), dtype=bool)}
+    centres = frame.geometry.to_crs("EPSG:4326").representative_point()
+    lon, lat = centres.x.to_numpy(), centres.y.to_numpy()
+    west, south, east, north = _METRO_BOUNDS
+    metro = (lon >= west) & (lon <= east) & (lat >= south) & (lat <= north)
+    groups: dict[str, np.ndarray] = {}
+    if metro.any():
+        groups[settings.METRIC_CRS] = metro
+    for index in np.flatnonzero(~metro):
+        zone = int((lon[index] + 180) // 6) + 1
+        code = f"EPSG:{32600 + zone if lat[index] >= 0 else 32700 + zone}"  # WGS84 / UTM
+        groups.setdefault(code, np.zeros(len(frame), dtype=bool))[index] = True
+    return groups
+
+
 def areal_weights(
     qpv: gpd.GeoDataFrame,
     zones: gpd.GeoDataFrame,
@@ -67,9 +89,12 @@ def areal_weights(
     *,
     qpv_col: str = "code_qp",
     zone_col: str = "zone_id",
-    crs: str = settings.METRIC_CRS,
+    crs: str | None = None,
 ) -> pd.DataFrame:
     """QPV × zone intersection table, one row per pair with a positive common area.
+
+    Areas are computed in ``crs``; by default Lambert-93 for metropolitan QPV and the local UTM zone
+    for overseas ones (a Lambert-93 area in La Réunion would be badly distorted).
 
     Columns: ``code_qp``, ``zone_id``, ``w_area`` (common area, m²), ``share_of_zone`` (common area /
     zone area) and ``share_of_qpv`` (common area / QPV area). For one QPV, ``share_of_qpv`` sums to the
@@ -84,6 +109,13 @@ def areal_weights(
             raise ValueError(f"{what} : colonne « {column} » absente.")
     if weight is not None and weight not in zones.columns:
         raise ValueError(f"zones : colonne de pondération « {weight} » absente.")
+    if crs is None:
+        groups = metric_crs_groups(qpv)
+        if len(groups) > 1:
+            parts = [areal_weights(qpv.loc[mask], zones, weight, qpv_col=qpv_col, zone_col=zone_col, crs=group_crs)
+                     for group_crs, mask in groups.items()]
+            return pd.concat(parts, ignore_index=True)
+        crs = next(iter(groups), settings.METRIC_CRS)
     qpv_geoms = _metric(qpv, crs, "QPV")
     zone_geoms = _metric(zones, crs, "zones")
     qpv_keys = qpv[qpv_col].astype(str).reset_index(drop=True)

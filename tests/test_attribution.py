@@ -362,3 +362,20 @@ def test_real_lcz_covers_only_qpv_of_the_central_communes(occitanie_qpv):
     assert (out.loc[out["coverage"] == 0, "raison"] == "non_couvert").all()
     figuerolles = out.set_index("code_qp").loc["QP034010", "part_surface_chaleur_forte"]
     assert figuerolles > 80  # dense old centre of Montpellier
+
+
+def test_overseas_qpv_are_measured_in_local_utm():
+    """A square of 1 km in La Réunion: Lambert-93 would distort its area; local UTM does not."""
+    from shapely.geometry import box
+
+    from geodata.attribution import areal_weights, metric_crs_groups
+
+    utm = "EPSG:32740"  # WGS84 / UTM 40S (La Réunion)
+    square = gpd.GeoDataFrame({"code_qp": ["QN97401M"]}, geometry=[box(340000, 7680000, 341000, 7681000)],
+                              crs=utm).to_crs("EPSG:4326")
+    zones = gpd.GeoDataFrame({"zone_id": ["Z"]}, geometry=[box(340000, 7680000, 340500, 7681000)],
+                             crs=utm).to_crs("EPSG:4326")
+    assert list(metric_crs_groups(square)) == [utm]
+    weights = areal_weights(square, zones)
+    assert weights.loc[0, "w_area"] == pytest.approx(500_000, rel=1e-3)
+    assert weights.loc[0, "share_of_qpv"] == pytest.approx(0.5, rel=1e-3)
