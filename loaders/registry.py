@@ -278,6 +278,14 @@ SOURCES: dict[str, OnlineSource] = {
             replaces=("filo_com_2019", "filo_epci_2019", "filo_dep_2019", "filo_reg_2019", "filo_fr_2019"),
             refresh="Archives Insee (xlsx) : remplacer les copies puis reconstruire le jeu embarqué.",
         ),
+        OnlineSource(
+            "series_qpv2015", "Séries par QPV 2015 : Filosofi 2012-2021, population 2013 et 2018", "Insee",
+            INSEE_TERMS, "Filosofi 2012 à 2021 ; RP 2013, 2018", access="embarque",
+            url="https://www.insee.fr/fr/statistiques/7231733", format="table evolutions du jeu embarqué",
+            parser="loaders.evolution.read_filosofi_panel", replaces=("filo_panel", "pop_evolution"), verified=False,
+            refresh="Fichiers Filosofi QPV annuels de l'Insee : ajouter le nouveau millésime aux copies puis "
+            "reconstruire le jeu embarqué (géographie QPV 2015 figée).",
+        ),
     )
 }
 
