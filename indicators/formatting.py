@@ -54,6 +54,7 @@ MISSING_REASON_LABELS: dict[str, str] = {
     "non_charge": "source non chargée pour ce territoire (disponible en ligne)",
     "hors_zone": "hors de la zone couverte par la source",
     "valeur_invalide": "valeur hors de l'intervalle possible, écartée",
+    "non_renseigne": "case laissée vide par la source, sans motif indiqué",
     "donnees_partielles": "données insuffisantes pour calculer ce score (quartier partiel)",
 }
 

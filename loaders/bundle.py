@@ -316,24 +316,12 @@ def build_values(inputs, registry: pd.DataFrame, links: pd.DataFrame,
 
 def merge_values(registry: pd.DataFrame, computed: list[pd.DataFrame]) -> pd.DataFrame:
     """Defaults ("not loaded") for every QPV × indicator, overwritten by the computed rows."""
-    values = extract.defaults(registry).set_index(["code_qp", "indicateur"])
-    values["detail"] = pd.Series(pd.NA, index=values.index, dtype="string")
-    found = pd.concat(computed, ignore_index=True)
+    values = extract.defaults(registry).assign(detail=pd.Series(pd.NA, dtype="string"))
+    found = pd.concat(computed, ignore_index=True) if computed else values.iloc[0:0]
     if found.duplicated(["code_qp", "indicateur"]).any():
         dup = found[found.duplicated(["code_qp", "indicateur"], keep=False)].iloc[0]
         raise RuntimeError(f"valeur calculée deux fois : {dup['code_qp']} × {dup['indicateur']}")
-    found = found.set_index(["code_qp", "indicateur"])
-    if "detail" not in found.columns:
-        found["detail"] = pd.NA
-    columns = ["valeur", "raison_manquante", "methode", "detail"]
-    if len(found):
-        values.loc[found.index, columns] = found[columns].to_numpy()
-    values = values.reset_index()
-    values["valeur"] = values["valeur"].astype("float64")
-    for column in ("raison_manquante", "methode", "detail"):
-        values[column] = values[column].astype("string")
-    values.loc[values["valeur"].notna(), "raison_manquante"] = pd.NA
-    return values
+    return extract.overlay(values, found)
 
 
 # --- orchestration ------------------------------------------------------------------------------

@@ -164,3 +164,25 @@ def defaults(registry: pd.DataFrame) -> pd.DataFrame:
             "methode": [catalogue.get(i).rule_for(int(g)) for g in generations for i in ids],
         }
     )
+
+
+VALUE_COLUMNS = ["valeur", "raison_manquante", "methode", "detail"]
+
+
+def overlay(values: pd.DataFrame, found: pd.DataFrame) -> pd.DataFrame:
+    """``values`` (long: code_qp, indicateur, valeur, raison_manquante, methode, detail) with the rows of
+    ``found`` for the same (code_qp, indicateur) replacing theirs; rows of ``found`` for pairs absent from
+    ``values`` are ignored. A present value never keeps a missing reason."""
+    out = values.set_index(["code_qp", "indicateur"])
+    found = found.set_index(["code_qp", "indicateur"])
+    if "detail" not in found.columns:
+        found = found.assign(detail=pd.NA)
+    found = found[found.index.isin(out.index)]
+    if len(found):
+        out.loc[found.index, VALUE_COLUMNS] = found[VALUE_COLUMNS].to_numpy()
+    out = out.reset_index()
+    out["valeur"] = out["valeur"].astype("float64")
+    for column in ("raison_manquante", "methode", "detail"):
+        out[column] = out[column].astype("string")
+    out.loc[out["valeur"].notna(), "raison_manquante"] = pd.NA
+    return out

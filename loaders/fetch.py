@@ -681,7 +681,7 @@ def _lcz_coverage(path: Path, name: str) -> dict[str, float]:
     text = parsers.sniff_text(data, name)
     header = text.split("\n", 1)[0]
     sep = ";" if header.count(";") > header.count(",") else ","
-    frame = parsers._read_csv(text, name, sep=sep)
+    frame = parsers.read_csv_text(text, name, sep=sep)
     parsers.require_columns(frame, ["insee_commune", "couverture_lcz"], name)
     values = parsers.to_number(frame["couverture_lcz"])
     return dict(zip(frame["insee_commune"].astype(str).str.zfill(5), values.fillna(0.0), strict=True))

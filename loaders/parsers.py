@@ -65,7 +65,7 @@ def to_number(series: pd.Series) -> pd.Series:
     return pd.to_numeric(text, errors="coerce").astype("float64")
 
 
-def _check_numeric(raw: pd.Series, parsed: pd.Series, name: str, column: str) -> None:
+def check_numeric(raw: pd.Series, parsed: pd.Series, name: str, column: str) -> None:
     """Refuse a column where a non-blank cell did not parse (a shifted or renamed column)."""
     bad = raw.notna() & (raw.astype("string").str.strip() != "") & parsed.isna()
     if bad.any():
@@ -75,7 +75,7 @@ def _check_numeric(raw: pd.Series, parsed: pd.Series, name: str, column: str) ->
         )
 
 
-def _read_csv(text: str, name: str, sep: str) -> pd.DataFrame:
+def read_csv_text(text: str, name: str, sep: str) -> pd.DataFrame:
     try:
         frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False)
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
@@ -83,6 +83,21 @@ def _read_csv(text: str, name: str, sep: str) -> pd.DataFrame:
     frame = frame.loc[:, ~frame.columns.str.startswith("Unnamed")]
     frame.columns = frame.columns.str.strip()
     return frame.replace("", pd.NA)
+
+
+def read_delimited(source: Path | bytes, name: str | None = None) -> tuple[pd.DataFrame, str]:
+    """A ``;`` or ``,`` separated file, the separator taken from its header line; returns (frame, name).
+
+    Several sources exist in both an official (``;``) and a derived (``,``) layout.
+    """
+    data, name = read_bytes(source, name)
+    text = sniff_text(data, name)
+    header = text.split("\n", 1)[0]
+    sep = ";" if header.count(";") >= header.count(",") else ","
+    frame = read_csv_text(text, name, sep=sep)
+    if frame.shape[1] < 2:
+        raise SourceFormatError(name, f"séparateur « {sep} » attendu : une seule colonne lue.")
+    return frame, name
 
 
 def require_columns(frame: pd.DataFrame, columns: list[str], name: str) -> None:
@@ -106,7 +121,7 @@ def read_insee_qpv(
     The ``Ensemble`` row (all QPV together) is returned separately by ``read_insee_qpv_ensemble``.
     """
     data, name = read_bytes(source, name)
-    frame = _read_csv(sniff_text(data, name), name, sep=";")
+    frame = read_csv_text(sniff_text(data, name), name, sep=";")
     return _qpv_values(frame, columns, name, text_columns)
 
 
@@ -128,7 +143,7 @@ def _qpv_values(
     for column in columns:
         raw = frame[column].reset_index(drop=True)
         parsed = to_number(raw)
-        _check_numeric(raw, parsed, name, column)
+        check_numeric(raw, parsed, name, column)
         out[column] = parsed.to_numpy()
     for column in text_columns:
         if column in frame.columns and column not in out.columns:
@@ -139,7 +154,7 @@ def _qpv_values(
 def read_insee_qpv_ensemble(source: Path | bytes, columns: list[str], *, name: str | None = None) -> pd.Series:
     """The ``Ensemble`` row (value for all QPV together) of an INSEE per-QPV file, or an empty Series."""
     data, name = read_bytes(source, name)
-    frame = _read_csv(sniff_text(data, name), name, sep=";")
+    frame = read_csv_text(sniff_text(data, name), name, sep=";")
     require_columns(frame, columns, name)
     rows = frame[frame[frame.columns[0]].str.strip() == "Ensemble"]
     if rows.empty:
@@ -164,7 +179,7 @@ def read_filosofi_qpv(source: Path | bytes, year: int, *, name: str | None = Non
     """``data_filoYY_qp_revdis`` → ``revenu_median``, ``taux_pauvrete``, ``note`` per QPV code."""
     mapping = filosofi_qpv_columns(year)
     data, name = read_bytes(source, name)
-    frame = _read_csv(sniff_text(data, name), name, sep=";")
+    frame = read_csv_text(sniff_text(data, name), name, sep=";")
     # data_filo16/17 use a lower-case key: normalise before the shared checks.
     if frame.shape[1] >= 1 and frame.columns[0].upper() == "CODGEO":
         frame = frame.rename(columns={frame.columns[0]: "CODGEO"})
@@ -175,13 +190,13 @@ def read_filosofi_qpv(source: Path | bytes, year: int, *, name: str | None = Non
 def read_rpls_qpv(source: Path | bytes, columns: list[str], *, name: str | None = None) -> pd.DataFrame:
     """RPLS per QPV: ``,`` separator and mixed decimal marks (``2493.0`` next to ``"4,8"``)."""
     data, name = read_bytes(source, name)
-    frame = _read_csv(sniff_text(data, name), name, sep=",")
+    frame = read_csv_text(sniff_text(data, name), name, sep=",")
     require_columns(frame, ["CodGeo", *columns], name)
     out = pd.DataFrame(index=pd.Index(frame["CodGeo"].str.strip().to_numpy(), name="code_qp"))
     for column in columns:
         raw = frame[column].reset_index(drop=True)
         parsed = to_number(raw)
-        _check_numeric(raw, parsed, name, column)
+        check_numeric(raw, parsed, name, column)
         out[column] = parsed.to_numpy()
     return out
 
@@ -191,7 +206,7 @@ def read_filosofi_territory(
 ) -> pd.DataFrame:
     """``FILOyyyy_DISP_{COM,EPCI,DEP,REG,METROPOLE}``: one row per territory code."""
     data, name = read_bytes(source, name)
-    frame = _read_csv(sniff_text(data, name), name, sep=";")
+    frame = read_csv_text(sniff_text(data, name), name, sep=";")
     require_columns(frame, ["CODGEO", "LIBGEO", *columns], name)
     out = pd.DataFrame(
         {"code": frame["CODGEO"].str.strip().to_numpy(), "libelle": frame["LIBGEO"].to_numpy()}
@@ -199,7 +214,7 @@ def read_filosofi_territory(
     for column in columns:
         raw = frame[column].reset_index(drop=True)
         parsed = to_number(raw)
-        _check_numeric(raw, parsed, name, column)
+        check_numeric(raw, parsed, name, column)
         out[column] = parsed.to_numpy()
     return out
 
@@ -223,11 +238,7 @@ def read_qpv2024_list(source: Path | bytes, *, name: str | None = None) -> pd.Da
     Accepts both the official ANCT ``listeqp2024`` CSV (``;``, BOM, Excel-protected commune lists)
     and the derived ``qpv2024_communes_epci_dep_reg.csv`` (``,``, already long).
     """
-    data, name = read_bytes(source, name)
-    text = sniff_text(data, name)
-    first_line = text.split("\n", 1)[0]
-    sep = ";" if first_line.count(";") > first_line.count(",") else ","
-    frame = _read_csv(text, name, sep=sep)
+    frame, name = read_delimited(source, name)
     require_columns(frame, ["code_qp", "lib_qp", "insee_com"], name)
     frame["insee_com"] = frame["insee_com"].map(unprotect_excel_code)
     frame = frame.explode("insee_com").dropna(subset=["insee_com"])
@@ -240,6 +251,6 @@ def read_qpv2024_list(source: Path | bytes, *, name: str | None = None) -> pd.Da
 def read_qpv2015_commune(source: Path | bytes, *, name: str | None = None) -> pd.DataFrame:
     """TAG_QPV_2015 extraction: ``code, nom_qp, insee_com`` → ``code_qp, lib_qp, insee_com``."""
     data, name = read_bytes(source, name)
-    frame = _read_csv(sniff_text(data, name), name, sep=",")
+    frame = read_csv_text(sniff_text(data, name), name, sep=",")
     require_columns(frame, ["code", "nom_qp", "insee_com"], name)
     return frame.rename(columns={"code": "code_qp", "nom_qp": "lib_qp"})[["code_qp", "lib_qp", "insee_com"]]

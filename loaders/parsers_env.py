@@ -36,7 +36,15 @@ import pandas as pd
 from loaders.errors import SourceFormatError
 
 # The two private helpers are shared on purpose: one CSV reading policy for every INSEE-like file.
-from loaders.parsers import _check_numeric, _read_csv, read_bytes, require_columns, sniff_text, to_number
+from loaders.parsers import (
+    check_numeric,
+    read_bytes,
+    read_csv_text,
+    read_delimited,
+    require_columns,
+    sniff_text,
+    to_number,
+)
 
 SECRET = "secret_statistique"
 #: A cell left empty by the publisher without a masking token (SDES 2018 ``PDL``).
@@ -51,14 +59,14 @@ def _numeric(frame: pd.DataFrame, column: str, name: str, masked: Iterable[str] 
     """Convert one text column to float and say why each missing cell is missing.
 
     Masking tokens (``secret``, ``nd``…) and blanks both become NaN with reason ``secret_statistique``;
-    any other text is a shifted or renamed column and stops the load (``_check_numeric``).
+    any other text is a shifted or renamed column and stops the load (``check_numeric``).
     """
     raw = frame[column].astype("string").str.strip().reset_index(drop=True)
     tokens = {t.lower() for t in masked}
     is_token = raw.str.lower().isin(tokens).fillna(False) if tokens else pd.Series(False, index=raw.index)
     cleaned = raw.mask(is_token)
     parsed = to_number(cleaned)
-    _check_numeric(cleaned, parsed, name, column)
+    check_numeric(cleaned, parsed, name, column)
     reason = pd.Series(pd.NA, index=raw.index, dtype="string")
     reason[parsed.isna().to_numpy()] = SECRET
     return parsed, reason
@@ -157,7 +165,7 @@ def read_drias(source: Path | bytes, *, name: str | None = None) -> pd.DataFrame
             continue
         values = raw[column].str.strip()
         parsed = pd.to_numeric(values.mask(values == ""), errors="coerce").astype("float64")
-        _check_numeric(values, parsed, name, column)
+        check_numeric(values, parsed, name, column)
         out[column] = parsed.to_numpy()
     if "Saison" in out.columns:
         out["Saison"] = out["Saison"].astype("Int64")
@@ -244,7 +252,7 @@ def read_bdnb_iris(source: Path | bytes, *, name: str | None = None) -> pd.DataF
     recorded, or secret for the Filosofi 2021 columns.
     """
     data, name = read_bytes(source, name)
-    frame = _read_csv(sniff_text(data, name), name, sep=",")
+    frame = read_csv_text(sniff_text(data, name), name, sep=",")
     if frame.shape[1] < 2:
         raise SourceFormatError(name, "séparateur « , » attendu : une seule colonne lue.")
     require_columns(frame, BDNB_REQUIRED, name)
@@ -257,7 +265,7 @@ def read_bdnb_iris(source: Path | bytes, *, name: str | None = None) -> pd.DataF
             continue
         raw = frame[column].reset_index(drop=True)
         parsed = to_number(raw)
-        _check_numeric(raw, parsed, name, column)
+        check_numeric(raw, parsed, name, column)
         out[column] = parsed.to_numpy()
     _unique_key(out, ["code_iris"], name, "code IRIS")
     out["nb_dpe_fg"] = out["logd_dpe_total_24"] * out["logd_dpe_fg_pct_24"] / 100.0
@@ -278,7 +286,7 @@ def read_filosofi_iris(source: Path | bytes, year: int, *, name: str | None = No
     yy = f"{year % 100:02d}"
     mapping = {"taux_pauvrete": f"DISP_TP60{yy}", "revenu_median": f"DISP_MED{yy}"}
     data, name = read_bytes(source, name)
-    frame = _read_csv(sniff_text(data, name), name, sep=";")
+    frame = read_csv_text(sniff_text(data, name), name, sep=";")
     if frame.shape[1] < 2:
         raise SourceFormatError(name, "séparateur « ; » attendu : une seule colonne lue.")
     require_columns(frame, ["IRIS", *mapping.values()], name)
@@ -309,7 +317,7 @@ def read_caf_iris(
     """
     wanted = list(columns or CAF_COUNTS)
     data, name = read_bytes(source, name)
-    frame = _read_csv(sniff_text(data, name), name, sep=";")
+    frame = read_csv_text(sniff_text(data, name), name, sep=";")
     if frame.shape[1] < 2:
         raise SourceFormatError(name, "séparateur « ; » attendu : une seule colonne lue.")
     require_columns(frame, ["CODGEO", *wanted], name)
@@ -344,7 +352,7 @@ def read_sdes_heat_rows(source: Path | bytes, *, name: str | None = None) -> pd.
     # Two header lines (labels, then codes): drop the label line unless the codes come first.
     if "OPERATEUR" not in first.upper():
         text = rest
-    frame = _read_csv(text, name, sep=";")
+    frame = read_csv_text(text, name, sep=";")
     if frame.shape[1] < 2:
         raise SourceFormatError(name, "séparateur « ; » attendu : une seule colonne lue.")
     if "IRIS_CODE" not in frame.columns and "IRIS" in frame.columns:
@@ -518,15 +526,9 @@ def read_gaspar_ddrm(source: Path | bytes, *, name: str | None = None) -> pd.Dat
     commune × risk). Presence only, no severity; a commune absent from the file is *unknown*, not
     risk-free. Codes stay text (``AUTRE`` exists), sorted numerically, without duplicates.
     """
-    data, name = read_bytes(source, name)
-    text = sniff_text(data, name)
-    header = text.split("\n", 1)[0]
     # The field separator is the one of the header line; the list separator inside ``num_risques``
     # is then whatever non-alphanumeric character joins the codes (a comma in the derived file).
-    sep = ";" if header.count(";") >= header.count(",") else ","
-    frame = _read_csv(text, name, sep=sep)
-    if frame.shape[1] < 2:
-        raise SourceFormatError(name, f"séparateur « {sep} » attendu : une seule colonne lue.")
+    frame, name = read_delimited(source, name)
     frame.columns = frame.columns.str.lower()
     if "num_risques" in frame.columns:
         require_columns(frame, ["cod_commune", "num_risques"], name)
@@ -564,7 +566,7 @@ def read_gaspar_ddrm(source: Path | bytes, *, name: str | None = None) -> pd.Dat
 def read_gaspar_labels(source: Path | bytes, *, name: str | None = None) -> pd.DataFrame:
     """GASPAR risk code → label (``num_risque`` text, ``libelle``), for legends and fiches."""
     data, name = read_bytes(source, name)
-    frame = _read_csv(sniff_text(data, name), name, sep=";")
+    frame = read_csv_text(sniff_text(data, name), name, sep=";")
     if frame.shape[1] < 2:
         raise SourceFormatError(name, "séparateur « ; » attendu : une seule colonne lue.")
     require_columns(frame, ["num_risque", "lib_risque"], name)

@@ -34,7 +34,15 @@ import numpy as np
 import pandas as pd
 
 from loaders.errors import SourceFormatError
-from loaders.parsers import _check_numeric, _read_csv, read_bytes, require_columns, sniff_text, to_number
+from loaders.parsers import (
+    check_numeric,
+    read_bytes,
+    read_csv_text,
+    read_delimited,
+    require_columns,
+    sniff_text,
+    to_number,
+)
 
 SECRET = "secret_statistique"
 ZIP_MAGIC = b"PK\x03\x04"
@@ -386,7 +394,7 @@ def read_insee_qpv2024(source: Path | bytes, concepts: list[str], *, name: str |
     matched by pattern (``DISP_MED21``/``DISP_MED_A21``…) because they are not documented offline.
     """
     data, name = read_bytes(source, name)
-    frame = _read_csv(sniff_text(data, name), name, sep=";")
+    frame = read_csv_text(sniff_text(data, name), name, sep=";")
     if frame.shape[1] < 2:
         raise SourceFormatError(name, "séparateur « ; » attendu : une seule colonne lue.")
     key = next((c for c in frame.columns if c.upper() in ("CODGEO", "CODE_QP", "QP", "CODE")), None)
@@ -401,7 +409,7 @@ def read_insee_qpv2024(source: Path | bytes, concepts: list[str], *, name: str |
             raise SourceFormatError(name, f"colonne de « {concept} » absente (attendue : {QPV2024_COLUMNS[concept]}).")
         raw = frame[column].reset_index(drop=True)
         parsed = to_number(raw)
-        _check_numeric(raw, parsed, name, column)
+        check_numeric(raw, parsed, name, column)
         out[concept] = parsed.to_numpy()
     if out.index.duplicated().any():
         raise SourceFormatError(name, f"code QPV en double : {out.index[out.index.duplicated()][0]}.")
@@ -439,7 +447,7 @@ def read_ademe_lines(rows: list[dict], *, name: str, key: str, numeric: list[str
     for column in numeric:
         raw = frame[column].astype("string")
         parsed = to_number(raw)
-        _check_numeric(raw, parsed, name, column)
+        check_numeric(raw, parsed, name, column)
         out[column] = parsed.to_numpy()
     return out.drop_duplicates(key).reset_index(drop=True)
 
@@ -537,13 +545,7 @@ def _catnat_frame(frame: pd.DataFrame, name: str) -> pd.DataFrame:
 
 def read_catnat(source: Path | bytes, *, name: str | None = None) -> pd.DataFrame:
     """CatNat decrees per commune from a GASPAR member (dated or legacy schema), ``;`` separated."""
-    data, name = read_bytes(source, name)
-    text = sniff_text(data, name)
-    header = text.split("\n", 1)[0]
-    sep = ";" if header.count(";") >= header.count(",") else ","
-    frame = _read_csv(text, name, sep=sep)
-    if frame.shape[1] < 2:
-        raise SourceFormatError(name, f"séparateur « {sep} » attendu : une seule colonne lue.")
+    frame, name = read_delimited(source, name)
     return _catnat_frame(frame, name)
 
 
@@ -598,7 +600,7 @@ def read_qpv_correspondance(source: Path | bytes, *, name: str | None = None) ->
     text = sniff_text(data, name)
     header = text.split("\n", 1)[0]
     sep = ";" if header.count(";") >= header.count(",") else ","
-    frame = _read_csv(text, name, sep=sep)
+    frame = read_csv_text(text, name, sep=sep)
     require_columns(frame, ["QP2024", "QP2015_1"], name)
     olds = [c for c in frame.columns if re.fullmatch(r"QP2015_\d+", c)]
     rows = []

@@ -532,18 +532,7 @@ def _override(values: pd.DataFrame, rows: list[pd.DataFrame]) -> pd.DataFrame:
     if not rows:
         return values
     found = pd.concat(rows, ignore_index=True).drop_duplicates(["code_qp", "indicateur"], keep="last")
-    found = found.set_index(["code_qp", "indicateur"])
-    out = values.set_index(["code_qp", "indicateur"])
-    found = found[found.index.isin(out.index)]
-    columns = ["valeur", "raison_manquante", "methode", "detail"]
-    if len(found):
-        out.loc[found.index, columns] = found[columns].to_numpy()
-    out = out.reset_index()
-    out["valeur"] = out["valeur"].astype("float64")
-    for column in ("raison_manquante", "methode", "detail"):
-        out[column] = out[column].astype("string")
-    out.loc[out["valeur"].notna(), "raison_manquante"] = pd.NA
-    return out
+    return extract.overlay(values, found)
 
 
 def _keep_loaded(values: pd.DataFrame, loaded: pd.DataFrame) -> pd.DataFrame:
