@@ -52,7 +52,7 @@ if row["statut"] == "complet":
     c4.metric("Indicateurs en alerte", format_number(row["nb_alertes"]))
     st.markdown(
         f"Rang **{format_number(row['rang'])}** sur {format_number(row['taille_cadre'])} quartiers classés "
-        f"({row['cadre']}) ; selon les choix de méthode, entre le rang **{format_number(row['rang_p05'])}** et "
+        f"({row['cadre']} ; le rang 1 cumule le plus d'expositions et de fragilités) ; selon les choix de méthode, entre le rang **{format_number(row['rang_p05'])}** et "
         f"le rang **{format_number(row['rang_p95'])}** — classement **{row['robustesse']}**."
     )
 else:
