@@ -60,15 +60,20 @@ def test_click_opens_fiche_then_weights_change_ranking(streamlit_server, browser
     page.get_by_role("heading", name="Fiche quartier").wait_for(timeout=30_000)
     expected = profile(code)
     page.get_by_role("heading", name=str(expected.row["lib_qp"]), exact=True).wait_for(timeout=30_000)
-    body = page.locator("section.main, [data-testid='stMain']").first.inner_text()
-    assert expected.lines["taux_pauvrete"].value_text.replace("\u00a0", " ") in body.replace("\u00a0", " ")
+    from indicators.formatting import format_number
+
+    score = format_number(expected.row["score_global"], 1)
+    page.get_by_text(score, exact=True).first.wait_for(timeout=30_000)  # the "Score global" metric
+    body = page.locator("[data-testid='stMain']").first.inner_text().replace("\u00a0", " ")
+    assert f"code {code}" in body
+    assert expected.lines["taux_pauvrete"].value_text.replace("\u00a0", " ") in body  # among the drivers
     save_screenshot(page, "fiche_mosson", full_page=True)
 
     page.get_by_role("link", name="Comparer").click()
     page.get_by_role("heading", name="Comparer des quartiers").wait_for(timeout=30_000)
     page.get_by_text("Rangs centiles par domaine").wait_for(timeout=30_000)
-    main = page.locator("[data-testid='stMain']").first
-    assert f"{expected.row['lib_qp']} (Montpellier, QPV 2015)" in main.inner_text()  # the fiche's quartier
+    # The fiche's quartier is preselected (waited for: the page renders in several passes).
+    page.get_by_text(f"{expected.row['lib_qp']} (Montpellier, QPV 2015)").first.wait_for(timeout=30_000)
     page.locator(".js-plotly-plot").first.wait_for(timeout=30_000)
     assert page.blocked_requests == []
     save_screenshot(page, "comparer")
