@@ -55,10 +55,10 @@ if st.button("Mettre à jour ce territoire", type="primary", key="donnees_maj"):
             box.update(label="Mise à jour impossible", state="error")
             st.error(str(exc))
         else:
-            failed = getattr(report, "failed", None) or {}
+            failed = report.failed
             box.update(label="Mise à jour terminée" + (" avec des erreurs" if failed else ""),
                        state="error" if failed else "complete")
-            st.markdown(report.summary_fr() if hasattr(report, "summary_fr") else str(report))
+            st.markdown(report.summary_fr())
             bar.progress(1.0, text="Terminé")
 
 st.subheader("État des données")
