@@ -22,6 +22,7 @@ pages = [
     st.Page("pages/comparer.py", title="Comparer", url_path="comparer"),
     st.Page("pages/methode.py", title="Méthode et pondérations", url_path="methode"),
     st.Page("pages/annexe.py", title="Annexe diagnostic", url_path="annexe"),
+    st.Page("pages/atelier.py", title="Mode atelier", url_path="atelier"),
     st.Page("pages/donnees.py", title="Données et sources", url_path="donnees"),
 ]
 st.navigation(pages).run()

@@ -9,7 +9,7 @@ from tests.conftest import ROOT
 
 APP = str(ROOT / "app.py")
 PAGES = ["pages/accueil.py", "pages/carte.py", "pages/fiche.py", "pages/comparer.py", "pages/methode.py",
-         "pages/annexe.py", "pages/donnees.py"]
+         "pages/annexe.py", "pages/atelier.py", "pages/donnees.py"]
 
 
 def start(territory: str | None = None) -> AppTest:
@@ -214,3 +214,14 @@ def test_territory_with_one_qpv(page):
     at = start("COM:01004")  # Ambérieu-en-Bugey: one QPV 2024 (and its 2015 predecessor)
     at.switch_page(page).run()
     assert not at.exception, [e.value for e in at.exception]
+
+
+def test_atelier_shows_one_question_and_no_ranking():
+    at = start("EPCI:243400017")
+    at.switch_page("pages/atelier.py").run()
+    assert not at.exception
+    at.radio(key="atelier_theme").set_value("Logement et énergie").run()
+    assert not at.exception
+    texts = " ".join(m.value for m in at.markdown)
+    assert "Les logements protègent-ils bien" in texts
+    assert "rang" not in texts.lower() and not at.dataframe and not at.metric
