@@ -13,8 +13,8 @@ import sys
 
 import pandas as pd
 
-from loaders.cli import FrenchArgumentParser
-from loaders.errors import BadArgumentError, EcoqpvError, UnknownTerritoryError
+from loaders.cli import FrenchArgumentParser, report_error
+from loaders.errors import EcoqpvError
 
 
 def _json_records(frame: pd.DataFrame) -> str:
@@ -66,12 +66,8 @@ def main(argv: list[str] | None = None) -> int:
         else:
             print(_json_records(frame))
         return 0
-    except (UnknownTerritoryError, BadArgumentError) as exc:
-        print(f"Erreur : {exc}", file=sys.stderr)
-        return 2
     except EcoqpvError as exc:
-        print(f"Erreur : {exc}", file=sys.stderr)
-        return 1
+        return report_error(exc)
 
 
 if __name__ == "__main__":

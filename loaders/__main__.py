@@ -15,8 +15,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from loaders.cli import FrenchArgumentParser
-from loaders.errors import BadArgumentError, EcoqpvError, UnknownTerritoryError
+from loaders.cli import FrenchArgumentParser, report_error
+from loaders.errors import EcoqpvError
 
 
 class _Bars:
@@ -79,12 +79,8 @@ def main(argv: list[str] | None = None) -> int:
     bars = _Bars(args.bars)
     try:
         report = update_territory(args.territoire, mirror=args.mirror, sources=wanted, progress=bars)
-    except (UnknownTerritoryError, BadArgumentError) as exc:
-        print(f"Erreur : {exc}", file=sys.stderr)
-        return 2
     except EcoqpvError as exc:
-        print(f"Erreur : {exc}", file=sys.stderr)
-        return 1
+        return report_error(exc)
     finally:
         for bar in bars.bars.values():
             bar.close()

@@ -38,3 +38,11 @@ class FrenchArgumentParser(argparse.ArgumentParser):
         self.print_usage(sys.stderr)
         print(f"Erreur : argument invalide ({french_message(message)}).", file=sys.stderr)
         raise SystemExit(2)
+
+
+def report_error(exc: Exception) -> int:
+    """Print a French error line and return the exit code: 2 for what the user typed, 1 otherwise."""
+    from loaders.errors import BadArgumentError, UnknownTerritoryError
+
+    print(f"Erreur : {exc}", file=sys.stderr)
+    return 2 if isinstance(exc, (UnknownTerritoryError, BadArgumentError)) else 1

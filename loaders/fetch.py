@@ -485,25 +485,32 @@ _ADEME_NUMERIC = {
 }
 
 
-def _ademe_rows(ctx: Context, src: OnlineSource, params: dict) -> list[dict]:
+def _follow_pages(ctx: Context, src: OnlineSource, url: str, params: dict | None, parse, limit: int) -> list[dict]:
+    """Rows of every page of a paginated JSON API, following the ``next`` link each page gives.
+
+    ``parse(payload, name=…)`` returns ``(rows, next_url)``; it runs as the cache's validator so that a
+    malformed page is never stored. A ``next`` seen twice ends the loop (a server repeating itself).
+    """
     rows: list[dict] = []
-    url: str | None = src.url
-    query: dict | None = {**src.params, **params}
-    seen = set()
-    for _ in range(1000):
+    seen: set[str] = set()
+    for _ in range(limit):
         holder: dict = {}
 
         def check(payload: object) -> None:
-            holder["page"] = parsers_online.ademe_page(payload, name=src.label)
+            holder["page"] = parse(payload, name=src.label)
 
-        ctx.json(url, source=src.label, params=query, validate=check)
+        ctx.json(url, source=src.label, params=params, validate=check)
         page, nxt = holder["page"]
         rows.extend(page)
         if not nxt or nxt in seen:
             break
         seen.add(nxt)
-        url, query = nxt, None
+        url, params = nxt, None
     return rows
+
+
+def _ademe_rows(ctx: Context, src: OnlineSource, params: dict) -> list[dict]:
+    return _follow_pages(ctx, src, src.url, {**src.params, **params}, parsers_online.ademe_page, 1000)
 
 
 def fetch_ademe_lines(ctx: Context, src: OnlineSource) -> Fetched:
@@ -596,20 +603,8 @@ def _gaspar_api(ctx: Context, src: OnlineSource) -> bytes:
     communes = ctx.with_arrondissements(ctx.qpv_communes)
     records: list[dict] = []
     for chunk in _chunks(communes, 20):  # « pas plus de 20 codes Insee » per request
-        url: str | None = src.params["api"]
-        params: dict | None = {"code_insee": ",".join(chunk), "page_size": 100}
-        for _ in range(500):
-            holder: dict = {}
-
-            def check(payload: object) -> None:
-                holder["page"] = parsers_online.georisques_page(payload, name=src.label)
-
-            ctx.json(url, source=src.label, params=params, validate=check)
-            page, nxt = holder["page"]
-            records.extend(page)
-            if not nxt:
-                break
-            url, params = nxt, None
+        params = {"code_insee": ",".join(chunk), "page_size": 100}
+        records.extend(_follow_pages(ctx, src, src.params["api"], params, parsers_online.georisques_page, 500))
     if src.params["member"] == "ddrm":
         return parsers_online.ddrm_from_api(records, name=src.label)
     return _csv_bytes(parsers_online.catnat_from_api(records, name=src.label))

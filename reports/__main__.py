@@ -16,8 +16,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from loaders.cli import FrenchArgumentParser
-from loaders.errors import BadArgumentError, EcoqpvError, UnknownTerritoryError
+from loaders.cli import FrenchArgumentParser, report_error
+from loaders.errors import BadArgumentError, EcoqpvError
 
 
 def _size(data: bytes) -> str:
@@ -90,12 +90,8 @@ def main(argv: list[str] | None = None) -> int:
         return int(exc.code or 0)
     try:
         return _annexe(args) if args.command == "annexe" else _cartes(args)
-    except (UnknownTerritoryError, BadArgumentError) as exc:
-        print(f"Erreur : {exc}", file=sys.stderr)
-        return 2
     except EcoqpvError as exc:
-        print(f"Erreur : {exc}", file=sys.stderr)
-        return 1
+        return report_error(exc)
     except KeyboardInterrupt:
         print("Interrompu : aucun fichier n'a été écrit.", file=sys.stderr)
         return 130
