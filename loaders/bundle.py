@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -20,6 +21,7 @@ import pandas as pd
 import shapely
 
 import settings
+from core import paths
 from geodata import contours
 from indicators import catalogue
 from loaders import extract, extract_geo, parsers, parsers_env, parsers_online
@@ -411,10 +413,18 @@ def build_bundle(source_dir: Path, out_dir: Path, verify: bool = True, log=print
 def write_folder(out_dir: Path, tables: dict[str, pd.DataFrame], manifest) -> dict:
     """Write ``tables`` as Parquet into a temporary sibling folder, then ``manifest.json`` (last), then
     swap it in place of ``out_dir`` with renames only; ``manifest(outputs)`` builds the manifest from
-    the list of written files. A failure leaves ``out_dir`` untouched and nothing partial behind."""
+    the list of written files. A failure leaves ``out_dir`` untouched and nothing partial behind; a
+    disk full (or another error while writing) is a French ``StorageError`` naming the folder.
+
+    The temporary folder (``.bundle-<pid>-…``) and the backup (``<name>.<pid>.old``) carry the process
+    id, so that ``core.paths.clean_leftovers`` removes them after a kill, never during a live write."""
     out_dir = Path(out_dir)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".bundle-", dir=out_dir.parent))
+    kept = f"le dossier {out_dir} n'a pas été modifié."
+    try:
+        out_dir.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=paths.temp_prefix("bundle"), dir=out_dir.parent))
+    except OSError as exc:
+        raise paths.storage_error(exc, out_dir.parent, kept) from exc
     try:
         outputs = _write_outputs(tmp, tables)
         content = manifest(outputs)
@@ -422,6 +432,9 @@ def write_folder(out_dir: Path, tables: dict[str, pd.DataFrame], manifest) -> di
                                            encoding="utf-8")
         tmp.chmod(0o755)  # mkdtemp creates 0700; the bundle is meant to be readable by all
         _swap_in(tmp, out_dir)
+    except OSError as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise paths.storage_error(exc, out_dir.parent, kept) from exc
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -429,12 +442,18 @@ def write_folder(out_dir: Path, tables: dict[str, pd.DataFrame], manifest) -> di
 
 
 def _swap_in(new: Path, target: Path) -> None:
-    """Replace ``target`` by ``new`` with renames only, so a reader never sees a half-written folder."""
-    backup = target.with_name(target.name + ".old")
+    """Replace ``target`` by ``new`` with renames only, so a reader never sees a half-written folder; if
+    the second rename fails, the previous ``target`` is put back."""
+    backup = target.with_name(f"{target.name}.{os.getpid()}.old")
     if backup.exists():
         shutil.rmtree(backup)
     if target.exists():
         target.rename(backup)
-    new.rename(target)
+    try:
+        new.rename(target)
+    except BaseException:
+        if backup.exists() and not target.exists():
+            backup.rename(target)
+        raise
     if backup.exists():
-        shutil.rmtree(backup)
+        shutil.rmtree(backup, ignore_errors=True)

@@ -5,6 +5,10 @@ its ``OnlineSource``; it downloads into the raw cache, checks what it got with t
 *before* anything replaces the last good copy, and returns the files to stage for the pipeline
 (``Fetched.files``: staging path → raw file). It raises a ``SourceError`` (French message naming the
 source and the fault) when the source cannot be used; the caller then keeps the previous good data.
+
+URLs found in answers (data.gouv.fr resource URLs, INSEE page links, ``next`` links) are checked by
+``Context.found`` before use (``http`` only, no ``..``, no internal address without a mirror), and every
+file is written under a path built by ``core.paths`` (``http.raw_path``, ``product_path``).
 """
 
 from __future__ import annotations
@@ -23,8 +27,9 @@ import pandas as pd
 import shapely
 
 import settings
+from core import paths
+from core.errors import SourceError, SourceFormatError, SourceUnavailableError, UnsafePathError, shown
 from loaders import http, parsers, parsers_env, parsers_online
-from loaders.errors import SourceError, SourceFormatError, SourceUnavailableError
 from loaders.registry import OnlineSource
 
 Report = Callable[[int, "int | None", str], None]
@@ -110,6 +115,10 @@ class Context:
         self.report(self.nbytes - self.source_start, None, f"{self.nrequests - self.source_requests} requête(s)")
         return answer
 
+    def found(self, url: str, *, source: str) -> str:
+        """A URL read in an answer, checked before use (French ``SourceError`` for ``source`` if refused)."""
+        return http.check_url(str(url), source=source, mirror=self.mirror, found=True)
+
     def download(self, url: str, dest: Path, *, source: str, expect: str, validate=None, checksum=None,
                  extra_meta: dict | None = None) -> http.Download:
         """One download per URL and run (the GASPAR archive serves two sources)."""
@@ -130,7 +139,19 @@ class Context:
 
 def product_path(source: OnlineSource, ctx: Context, suffix: str) -> Path:
     """Raw file holding what an API answered for this territory (one per source and territory)."""
-    return settings.raw_dir() / "territoires" / ctx.key / f"{source.key}{suffix}"
+    try:
+        return paths.safe_path(settings.raw_dir(), "territoires", ctx.key, paths.data_name(f"{source.key}{suffix}"))
+    except UnsafePathError as exc:
+        raise SourceError(source.label, f"chemin refusé par sécurité ({exc.problem}).") from exc
+
+
+def _beside(path: Path, name: str, source: str) -> Path:
+    """A raw file next to ``path`` named after ``name`` (e.g. a ZIP member): checked, data extension only."""
+    try:
+        relative = Path(path).parent.relative_to(settings.raw_dir())
+        return paths.safe_path(settings.raw_dir(), *relative.parts, paths.data_name(name))
+    except (UnsafePathError, ValueError) as exc:
+        raise SourceError(source, f"nom de fichier refusé par sécurité : « {shown(name)} ».") from exc
 
 
 def _chunks(items: list[str], size: int) -> list[list[str]]:
@@ -175,8 +196,9 @@ def fetch_datagouv_resource(ctx: Context, src: OnlineSource) -> Fetched:
         else:
             parsers_online.read_qpv_correspondance(path, name=src.label)
 
-    dest = http.raw_path(resource["url"])
-    result = ctx.download(resource["url"], dest, source=src.label, expect="csv", checksum=resource["checksum"],
+    url = ctx.found(resource["url"], source=src.label)
+    dest = http.raw_path(url, source=src.label)
+    result = ctx.download(url, dest, source=src.label, expect="csv", checksum=resource["checksum"],
                           validate=validate, extra_meta={"ressource": resource["id"],
                                                          "derniere_modification": resource["last_modified"]})
     vintage = f"ressource du {str(resource['last_modified'])[:10]}" if resource.get("last_modified") else None
@@ -190,7 +212,8 @@ def fetch_file(ctx: Context, src: OnlineSource) -> Fetched:
     def validate(path: Path) -> None:
         parsed["contours"] = parsers_online.read_qpv2024_contours(path, name=src.label, codes=ctx.qpv24)
 
-    result = ctx.download(src.url, http.raw_path(src.url), source=src.label, expect="zip_or_json", validate=validate)
+    result = ctx.download(src.url, http.raw_path(src.url, source=src.label), source=src.label,
+                          expect="zip_or_json", validate=validate)
     if "contours" not in parsed:  # unchanged copy: not read during the download
         parsed["contours"] = parsers_online.read_qpv2024_contours(result.path, name=src.label, codes=ctx.qpv24)
     ctx.state["contours2024"] = parsed["contours"]
@@ -418,7 +441,7 @@ def fetch_insee_page(ctx: Context, src: OnlineSource) -> Fetched:
     if not page.from_cache:
         ctx.nrequests += 1
         ctx.nbytes += page.nbytes
-    url = found["links"][0]
+    url = ctx.found(found["links"][0], source=src.label)
     member = src.params["member"]
 
     def parse(data: bytes) -> None:
@@ -433,12 +456,13 @@ def fetch_insee_page(ctx: Context, src: OnlineSource) -> Fetched:
     def validate(path: Path) -> None:
         parse(parsers_online.csv_or_zip_member(path, member, name=src.label))
 
-    result = ctx.download(url, http.raw_path(url), source=src.label, expect="any", validate=validate,
-                          extra_meta={"page": src.url})
+    result = ctx.download(url, http.raw_path(url, source=src.label), source=src.label, expect="any",
+                          validate=validate, extra_meta={"page": src.url})
     staged = result.path
     if result.path.read_bytes()[:4] == parsers_online.ZIP_MAGIC:
         name, data = parsers_online.zip_member(result.path, member, name=src.label)
-        staged = http.save_product(result.path.with_name(result.path.name + "__" + Path(name).name), data,
+        staged = http.save_product(_beside(result.path, result.path.name + "__" + name.rsplit("/", 1)[-1], src.label),
+                                   data,
                                    source=src.label, extra_meta={"url": url, "membre": name}).path
     return Fetched({src.stage[0]: staged}, result.nbytes, reused=result.reused,
                    vintage=f"fichier {Path(url.split('?', 1)[0]).name}")
@@ -460,6 +484,8 @@ def fetch_melodi(ctx: Context, src: OnlineSource) -> Fetched:
             answer = ctx.json(url, source=src.label, params=params, validate=check)
             frames.append(holder["frame"])
             url, params = parsers_online.melodi_next(answer.data), None
+            if url is not None:
+                url = ctx.found(url, source=src.label)
             if url is None:
                 break
     table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
@@ -505,7 +531,7 @@ def _follow_pages(ctx: Context, src: OnlineSource, url: str, params: dict | None
         if not nxt or nxt in seen:
             break
         seen.add(nxt)
-        url, params = nxt, None
+        url, params = ctx.found(nxt, source=src.label), None
     return rows
 
 
@@ -581,7 +607,8 @@ def fetch_gaspar(ctx: Context, src: OnlineSource) -> Fetched:
             member, data = parsers_online.gaspar_member(path, kind, name=src.label)
             _gaspar_product(ctx, src, data, f"{src.label} ({member})")
 
-        result = ctx.download(src.url, http.raw_path(src.url), source=src.label, expect="zip", validate=validate)
+        result = ctx.download(src.url, http.raw_path(src.url, source=src.label), source=src.label, expect="zip",
+                              validate=validate)
         member, data = parsers_online.gaspar_member(result.path, kind, name=src.label)
         product = _gaspar_product(ctx, src, data, f"{src.label} ({member})")
         dated = re.search(r"\d{4}-\d{2}-\d{2}", member)
@@ -625,8 +652,8 @@ def fetch_lcz(ctx: Context, src: OnlineSource, bundled_communes: set[str]) -> Fe
     def check_coverage(path: Path) -> None:
         _lcz_coverage(path, src.label)
 
-    cov = ctx.download(coverage_url, http.raw_path(coverage_url), source=src.label, expect="csv",
-                       validate=check_coverage)
+    cov = ctx.download(coverage_url, http.raw_path(coverage_url, source=src.label), source=src.label,
+                       expect="csv", validate=check_coverage)
     covered = _lcz_coverage(cov.path, src.label)
     todo = [c for c in todo if covered.get(c, 0) > 0]
     if not todo:
@@ -656,7 +683,8 @@ def fetch_lcz(ctx: Context, src: OnlineSource, bundled_communes: set[str]) -> Fe
         stage = f"env/lcz_heat_iris_{city}.geojson"
         if stage in files:
             continue
-        zipped = ctx.download(resource["url"], http.raw_path(resource["url"]), source=src.label, expect="zip",
+        lcz_url = ctx.found(str(resource["url"]), source=src.label)
+        zipped = ctx.download(lcz_url, http.raw_path(lcz_url, source=src.label), source=src.label, expect="zip",
                               validate=lambda p: parsers_online.read_lcz_archive(p, name=src.label))
         lcz = parsers_online.read_lcz_archive(zipped.path, name=src.label)
         per_iris = parsers_online.lcz_to_iris(lcz, iris)

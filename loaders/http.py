@@ -16,16 +16,27 @@
   replaced by a bad one, and an interrupted download leaves only a ``.part`` file that no reader uses.
 * Mirror: with a base URL ``M``, ``https://host/path?query`` is fetched as ``M/host/path?query``;
   redirects are followed by hand and mapped through the mirror too, so nothing leaks to the real host.
+  ``M`` is ``http(s)://host[:port][/path]`` or ``file:///absolute/folder`` (read through a read-only
+  transport adapter: ``https://host/path?query`` → ``FOLDER/host/path__<sha1(query)[:12]>``, the layout
+  of the raw cache); anything else is refused by ``check_mirror`` before any request.
+* Only ``http(s)`` is fetched. Every URL is checked before it is requested (``check_url``): sound host,
+  no ``..``; URLs found in answers (redirects, resource URLs, page links, ``next`` links) aiming at a
+  loopback, private or link-local address are refused without a mirror (SSRF); through a mirror every
+  mapped URL stays under the mirror's base. Raw copies are named by ``core.paths`` (inside the data
+  folder, data extensions only).
 
 Every failure is a ``loaders.errors.SourceError`` subclass whose French message names the source and
-the fault (délai dépassé, connexion interrompue, erreur serveur 500, trop de requêtes, page HTML…).
+the fault (délai dépassé, connexion interrompue, erreur serveur 500, trop de requêtes, page HTML, adresse
+refusée, espace disque insuffisant…).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import io
 import json
+import mimetypes
 import os
 import re
 import threading
@@ -36,20 +47,27 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
+from urllib.request import url2pathname
 
 import requests
 import requests_cache
-from requests.adapters import HTTPAdapter
+from requests.adapters import BaseAdapter, HTTPAdapter
+from requests.structures import CaseInsensitiveDict
 from urllib3.util.retry import Retry
 
 import settings
-from loaders.errors import (
+from core import paths
+from core.errors import (
+    BadArgumentError,
     ChecksumError,
     RateLimitedError,
     SourceError,
     SourceFormatError,
     SourceMissingError,
     SourceUnavailableError,
+    StorageError,
+    UnsafePathError,
+    shown,
 )
 
 Progress = Callable[[int, "int | None"], None]
@@ -64,6 +82,96 @@ _MAX_REDIRECTS = 5
 # ---------------------------------------------------------------------------------------------------
 # Mirror
 # ---------------------------------------------------------------------------------------------------
+
+
+MIRROR_ACCEPTED = ("une adresse http://hôte[:port][/chemin] ou https://hôte[:port][/chemin], ou "
+                   "file:///dossier/absolu vers un dossier existant")
+
+
+def check_mirror(value: str | None) -> str | None:
+    """The mirror base without its trailing ``/``, or ``BadArgumentError`` (French, says what is accepted).
+
+    Accepted: ``http(s)://host[:port][/path]`` (no user name, query or fragment, no ``..``) and
+    ``file:///absolute/folder`` naming an existing folder. ``None`` or blank: no mirror.
+    """
+    if value is None or not str(value).strip():
+        return None
+    text = str(value).strip()
+
+    def refuse(reason: str) -> BadArgumentError:
+        return BadArgumentError(f"Miroir refusé : « {shown(text)} » ({reason}). Valeurs acceptées : "
+                                f"{MIRROR_ACCEPTED}.")
+
+    if paths._control(text) is not None:
+        raise refuse("caractère de contrôle")
+    parts = urlsplit(text)
+    scheme = parts.scheme.lower()
+    if scheme in ("http", "https"):
+        try:
+            paths.split_host(parts.netloc)
+            paths.url_segments(parts.path, text)
+        except UnsafePathError as exc:
+            raise refuse(exc.problem) from exc
+        if parts.query or parts.fragment or text.endswith(("?", "#")):
+            raise refuse("requête ou fragment dans l'adresse")
+        return f"{scheme}://{parts.netloc}{parts.path}".rstrip("/")
+    if scheme == "file":
+        if parts.netloc not in ("", "localhost") or parts.query or parts.fragment:
+            raise refuse("un miroir file: désigne un dossier de cette machine : file:///dossier")
+        folder = Path(url2pathname(parts.path))
+        if not parts.path or not folder.is_absolute():
+            raise refuse("chemin de dossier absolu attendu")
+        if ".." in folder.parts:
+            raise refuse("remontée « .. » dans le chemin")
+        if not folder.is_dir():
+            raise refuse("dossier introuvable" if not folder.exists() else "ce n'est pas un dossier")
+        return "file://" + parts.path.rstrip("/")
+    raise refuse(f"schéma « {parts.scheme} » non accepté" if parts.scheme else "ce n'est pas une adresse")
+
+
+def _mirror_folder(base: str) -> Path:
+    return Path(url2pathname(urlsplit(base).path))
+
+
+def check_url(url: str, *, source: str, mirror: str | None = None, found: bool = True) -> str:
+    """``url`` if it may be requested, else a French ``SourceError`` for ``source``.
+
+    Only ``http(s)``; a sound host (DNS name or IP, optional port); no ``..`` segment, backslash or
+    control character. ``found``: the URL came from an answer (resource URL, page link, ``next`` link,
+    redirect); without a mirror, one aiming at a loopback, private or link-local address is refused.
+    """
+    try:
+        if paths._control(url) is not None or "\\" in url:
+            raise UnsafePathError(url, "caractère interdit dans l'adresse")
+        parts = urlsplit(url)
+        if parts.scheme.lower() not in ("http", "https"):
+            raise UnsafePathError(url, f"schéma « {parts.scheme or 'aucun'} » : seules les adresses http et "
+                                       "https sont téléchargées")
+        host, _port = paths.split_host(parts.netloc)
+        paths.url_segments(parts.path, url)
+        if found and not mirror and paths.is_internal_ip(host):
+            raise UnsafePathError(url, "adresse interne (boucle locale, réseau privé ou lien local) donnée "
+                                       "par une réponse")
+    except UnsafePathError as exc:
+        raise refused(source, url, exc) from exc
+    return url
+
+
+def refused(source: str, url: str, exc: UnsafePathError) -> SourceError:
+    """The French error of a URL refused for safety (the source fails, the others go on)."""
+    return SourceFormatError(source, f"adresse refusée par sécurité ({exc.problem}) : « {shown(url)} ». "
+                                     "Rien n'a été téléchargé ni écrit pour cette adresse.")
+
+
+def _inside_mirror(target: str, base: str) -> bool:
+    """``target`` lies under the mirror base, without any ``..`` once mapped."""
+    if not target.startswith(base + "/"):
+        return False
+    try:
+        paths.url_segments(urlsplit(target[len(base):]).path, target)
+    except UnsafePathError:
+        return False
+    return True
 
 
 def mirror_url(url: str, mirror: str | None) -> str:
@@ -318,26 +426,128 @@ def build_url(url: str, params: dict[str, Any] | None = None) -> str:
     return requests.Request("GET", url, params=params).prepare().url or url
 
 
+class _FileBody(io.RawIOBase):
+    """A file read by chunks and closed as soon as it is exhausted (no handle left to the collector)."""
+
+    def __init__(self, path: Path) -> None:
+        self._handle = path.open("rb")
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        if self._handle.closed:
+            return b""
+        data = self._handle.read(size)
+        if not data:
+            self._handle.close()
+        return data
+
+    def close(self) -> None:
+        self._handle.close()
+        super().close()
+
+
+class FileMirrorAdapter(BaseAdapter):
+    """Read-only transport for a ``file:`` mirror: ``BASE/host/path?query`` → a file of the folder.
+
+    The file is looked up where the raw cache would store the official URL (``core.paths.url_parts``:
+    ``host/path``, a query adding ``__<sha1(query)[:12]>``, ``.bin`` appended to names without a data
+    extension), then under the plain name without the appended ``.bin`` (a folder made with ``wget
+    --force-directories``). Paths go through ``core.paths.safe_path``: nothing outside the folder is ever
+    read. Absent → 404; a refused path → 400. Never writes.
+    """
+
+    def __init__(self, base: str) -> None:
+        super().__init__()
+        self.base = base
+        self.folder = _mirror_folder(base)
+
+    def _candidates(self, url: str) -> list[Path]:
+        official = "https://" + url[len(self.base) + 1:]
+        parts = paths.url_parts(official)
+        found = [paths.safe_path(self.folder, *parts)]
+        last = parts[-1]
+        if last.endswith("." + paths.FALLBACK_SUFFIX) and not urlsplit(official).path.endswith(
+                "." + paths.FALLBACK_SUFFIX):
+            found.append(paths.safe_path(self.folder, *parts[:-1], last[: -len(paths.FALLBACK_SUFFIX) - 1]))
+        return found
+
+    def send(self, request, stream=False, timeout=None, verify=True, cert=None, proxies=None):  # noqa: ANN001
+        response = requests.Response()
+        response.request = request
+        response.url = request.url
+        response.connection = self
+        response.headers = CaseInsensitiveDict()
+        status, path = 404, None
+        if request.method not in ("GET", "HEAD") or not request.url.startswith(self.base + "/"):
+            status = 405 if request.method not in ("GET", "HEAD") else 400
+        else:
+            try:
+                path = next((c for c in self._candidates(request.url) if c.is_file()), None)
+            except UnsafePathError:
+                status = 400
+            else:
+                status = 200 if path is not None else 404
+        response.status_code = status
+        response.reason = {200: "OK", 400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed"}[status]
+        if status == 200 and path is not None:
+            response.headers["Content-Length"] = str(path.stat().st_size)
+            kind = mimetypes.guess_type(path.name)[0]
+            response.headers["Content-Type"] = kind or "application/octet-stream"
+            response.raw = _FileBody(path) if request.method == "GET" else io.BytesIO(b"")
+        else:
+            response.raw = io.BytesIO(b"")
+        return response
+
+    def close(self) -> None:
+        pass
+
+
+def _mount_file_mirror(sess: requests.Session, base: str) -> None:
+    prefix = base + "/"
+    if not isinstance(sess.adapters.get(prefix), FileMirrorAdapter):
+        sess.mount(prefix, FileMirrorAdapter(base))
+
+
+def _next_official(official: str, target: str, location: str, base: str | None) -> str:
+    """The official URL a redirect's ``Location`` stands for (mirrored answers mapped back)."""
+    if base and location.startswith(base + "/"):
+        return "https://" + location[len(base) + 1:]
+    if base and location.startswith("/") and not location.startswith("//"):
+        resolved = urljoin(target, location)
+        if resolved.startswith(base + "/"):  # the mirror's own path: BASE_PATH/host/path…
+            return "https://" + resolved[len(base) + 1:]
+        return "https://" + location.lstrip("/")  # a mirror answering /host/path…
+    return urljoin(official, location)
+
+
 def _get(url: str, *, source: str, mirror: str | None, accept: str, stream: bool = False,
          headers: dict[str, str] | None = None, cached: bool = True) -> tuple[requests.Response, str]:
     """GET ``url`` through the mirror, following redirects by hand; returns the response and final URL.
 
     A redirect is resolved against the *official* URL it answers for, then mapped through the mirror,
-    so a relative or absolute ``Location`` never sends the request to the real host.
+    so a relative or absolute ``Location`` never sends the request to the real host. Every URL is
+    checked first (``check_url``): a redirect to another scheme, to ``..`` or (without a mirror) to an
+    internal address fails the source, and a mapped URL must stay under the mirror's base.
     """
-    base = mirror.rstrip("/") if mirror else None
+    base = check_mirror(mirror) if mirror else None
     if base:
         _MIRRORS.add(base)
-    official = url
-    first = mirror_url(official, mirror)
+    official = check_url(url, source=source, mirror=base, found=False)
+    first = mirror_url(official, base)
     if urlsplit(first).netloc in _UNREACHABLE:  # already unreachable in this update: no new retries
         raise SourceUnavailableError(source, f"connexion impossible au serveur {_host(first)} (hors ligne, "
                                              "adresse inconnue ou pare-feu/proxy ; constaté plus tôt pendant "
                                              "cette mise à jour).")
     sess = session() if cached else file_session()
+    if base and base.startswith("file:"):
+        _mount_file_mirror(sess, base)
     all_headers = {"Accept": accept, **(headers or {})}
     for _ in range(_MAX_REDIRECTS + 1):
-        target = mirror_url(official, mirror)
+        target = mirror_url(official, base)
+        if base and not _inside_mirror(target, base):
+            raise refused(source, target, UnsafePathError(target, "adresse hors du miroir"))
         try:
             response = sess.get(target, headers=all_headers, stream=stream, allow_redirects=False,
                                 timeout=(settings.HTTP_CONNECT_TIMEOUT, settings.HTTP_READ_TIMEOUT))
@@ -349,13 +559,7 @@ def _get(url: str, *, source: str, mirror: str | None, accept: str, stream: bool
         if response.status_code in (301, 302, 303, 307, 308) and response.headers.get("Location"):
             location = response.headers["Location"]
             response.close()
-            if base and location.startswith(base + "/"):
-                official = "https://" + location[len(base) + 1:]
-            elif base and location.startswith("/") and not location.startswith("//"):
-                # A mirror answering with its own absolute path: /host/path…
-                official = "https://" + location.lstrip("/")
-            else:
-                official = urljoin(official, location)
+            official = check_url(_next_official(official, target, location, base), source=source, mirror=base)
             continue
         return response, target
     raise SourceUnavailableError(source, f"trop de redirections à partir de {url}.")
@@ -457,16 +661,18 @@ def _xml_message(body: bytes) -> str:
 # ---------------------------------------------------------------------------------------------------
 
 
-def raw_path(url: str) -> Path:
-    """Where the raw copy of an official URL lives: ``DATA_DIR/raw/<host>/<path>`` (+ a query digest)."""
-    parts = urlsplit(url)
-    segments = [s for s in parts.path.split("/") if s] or ["index"]
-    clean = [re.sub(r"[^A-Za-z0-9._-]", "_", s)[:120] or "_" for s in segments]
-    if parts.path.endswith("/"):
-        clean.append("index")
-    if parts.query:
-        clean[-1] += "__" + hashlib.sha1(parts.query.encode()).hexdigest()[:12]
-    return settings.raw_dir() / re.sub(r"[^A-Za-z0-9._-]", "_", parts.netloc) / Path(*clean)
+def raw_path(url: str, *, source: str | None = None) -> Path:
+    """Where the raw copy of an official URL lives: ``DATA_DIR/raw/<host>/<path>`` (+ a query digest).
+
+    Built by ``core.paths`` (checked host, no ``..``, data extensions only, inside the data folder): a
+    refused URL raises ``UnsafePathError``, or with ``source`` a French ``SourceError`` for that source.
+    """
+    try:
+        return paths.safe_path(settings.raw_dir(), *paths.url_parts(url))
+    except UnsafePathError as exc:
+        if source is None:
+            raise
+        raise refused(source, url, exc) from exc
 
 
 @dataclass
@@ -509,12 +715,31 @@ def read_meta(dest: Path) -> dict | None:
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
+    """``data`` → ``path`` through a ``.part`` file renamed over it; on any error (disk full…) the
+    ``.part`` file is removed, the previous ``path`` is untouched, and the ``OSError`` goes up."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.part")
-    with tmp.open("wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
+    try:
+        with tmp.open("wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def write_atomic(path: Path, data: bytes, *, what: str = "") -> None:
+    """``_write_atomic`` whose ``OSError`` becomes a French ``StorageError`` naming the folder."""
+    try:
+        _write_atomic(path, data)
+    except OSError as exc:
+        raise paths.storage_error(exc, Path(path).parent, what or "le fichier précédent est conservé.") from exc
+
+
+def _storage_source_error(source: str, exc: OSError, folder: Path) -> SourceError:
+    return SourceError(source, paths.describe_os_error(exc, folder) + " : le fichier n'a pas pu être enregistré "
+                               "(aucun fichier partiel n'est laissé) ; la copie précédente est conservée.")
 
 
 def _clean_stale_parts(dest: Path) -> None:
@@ -522,22 +747,12 @@ def _clean_stale_parts(dest: Path) -> None:
     for part in dest.parent.glob(f".{dest.name}.*.part"):
         match = re.search(r"\.(\d+)(?:\.[^.]*)?\.part$", part.name)
         pid = int(match.group(1)) if match else None
-        if pid is not None and pid != os.getpid() and _alive(pid):
+        if pid is not None and pid != os.getpid() and paths.pid_alive(pid):
             continue
         try:
             part.unlink()
         except OSError:
             pass
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def check_content(path: Path, *, source: str, expect: str) -> None:
@@ -586,6 +801,34 @@ def _verify_checksum(path: Path, checksum: tuple[str, str] | None, source: str) 
                                     "modifié ou téléchargement abîmé ; l'ancienne copie est conservée.")
 
 
+def _commit(tmp: Path, dest: Path, meta: dict) -> None:
+    """Put a checked ``tmp`` in place of ``dest`` with its metadata. Both files are written first (what
+    can fail for lack of space), then renamed: a full disk never leaves a file without its metadata."""
+    meta_path = _meta_path(dest)
+    meta_tmp = meta_path.with_name(f".{meta_path.name}.{os.getpid()}.part")
+    try:
+        with meta_tmp.open("wb") as handle:
+            handle.write((json.dumps(meta, ensure_ascii=False, indent=1) + "\n").encode("utf-8"))
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, dest)
+        os.replace(meta_tmp, meta_path)
+    except BaseException:
+        meta_tmp.unlink(missing_ok=True)
+        raise
+
+
+def _disk_errors(source: str, dest: Path, action: Callable[[], Download]) -> Download:
+    """Run ``action``; an ``OSError`` while writing (disk full, no permission…) becomes a French
+    ``SourceError`` naming the folder (the temporary files are already removed by then)."""
+    try:
+        return action()
+    except OSError as exc:
+        if isinstance(exc, requests.RequestException):
+            raise
+        raise _storage_source_error(source, exc, dest.parent) from exc
+
+
 def download(url: str, dest: Path, *, source: str, expect: str = "any", mirror: str | None = None,
              checksum: tuple[str, str] | None = None, validate: Callable[[Path], None] | None = None,
              progress: Progress | None = None, refresh: bool = False, extra_meta: dict | None = None) -> Download:
@@ -595,8 +838,17 @@ def download(url: str, dest: Path, *, source: str, expect: str = "any", mirror: 
     publisher's ``(algorithm, hex)`` (sha256, sha1, md5); ``validate(path)`` runs the source's parser on
     the new file before it replaces the old one. When the publisher's checksum equals the one of the
     last good copy, nothing is downloaded; otherwise the request is conditional (ETag/Last-Modified).
+    A disk full (or any error while writing) is a French ``SourceError`` and leaves no partial file.
     """
     dest = Path(dest)
+    return _disk_errors(source, dest, lambda: _download(url, dest, source=source, expect=expect, mirror=mirror,
+                                                        checksum=checksum, validate=validate, progress=progress,
+                                                        refresh=refresh, extra_meta=extra_meta))
+
+
+def _download(url: str, dest: Path, *, source: str, expect: str, mirror: str | None,
+              checksum: tuple[str, str] | None, validate: Callable[[Path], None] | None,
+              progress: Progress | None, refresh: bool, extra_meta: dict | None) -> Download:
     dest.parent.mkdir(parents=True, exist_ok=True)
     _clean_stale_parts(dest)
     previous = None if refresh else read_meta(dest)
@@ -653,11 +905,10 @@ def download(url: str, dest: Path, *, source: str, expect: str = "any", mirror: 
                 "checksum": list(checksum) if checksum else None,
                 **(extra_meta or {}),
             }
-            os.replace(tmp, dest)
+            _commit(tmp, dest, meta)
         except BaseException:
             tmp.unlink(missing_ok=True)
             raise
-        _write_atomic(_meta_path(dest), (json.dumps(meta, ensure_ascii=False, indent=1) + "\n").encode("utf-8"))
         return Download(dest, url, received, False, digest, meta)
     raise SourceUnavailableError(source, f"téléchargement impossible : {url}.")  # pragma: no cover
 
@@ -665,8 +916,15 @@ def download(url: str, dest: Path, *, source: str, expect: str = "any", mirror: 
 def save_product(dest: Path, data: bytes, *, source: str, validate: Callable[[Path], None] | None = None,
                  extra_meta: dict | None = None) -> Download:
     """Store a file built from API answers (e.g. the IRIS of a territory) like a download: checked by
-    ``validate`` on a temporary file, then renamed over the previous copy, with its metadata."""
+    ``validate`` on a temporary file, then renamed over the previous copy, with its metadata. A disk
+    full is a French ``SourceError``; the previous copy stays and no partial file is left."""
     dest = Path(dest)
+    return _disk_errors(source, dest, lambda: _save_product(dest, data, source=source, validate=validate,
+                                                            extra_meta=extra_meta))
+
+
+def _save_product(dest: Path, data: bytes, *, source: str, validate: Callable[[Path], None] | None,
+                  extra_meta: dict | None) -> Download:
     dest.parent.mkdir(parents=True, exist_ok=True)
     _clean_stale_parts(dest)
     tmp = dest.with_name(f".{dest.name}.{os.getpid()}.p.part")
@@ -681,11 +939,10 @@ def save_product(dest: Path, data: bytes, *, source: str, validate: Callable[[Pa
         meta = {"sha256": digest, "octets": len(data),
                 "construit_le": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
                 **(extra_meta or {})}
-        os.replace(tmp, dest)
+        _commit(tmp, dest, meta)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    _write_atomic(_meta_path(dest), (json.dumps(meta, ensure_ascii=False, indent=1) + "\n").encode("utf-8"))
     return Download(dest, str(extra_meta.get("url", "")) if extra_meta else "", 0, False, digest, meta,
                     requested=False)
 

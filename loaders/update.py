@@ -16,6 +16,11 @@
    last, and ``loaders.store`` overlays it on the bundle.
 
 ``progress(source_key, done_bytes, total_bytes | None, message)`` is called while sources download.
+
+Before anything else the mirror is checked (``http.check_mirror``: a bad value is a
+``BadArgumentError``, exit code 2) and what killed processes left in the data folder is removed
+(``core.paths.clean_leftovers``). Every path written is built by ``core.paths.safe_path``; a disk full
+while writing is a French message (« espace disque insuffisant dans … »), the last good copy kept.
 """
 
 from __future__ import annotations
@@ -35,11 +40,13 @@ import geopandas as gpd
 import pandas as pd
 
 import settings
+from core import paths
+from core.errors import StorageError, UnsafePathError
 from geodata import territories
 from geodata.territories import Territory
 from indicators import formatting
 from loaders import bundle, extract, extract_online, fetch, http, parsers, parsers_online, store
-from loaders.errors import EcoqpvError, SourceError
+from loaders.errors import BadArgumentError, EcoqpvError, SourceError
 from loaders.inputs import TerritoryInputs
 from loaders.registry import SOURCES, OnlineSource, online_sources, select
 
@@ -162,7 +169,7 @@ def _size(nbytes: int) -> str:
 
 
 def _index_path(key: str) -> Path:
-    return settings.raw_dir() / "territoires" / key / "index.json"
+    return paths.safe_path(settings.raw_dir(), "territoires", key, "index.json")
 
 
 def _read_index(key: str) -> dict:
@@ -177,8 +184,12 @@ def _read_index(key: str) -> dict:
 
 def _write_index(key: str, index: dict) -> None:
     path = _index_path(key)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    http._write_atomic(path, (json.dumps(index, ensure_ascii=False, indent=1) + "\n").encode("utf-8"))
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise paths.storage_error(exc, path.parent, "l'index des copies précédentes n'a pas été modifié.") from exc
+    http.write_atomic(path, (json.dumps(index, ensure_ascii=False, indent=1) + "\n").encode("utf-8"),
+                      what="l'index des copies précédentes n'a pas été modifié.")
 
 
 def _previous(index: dict, source_key: str) -> dict | None:
@@ -224,12 +235,13 @@ def _territory_facts(territory: Territory) -> dict:
 def _check_writable() -> None:
     try:
         Path(settings.DATA_DIR).mkdir(parents=True, exist_ok=True)
-        handle, probe = tempfile.mkstemp(dir=settings.DATA_DIR, prefix=".ecriture-")
+        handle, probe = tempfile.mkstemp(dir=settings.DATA_DIR, prefix=paths.temp_prefix("ecriture"))
         os.close(handle)
         Path(probe).unlink()
     except OSError as exc:
-        raise EcoqpvError(f"Le dossier de données {settings.DATA_DIR} n'est pas accessible en écriture ({exc}). "
-                          "Choisissez-en un autre avec la variable ECOQPV_DATA_DIR.") from exc
+        raise EcoqpvError(f"Le dossier de données {settings.DATA_DIR} n'est pas accessible en écriture "
+                          f"({paths.describe_os_error(exc, settings.DATA_DIR)}). Libérez de la place ou choisissez "
+                          "un autre dossier avec la variable ECOQPV_DATA_DIR.") from exc
 
 
 def update_territory(territory: Territory | str, *, mirror: str | None = None, sources: list[str] | None = None,
@@ -237,13 +249,18 @@ def update_territory(territory: Territory | str, *, mirror: str | None = None, s
     """Fetch the sources of ``territory`` and rebuild its ``primary/`` folder; never raises for a source
     failure (see ``UpdateReport.failed``), only for bad arguments or an unusable data directory."""
     started = time.monotonic()
+    mirror = http.check_mirror(mirror or settings.MIRROR)  # a bad mirror stops here, before any request
     if isinstance(territory, str):
         territory = territories.resolve_key(territory)
     chosen = {s.key for s in select(sources)}
-    mirror = mirror or settings.MIRROR
     _check_writable()
+    paths.clean_leftovers(settings.DATA_DIR)
     http.forget_unreachable()
     key = f"{territory.kind}-{territory.code}"
+    try:
+        paths.safe_path(settings.DATA_DIR, "primary", key)
+    except UnsafePathError as exc:
+        raise BadArgumentError(f"Territoire {territory.key} : nom de dossier refusé ({exc.problem}).") from exc
     facts = _territory_facts(territory)
     report = UpdateReport(territory.key, territory.label)
     current = {"source": None}
@@ -295,7 +312,10 @@ def update_territory(territory: Territory | str, *, mirror: str | None = None, s
                 same = index.get(src.key, {})
                 if same.get("fichiers") != entry["fichiers"] or same.get("sha256") != entry["sha256"]:
                     index[src.key] = entry
-                    _write_index(key, index)
+                    try:
+                        _write_index(key, index)
+                    except StorageError as exc:  # the files are there; the next run cannot reuse them
+                        outcome.message = "; ".join(filter(None, [outcome.message, str(exc)]))
                 outcome.files = entry["sha256"]
         outcome.nbytes = ctx.nbytes - before_bytes
         outcome.requests = ctx.nrequests - before_requests
@@ -373,7 +393,7 @@ def _bundled_lcz_communes() -> set[str]:
 
 def _stage(staged: dict[str, Path], folder: Path) -> None:
     for relative, raw in staged.items():
-        target = folder / relative
+        target = paths.safe_path(folder, relative)
         target.parent.mkdir(parents=True, exist_ok=True)
         try:
             os.symlink(Path(raw).resolve(), target)
@@ -402,10 +422,16 @@ def _territory_communes(territory: Territory, communes: pd.DataFrame, links: pd.
 def build_territory(ctx: fetch.Context, territory: Territory, staged: dict[str, Path], report: UpdateReport,
                     log: Callable[[str], None]) -> Path:
     """Run the bundle pipeline on the staged files for the territory's QPV; write its folder atomically."""
-    folder = Path(settings.DATA_DIR) / "primary" / ctx.key
-    staging = Path(tempfile.mkdtemp(prefix=f".staging-{ctx.key}-", dir=settings.DATA_DIR))
+    folder = paths.safe_path(settings.DATA_DIR, "primary", ctx.key)
     try:
-        _stage(staged, staging)
+        staging = Path(tempfile.mkdtemp(prefix=paths.temp_prefix("staging") + f"{ctx.key}-", dir=settings.DATA_DIR))
+    except OSError as exc:
+        raise paths.storage_error(exc, settings.DATA_DIR, "le tableau précédent du territoire est conservé.") from exc
+    try:
+        try:
+            _stage(staged, staging)
+        except OSError as exc:
+            raise paths.storage_error(exc, staging.parent, "le tableau précédent du territoire est conservé.") from exc
         tables, counts = _tables(ctx, territory, staging, log)
         sources = [o.as_dict() for o in report.outcomes]
 
