@@ -9,10 +9,20 @@ from __future__ import annotations
 
 import streamlit as st
 
+import settings
+from core.paths import clean_leftovers
 from pages.components import ensure_map_assets
 
 st.set_page_config(page_title="ecoqpv — précarité écologique des quartiers", layout="wide")
 
+
+@st.cache_resource(show_spinner=False)
+def _clean_data_dir_once(data_dir: str) -> int:
+    """Once per process and data folder: remove what killed updates left there (never a live one's)."""
+    return len(clean_leftovers(data_dir))
+
+
+_clean_data_dir_once(str(settings.DATA_DIR))
 ensure_map_assets()
 
 pages = [

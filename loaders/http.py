@@ -53,6 +53,7 @@ import requests
 import requests_cache
 from requests.adapters import BaseAdapter, HTTPAdapter
 from requests.structures import CaseInsensitiveDict
+from urllib3.response import HTTPResponse
 from urllib3.util.retry import Retry
 
 import settings
@@ -65,7 +66,6 @@ from core.errors import (
     SourceFormatError,
     SourceMissingError,
     SourceUnavailableError,
-    StorageError,
     UnsafePathError,
     shown,
 )
@@ -380,6 +380,9 @@ def _seconds(value: float) -> str:
 def _status_error(source: str, response: requests.Response, url: str) -> SourceError:
     status = response.status_code
     where = f"(adresse {url})"
+    if status == 404 and url.startswith("file:"):
+        return SourceMissingError(source, f"fichier absent du miroir local (attendu : {_mirror_file_hint(url)}). "
+                                          "Voir dans le README l'organisation d'un dossier miroir.")
     if status == 404 or status == 410:
         return SourceMissingError(source, f"ressource introuvable (erreur {status}) {where} : l'adresse a "
                                           "peut-être changé chez l'éditeur.")
@@ -426,28 +429,6 @@ def build_url(url: str, params: dict[str, Any] | None = None) -> str:
     return requests.Request("GET", url, params=params).prepare().url or url
 
 
-class _FileBody(io.RawIOBase):
-    """A file read by chunks and closed as soon as it is exhausted (no handle left to the collector)."""
-
-    def __init__(self, path: Path) -> None:
-        self._handle = path.open("rb")
-
-    def readable(self) -> bool:
-        return True
-
-    def read(self, size: int = -1) -> bytes:
-        if self._handle.closed:
-            return b""
-        data = self._handle.read(size)
-        if not data:
-            self._handle.close()
-        return data
-
-    def close(self) -> None:
-        self._handle.close()
-        super().close()
-
-
 class FileMirrorAdapter(BaseAdapter):
     """Read-only transport for a ``file:`` mirror: ``BASE/host/path?query`` → a file of the folder.
 
@@ -478,6 +459,7 @@ class FileMirrorAdapter(BaseAdapter):
         response.request = request
         response.url = request.url
         response.connection = self
+        response.encoding = None
         response.headers = CaseInsensitiveDict()
         status, path = 404, None
         if request.method not in ("GET", "HEAD") or not request.url.startswith(self.base + "/"):
@@ -491,17 +473,31 @@ class FileMirrorAdapter(BaseAdapter):
                 status = 200 if path is not None else 404
         response.status_code = status
         response.reason = {200: "OK", 400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed"}[status]
+        body: Any = io.BytesIO(b"")
         if status == 200 and path is not None:
             response.headers["Content-Length"] = str(path.stat().st_size)
             kind = mimetypes.guess_type(path.name)[0]
             response.headers["Content-Type"] = kind or "application/octet-stream"
-            response.raw = _FileBody(path) if request.method == "GET" else io.BytesIO(b"")
-        else:
-            response.raw = io.BytesIO(b"")
+            if request.method == "GET":
+                body = path.open("rb")
+        # A urllib3 response as ``raw``, like the HTTP adapter's: streaming and the answer cache work alike.
+        response.raw = HTTPResponse(body=body, headers=dict(response.headers), status=status, reason=response.reason,
+                                    preload_content=False, decode_content=False, request_url=request.url)
         return response
 
     def close(self) -> None:
         pass
+
+
+def _mirror_file_hint(url: str) -> str:
+    """The file a ``file:`` mirror was asked for (first candidate), for the French 404 message."""
+    for base in _MIRRORS:
+        if base.startswith("file:") and url.startswith(base + "/"):
+            try:
+                return str(FileMirrorAdapter(base)._candidates(url)[0])
+            except UnsafePathError:
+                break
+    return url
 
 
 def _mount_file_mirror(sess: requests.Session, base: str) -> None:

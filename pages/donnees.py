@@ -1,5 +1,10 @@
 """Données et sources: every source with publisher, licence, vintage, coverage and cache status, and the
-online update of the chosen territory (with a progress bar and a French report)."""
+online update of the chosen territory (with a progress bar and a French report).
+
+The page never takes a URL from a visitor: the mirror comes from the operator's configuration only
+(``ECOQPV_MIRROR``, else the key ``ECOQPV_MIRROR`` of ``.streamlit/secrets.toml``) and is shown read-only;
+a configured value that ``loaders.http.check_mirror`` refuses disables the update with a French message.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +17,20 @@ from indicators.coverage import coverage_table
 from indicators.formatting import format_number
 from loaders import store
 from loaders.errors import EcoqpvError
+from loaders.http import check_mirror
 from pages.components import territory_selector
+
+
+def configured_mirror() -> str | None:
+    """The operator's mirror: ``ECOQPV_MIRROR`` from the environment, else from ``.streamlit/secrets.toml``."""
+    if settings.MIRROR:
+        return settings.MIRROR
+    try:
+        value = st.secrets.get("ECOQPV_MIRROR")
+    except Exception:  # noqa: BLE001 - no secrets file (or an unreadable one): no mirror configured
+        return None
+    return str(value) if value not in (None, "") else None
+
 
 territory = territory_selector()
 st.title("Données et sources")
@@ -30,12 +48,20 @@ st.markdown(
     f"**{territory.title}** : contours des quartiers, statistiques, IRIS, risques. Les données déjà chargées "
     "restent utilisées si une source ne répond pas."
 )
-mirror = st.text_input(
-    "Miroir local (facultatif, pour un atelier hors connexion)", value=settings.MIRROR or "",
-    placeholder="http://192.168.1.10:8000", key="donnees_miroir",
-    help="Adresse d'un serveur qui reproduit les chemins des sites officiels (voir le README).",
-)
-if st.button("Mettre à jour ce territoire", type="primary", key="donnees_maj"):
+mirror, mirror_error = None, None
+try:
+    mirror = check_mirror(configured_mirror())
+except EcoqpvError as exc:
+    mirror_error = str(exc)
+if mirror_error:
+    st.error(f"{mirror_error} La mise à jour est désactivée tant que l'exploitant n'a pas corrigé la variable "
+             "ECOQPV_MIRROR (environnement ou fichier .streamlit/secrets.toml).")
+elif mirror:
+    st.info(f"Miroir configuré par l'exploitant : {mirror} (les adresses officielles sont demandées à ce miroir).")
+else:
+    st.caption("Aucun miroir : sources officielles. Pour un atelier hors connexion, l'exploitant de l'application "
+               "peut configurer un miroir (voir le README).")
+if st.button("Mettre à jour ce territoire", type="primary", key="donnees_maj", disabled=bool(mirror_error)):
     from loaders.update import update_territory
 
     bar = st.progress(0.0, text="Préparation…")
@@ -50,7 +76,7 @@ if st.button("Mettre à jour ce territoire", type="primary", key="donnees_maj"):
             bar.progress(fraction, text=message or f"{source} : {format_number(done / 1e6, 1)} Mo")
 
         try:
-            report = update_territory(territory, mirror=mirror or None, progress=progress)
+            report = update_territory(territory, mirror=mirror, progress=progress)
         except EcoqpvError as exc:
             box.update(label="Mise à jour impossible", state="error")
             st.error(str(exc))

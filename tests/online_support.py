@@ -4,11 +4,15 @@
   with short timeouts, tiny backoffs and no rate limiting, and resets the shared session;
 * ``context(key)`` builds the fetch context of a territory of the committed bundle;
 * ``FaultServer`` is a threaded HTTP server on 127.0.0.1 whose answers per path are scripted (status,
-  body, delay, connection reset, truncated body, slow stream) — to exercise the real urllib3 retries.
+  body, delay, connection reset, truncated body, slow stream) — to exercise the real urllib3 retries;
+  it also plays the hostile mirror of ``tests/test_hostile_mirror.py`` (``json_answer``, ``redirect``);
+* ``listing(folder)`` lists every entry under a folder (files, folders, links), to prove that nothing
+  appeared outside the data folder; ``contours_zip()`` is a small QPV 2024 contours archive.
 """
 
 from __future__ import annotations
 
+import os
 import socket
 import struct
 import threading
@@ -59,6 +63,46 @@ def context(key: str, **overrides):
     facts.update(overrides)
     return fetch.Context(key=f"{territory.kind}-{territory.code}", kind=territory.kind, code=territory.code,
                          label=territory.label, mirror=None, **facts)
+
+
+def listing(folder: Path) -> set[str]:
+    """Every entry under ``folder`` (relative paths, folders and symlinks included, links not followed)."""
+    folder = Path(folder)
+    found = set()
+    for parent, dirs, files in os.walk(folder):
+        for name in dirs + files:
+            found.add(str((Path(parent) / name).relative_to(folder)))
+    return found
+
+
+def json_answer(payload: object) -> tuple:
+    """A ``FaultServer`` action answering ``payload`` as JSON."""
+    import json
+
+    return ("ok", json.dumps(payload).encode("utf-8"), {"Content-Type": "application/json"})
+
+
+def redirect(location: str, status: int = 302) -> tuple:
+    """A ``FaultServer`` action redirecting to ``location`` (any text: the client must judge it)."""
+    return ("status", status, b"", {"Location": location})
+
+
+def contours_zip(codes: tuple[tuple[str, float], ...] = (("QN03405M", 3.8195), ("QN03406I", 3.85))) -> bytes:
+    """A QPV 2024 contours archive in the official layout (``GEOJSON/…WGS84.geojson``), small boxes."""
+    import io
+    import json
+    import zipfile
+
+    import shapely
+
+    features = [{"type": "Feature", "properties": {"code_qp": code, "lib_qp": code, "insee_com": "34172"},
+                 "geometry": shapely.geometry.mapping(shapely.box(lon - .004, 43.60, lon + .004, 43.607))}
+                for code, lon in codes]
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("GEOJSON/QP2024_France_Hexagonale_Outre_Mer_WGS84.geojson",
+                         json.dumps({"type": "FeatureCollection", "features": features}))
+    return buffer.getvalue()
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
