@@ -47,6 +47,9 @@ class _Bars:
 
 
 def main(argv: list[str] | None = None) -> int:
+    import settings
+
+    settings.exit_if_invalid()  # an unusable ECOQPV_* value: French message, exit code 2
     parser = FrenchArgumentParser(prog="python -m loaders", description="Chargement et préparation des données ecoqpv.")
     sub = parser.add_subparsers(dest="command", required=True)
     build = sub.add_parser("build-bundle", help="construit le jeu de données embarqué à partir des fichiers ouverts")
