@@ -23,6 +23,9 @@ def _json_records(frame: pd.DataFrame) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    import settings
+
+    settings.exit_if_invalid()
     parser = FrenchArgumentParser(prog="python -m indicators", description="Indicateurs ecoqpv par quartier.")
     sub = parser.add_subparsers(dest="command", required=True)
     table = sub.add_parser("table", help="tableau des indicateurs des QPV d'un territoire")
@@ -62,7 +65,10 @@ def main(argv: list[str] | None = None) -> int:
             columns = ID_COLUMNS + [c for i in wanted for c in (i, reason_column(i))] + SCORE_COLUMNS
             frame = frame[columns]
         if args.format == "csv":
-            sys.stdout.write(frame.to_csv(index=False))
+            from core.exports import neutralise_frame
+
+            # Names come from outside files: no cell may be read as a formula by a spreadsheet.
+            sys.stdout.write(neutralise_frame(frame).to_csv(index=False))
         else:
             print(_json_records(frame))
         return 0

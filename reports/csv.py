@@ -1,39 +1,41 @@
-"""CSV of the annex for French Excel: ``;`` separator, UTF-8 with BOM, decimal comma.
+"""CSV for French Excel (the annex, the Comparer page): ``;`` separator, UTF-8 with BOM, decimal comma.
 
 One row per QPV with every value, the reason of each missing value in words, the percentiles,
 domains and scores (``content.flat_table``). Text cells that a spreadsheet would run as a formula
-(starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return) get a leading apostrophe:
-place names come from outside files, and a CSV must never execute anything when opened.
+are neutralised by ``core.exports`` (the one function shared by every tabular export): place names
+come from outside files, and a CSV must never execute anything when opened.
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
+from core.exports import neutralise, neutralise_frame
+
+__all__ = ["comparison_csv_bytes", "neutralise", "render", "to_csv_bytes"]
+
 MIME = "text/csv"
 SEPARATOR = ";"
 DECIMAL = ","
 ENCODING = "utf-8-sig"
-#: First characters that make Excel, LibreOffice or Google Sheets read a cell as a formula.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(value: object) -> object:
-    """``=SOMME(A1)`` → ``'=SOMME(A1)``; numbers and harmless texts are returned unchanged."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 def to_csv_bytes(frame: pd.DataFrame) -> bytes:
-    """A data frame as French-Excel CSV bytes, text cells neutralised."""
-    safe = frame.copy()
-    for column in safe.columns:
-        if not pd.api.types.is_numeric_dtype(safe[column]) and not pd.api.types.is_bool_dtype(safe[column]):
-            safe[column] = safe[column].map(neutralise).astype(object)
-    safe.columns = [neutralise(str(c)) for c in safe.columns]
-    text = safe.to_csv(sep=SEPARATOR, decimal=DECIMAL, index=False, lineterminator="\r\n")
+    """A data frame as French-Excel CSV bytes, text cells and headers neutralised."""
+    text = neutralise_frame(frame).to_csv(sep=SEPARATOR, decimal=DECIMAL, index=False, lineterminator="\r\n")
     return text.encode(ENCODING)
+
+
+def comparison_csv_bytes(values: pd.DataFrame, headers: dict[str, str]) -> bytes:
+    """The Comparer page's table as French-Excel CSV: one row per indicator, its label and unit, then one
+    column per quartier or reference territory (``indicators.comparison.comparison_table``'s output)."""
+    from indicators import catalogue
+
+    export = values.copy()
+    export.columns = [headers[c] for c in export.columns]
+    export.insert(0, "Unité", [catalogue.get(i).unit for i in export.index])
+    export.insert(0, "Indicateur", [catalogue.get(i).label for i in export.index])
+    return to_csv_bytes(export.reset_index(drop=True))
 
 
 def render(annex) -> bytes:

@@ -5,6 +5,8 @@ Numbers stay numbers: each value cell holds the float and a display format with 
 them with the reader's separators, so a French installation reads ``12,3 %`` and ``1 234 €``. The
 unit is a literal (the value 12.3 is not divided by 100). A missing value is the reason in words
 (italic), never a zero and never an empty cell that a sum would silently skip without saying so.
+Every cell goes through ``core.exports.write_cell``: a text is a text cell, never a formula, whatever
+its first character (names of quartiers come from outside files).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from core.exports import write_cell
 from indicators.catalogue import DOMAINS
 from indicators.formatting import MISSING_REASON_LABELS
 from reports.content import Annex, Table, territory_title
@@ -45,7 +48,7 @@ def number_format(unit: str, decimals: int) -> str:
 
 def sheet_name(label: str, taken: set[str]) -> str:
     """A valid, unique sheet name (≤ 31 characters, no ``[]:*?/\\``), cut at « et » when too long."""
-    name = re.sub(r"[\[\]:*?/\\]", " ", label).strip()
+    name = re.sub(r"[\[\]:*?/\\\x00-\x1f]", " ", label).strip().strip("'").strip()
     if len(name) > 31 and " et " in name:
         name = name.split(" et ")[0]
     name = name[:31].rstrip()
@@ -62,7 +65,7 @@ def write_table(ws, table: Table, start_row: int, freeze: bool = False) -> int:
     """Write a content table from ``start_row``; returns the next free row."""
     columns = [(i, c) for i, c in enumerate(table.columns) if c.in_sheet]
     for offset, (_, column) in enumerate(columns, start=1):
-        cell = ws.cell(row=start_row, column=offset, value=column.label)
+        cell = write_cell(ws, start_row, offset, column.label)
         cell.font = _BOLD
         cell.fill = _HEADER_FILL
         cell.alignment = _WRAP_TOP
@@ -76,7 +79,7 @@ def write_table(ws, table: Table, start_row: int, freeze: bool = False) -> int:
             if label.startswith("Quartiers "):
                 continue  # the generation is a column in the sheet
             row_number += 1  # a blank line before the comparison block
-            cell = ws.cell(row=row_number, column=1, value=label)
+            cell = write_cell(ws, row_number, 1, label)
             cell.font = _BOLD
             cell.fill = _GROUP_FILL
             row_number += 1
@@ -84,10 +87,10 @@ def write_table(ws, table: Table, start_row: int, freeze: bool = False) -> int:
         for offset, (index, column) in enumerate(columns, start=1):
             content = row.cells[index]
             if content.value is not None:
-                cell = ws.cell(row=row_number, column=offset, value=content.value)
+                cell = write_cell(ws, row_number, offset, content.value)
                 cell.number_format = number_format(column.unit, column.decimals)
             else:
-                cell = ws.cell(row=row_number, column=offset, value=content.text or None)
+                cell = write_cell(ws, row_number, offset, content.text or None)
                 if content.reason:
                     cell.font = _MISSING
             if row.kind == "reference" and offset == 1:
@@ -99,7 +102,7 @@ def write_table(ws, table: Table, start_row: int, freeze: bool = False) -> int:
         ws.auto_filter.ref = f"A{start_row}:{get_column_letter(len(columns))}{last_data}"
     row_number += 1
     for note in table.notes:
-        ws.cell(row=row_number, column=1, value=note).font = _NOTE
+        write_cell(ws, row_number, 1, note).font = _NOTE
         row_number += 1
     return row_number + 1
 
@@ -113,10 +116,10 @@ def _widths(ws, table: Table, minimum: int = 9, maximum: int = 45) -> None:
 
 
 def _header(ws, annex: Annex, subtitle: str) -> int:
-    ws.cell(row=1, column=1, value=annex.title).font = _TITLE
-    ws.cell(row=2, column=1, value=subtitle).font = _BOLD
-    ws.cell(row=3, column=1, value=f"Territoire : {territory_title(annex.territory)} — produit le "
-            f"{annex.generated_on.strftime('%d/%m/%Y')} avec ecoqpv ; données construites le {annex.data_built_on}.")
+    write_cell(ws, 1, 1, annex.title).font = _TITLE
+    write_cell(ws, 2, 1, subtitle).font = _BOLD
+    write_cell(ws, 3, 1, f"Territoire : {territory_title(annex.territory)} — produit le "
+               f"{annex.generated_on.strftime('%d/%m/%Y')} avec ecoqpv ; données construites le {annex.data_built_on}.")
     return 5
 
 
@@ -138,23 +141,23 @@ def render(annex: Annex) -> bytes:
 
     meta = workbook.create_sheet(sheet_name(METADATA_SHEET, taken))
     row = _header(meta, annex, "Définitions, sources, millésimes, licences et méthode")
-    meta.cell(row=row, column=1, value="Indicateurs").font = _TITLE
+    write_cell(meta, row, 1, "Indicateurs").font = _TITLE
     row = write_table(meta, annex.sources, row + 1)
-    meta.cell(row=row, column=1, value="Méthode : réglages utilisés").font = _TITLE
+    write_cell(meta, row, 1, "Méthode : réglages utilisés").font = _TITLE
     row += 1
     for label, value in annex.settings_rows:
-        meta.cell(row=row, column=1, value=label).font = _BOLD
-        meta.cell(row=row, column=2, value=value)
+        write_cell(meta, row, 1, label).font = _BOLD
+        write_cell(meta, row, 2, value)
         row += 1
     row += 1
-    meta.cell(row=row, column=1, value="Valeurs manquantes").font = _TITLE
+    write_cell(meta, row, 1, "Valeurs manquantes").font = _TITLE
     row += 1
     for code, label in MISSING_REASON_LABELS.items():
-        meta.cell(row=row, column=1, value=code)
-        meta.cell(row=row, column=2, value=label)
+        write_cell(meta, row, 1, code)
+        write_cell(meta, row, 2, label)
         row += 1
     row += 1
-    meta.cell(row=row, column=1, value="Fichiers sources du jeu de données").font = _TITLE
+    write_cell(meta, row, 1, "Fichiers sources du jeu de données").font = _TITLE
     write_table(meta, annex.files, row + 1)
     _widths(meta, annex.sources, maximum=60)
     for column in ("E", "H", "L", "M"):

@@ -1,0 +1,170 @@
+"""No formula from exports: names starting like a formula stay text in every tabular export.
+
+Each export is produced from a data folder whose updated territory (Carcassonne) has quartiers named
+``=HYPERLINK(…)``, ``+1``, ``-1+1``, ``@SUM(1)`` and names starting with a tab or a carriage return,
+and a commune named like a formula too. CSV files are read back as text: a cell may start like a
+formula only behind the neutralising apostrophe. XLSX files are read back with openpyxl: no cell is a
+formula, and cells that look like one carry Excel's quote prefix.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import subprocess
+import sys
+
+import openpyxl
+import pandas as pd
+import pytest
+
+import reports
+import settings
+from core.exports import neutralise, neutralise_frame, set_cell
+from geodata import layers, territories
+from indicators.comparison import comparison_table
+from indicators.table import territory_table
+from reports.csv import comparison_csv_bytes
+from tests.conftest import ROOT
+from tests.hostile import FORMULA_PAYLOADS, TERRITORY, build_hostile_overlay
+
+#: What spreadsheets read as a formula, written here independently of the code under test.
+LIVE_STARTS = ("=", "+", "-", "@", "\t", "\r")
+COMMUNE = "@SUM(1)+commune"
+EPCI = "=1+1 agglo"
+
+
+@pytest.fixture
+def formula_data(tmp_path, monkeypatch):
+    """Carcassonne's quartiers named like formulas (every payload, twice over the ten quartiers)."""
+    data_dir = tmp_path / "donnees"
+    names = build_hostile_overlay(data_dir, names=list(FORMULA_PAYLOADS), commune=COMMUNE, epci=EPCI)
+    monkeypatch.setattr(settings, "DATA_DIR", data_dir)
+    layers.clear_cache()
+    reports._cached_annex.cache_clear()
+    yield {"data_dir": data_dir, "names": names}
+    layers.clear_cache()
+    reports._cached_annex.cache_clear()
+
+
+def _live(value: object) -> bool:
+    return isinstance(value, str) and value.startswith(LIVE_STARTS)
+
+
+def _csv_cells(text: str, delimiter: str) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+
+
+def _assert_neutralised(cells: list[list[str]], names: dict[str, str]) -> None:
+    flat = [cell for row in cells for cell in row]
+    live = [cell for cell in flat if _live(cell)]
+    assert not live, live
+    for name in [*names.values(), COMMUNE]:
+        # A carriage return is written as a line feed (a lone CR would end an unquoted CSV row).
+        expected = "'" + name.replace("\r", "\n")
+        assert expected in flat, f"{name!r} should be in the export, behind an apostrophe"
+    assert all("\r" not in cell for cell in flat)
+
+
+# --------------------------------------------------------------------------------------------------
+# The neutralising functions
+# --------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("payload", FORMULA_PAYLOADS)
+def test_every_formula_start_is_neutralised(payload):
+    assert _live(payload)
+    assert neutralise(payload) == "'" + payload
+    assert not _live(neutralise(payload))
+
+
+def test_numbers_and_plain_texts_are_left_alone():
+    assert neutralise(-1.5) == -1.5 and neutralise(3) == 3 and neutralise(None) is None
+    assert neutralise("Les Izards") == "Les Izards" and neutralise("1-2") == "1-2"
+    frame = pd.DataFrame({"=titre": ["=1+1", "ok"], "écart": [-1.5, 2.0], "rang": pd.array([1, None], "Int64")})
+    safe = neutralise_frame(frame)
+    assert list(safe.columns) == ["'=titre", "écart", "rang"]
+    assert list(safe["'=titre"]) == ["'=1+1", "ok"]
+    assert list(safe["écart"]) == [-1.5, 2.0] and safe["rang"].dtype == "Int64"
+    assert list(frame["=titre"]) == ["=1+1", "ok"]  # the caller's frame is not modified
+    # A carriage return inside a text would start a new row in a CSV whose lines end with "\n".
+    inner = neutralise_frame(pd.DataFrame({"nom": ["abc\r=1+1", "x\r\ny"]}))
+    assert list(inner["nom"]) == ["abc\n=1+1", "x\ny"]
+    assert pd.read_csv(io.StringIO(inner.to_csv(index=False)), dtype=str)["nom"].tolist() == list(inner["nom"])
+
+
+def test_set_cell_never_writes_a_formula():
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    for row, value in enumerate([*FORMULA_PAYLOADS, "texte", 12.5], start=1):
+        set_cell(sheet.cell(row=row, column=1), value)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    back = openpyxl.load_workbook(io.BytesIO(buffer.getvalue())).active
+    values = [back.cell(row=r, column=1) for r in range(1, len(FORMULA_PAYLOADS) + 3)]
+    assert [c.value for c in values] == [*FORMULA_PAYLOADS, "texte", 12.5]
+    assert [c.data_type for c in values] == ["s"] * (len(FORMULA_PAYLOADS) + 1) + ["n"]
+    assert all(c.quotePrefix for c in values[: len(FORMULA_PAYLOADS)]) and not values[-2].quotePrefix
+
+
+# --------------------------------------------------------------------------------------------------
+# Every export
+# --------------------------------------------------------------------------------------------------
+
+
+def test_annex_csv(formula_data):
+    data = reports.export(territories.resolve_key(TERRITORY), "csv")
+    cells = _csv_cells(data.decode("utf-8-sig"), ";")
+    assert len(cells) == 1 + len(formula_data["names"])
+    _assert_neutralised(cells, formula_data["names"])
+
+
+def test_annex_xlsx(formula_data):
+    data = reports.export(territories.resolve_key(TERRITORY), "xlsx")
+    workbook = openpyxl.load_workbook(io.BytesIO(data))
+    assert not [name for name in workbook.sheetnames if _live(name) or name.startswith("'")]
+    seen: set[str] = set()
+    for sheet in workbook.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                assert cell.data_type != "f", (sheet.title, cell.coordinate, cell.value)
+                if _live(cell.value):
+                    assert cell.quotePrefix, (sheet.title, cell.coordinate, cell.value)
+                    seen.add(cell.value)
+    # The names are written as they are, as text: nothing lost, nothing run.
+    assert set(formula_data["names"].values()) | {COMMUNE} <= seen
+
+
+def test_comparer_csv(formula_data):
+    table = territory_table(territories.resolve_key(TERRITORY))
+    codes = list(table["code_qp"])[:8]
+    values, headers = comparison_table(table, codes)
+    cells = _csv_cells(comparison_csv_bytes(values, headers).decode("utf-8-sig"), ";")
+    header = cells[0]
+    assert not [h for h in header if _live(h)], header
+    shown = {table.set_index("code_qp").loc[c, "lib_qp"] for c in codes}
+    for name in shown:
+        assert any(h.startswith("'" + name.replace("\r", "\n")) for h in header), (name, header)
+    assert not [cell for row in cells for cell in row if _live(cell)]
+
+
+def test_indicators_table_csv_on_the_command_line(formula_data):
+    env = {**os.environ, "ECOQPV_DATA_DIR": str(formula_data["data_dir"])}
+    done = subprocess.run([sys.executable, "-m", "indicators", "table", "--territoire", TERRITORY, "--format", "csv"],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    cells = _csv_cells(done.stdout, ",")
+    assert cells[0][:2] == ["code_qp", "lib_qp"]
+    _assert_neutralised(cells, formula_data["names"])
+
+
+def test_indicators_json_keeps_names_as_they_are(formula_data, capsys):
+    """JSON is not read by spreadsheets: names stay exact there (nothing lost)."""
+    from indicators.__main__ import main
+
+    assert main(["table", "--territoire", TERRITORY, "--format", "json"]) == 0
+    import json
+
+    records = json.loads(capsys.readouterr().out)
+    assert {r["lib_qp"] for r in records} == set(formula_data["names"].values())
