@@ -2,7 +2,8 @@
 
 * ``python -m loaders build-bundle --source DIR --out DIR`` — the embedded bundle from the open-data copies;
 * ``python -m loaders update --territoire KIND:CODE [--mirror URL] [--sources a,b]`` — one territory from
-  the official sources (or a mirror of them), with a progress bar per source and a French summary.
+  the official sources (or a mirror of them: ``http(s)://host[:port][/path]`` or ``file:///folder``,
+  anything else refused at once with exit code 2), with a progress bar per source and a French summary.
 
 Errors end with a French message on stderr and a non-zero exit code, never a traceback: 2 for bad
 arguments (unknown territory or source), 1 when some sources failed (the rest is kept) or the data
@@ -60,7 +61,8 @@ def main(argv: list[str] | None = None) -> int:
     update = sub.add_parser("update", help="met à jour un territoire depuis les sources officielles en ligne")
     update.add_argument("--territoire", required=True, help="TYPE:CODE, TYPE parmi REG, DEP, EPCI, COM, QPV")
     update.add_argument("--mirror", default=None,
-                        help="adresse d'un miroir des sites officiels (https://hôte/chemin → MIROIR/hôte/chemin)")
+                        help="miroir des sites officiels : http(s)://hôte[:port][/chemin] ou file:///dossier "
+                             "(https://hôte/chemin → MIROIR/hôte/chemin ; voir le README)")
     update.add_argument("--sources", default="",
                         help="sources à télécharger, séparées par des virgules (par défaut : toutes)")
     update.add_argument("--sans-barre", dest="bars", action="store_false", help="pas de barres de progression")

@@ -21,6 +21,7 @@ import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urljoin
 
 import geopandas as gpd
 import pandas as pd
@@ -483,9 +484,9 @@ def fetch_melodi(ctx: Context, src: OnlineSource) -> Fetched:
 
             answer = ctx.json(url, source=src.label, params=params, validate=check)
             frames.append(holder["frame"])
-            url, params = parsers_online.melodi_next(answer.data), None
-            if url is not None:
-                url = ctx.found(url, source=src.label)
+            nxt = parsers_online.melodi_next(answer.data)
+            url, params = (ctx.found(urljoin(http.official_url(answer.url, ctx.mirror), nxt), source=src.label)
+                           if nxt else None), None
             if url is None:
                 break
     table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
@@ -525,13 +526,13 @@ def _follow_pages(ctx: Context, src: OnlineSource, url: str, params: dict | None
         def check(payload: object) -> None:
             holder["page"] = parse(payload, name=src.label)
 
-        ctx.json(url, source=src.label, params=params, validate=check)
+        answer = ctx.json(url, source=src.label, params=params, validate=check)
         page, nxt = holder["page"]
         rows.extend(page)
         if not nxt or nxt in seen:
             break
         seen.add(nxt)
-        url, params = ctx.found(nxt, source=src.label), None
+        url, params = ctx.found(urljoin(http.official_url(answer.url, ctx.mirror), nxt), source=src.label), None
     return rows
 
 

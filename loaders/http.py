@@ -186,6 +186,14 @@ def mirror_url(url: str, mirror: str | None) -> str:
     return out + (f"?{parts.query}" if parts.query else "")
 
 
+def official_url(url: str, mirror: str | None) -> str:
+    """The official URL a mirrored one stands for (``MIRROR/host/path`` → ``https://host/path``)."""
+    base = mirror.rstrip("/") if mirror else None
+    if base and url.startswith(base + "/"):
+        return "https://" + url[len(base) + 1:]
+    return url
+
+
 def official_host(url: str, mirror: str | None = None) -> str:
     """The official host a (possibly mirrored) URL stands for: the rate limits follow it."""
     for base in filter(None, (mirror, *_MIRRORS)):

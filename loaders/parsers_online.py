@@ -370,9 +370,10 @@ def read_melodi(source: Path | bytes | dict, *, name: str | None = None,
 
 
 def melodi_next(payload: dict) -> str | None:
+    """``paging.next`` as given (the caller resolves and checks it: another scheme fails the source)."""
     paging = payload.get("paging") if isinstance(payload, dict) else None
     nxt = paging.get("next") if isinstance(paging, dict) else None
-    return nxt if isinstance(nxt, str) and nxt.startswith("http") else None
+    return nxt if isinstance(nxt, str) and nxt.strip() else None
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -568,8 +569,8 @@ def georisques_page(payload: object, *, name: str) -> tuple[list[dict], str | No
     """One Géorisques API v1 page → ``data`` records and the ``next`` URL (None on the last page)."""
     if not isinstance(payload, dict) or not isinstance(payload.get("data"), list):
         raise SourceFormatError(name, "réponse de l'API Géorisques sans liste « data » (format changé ?).")
-    nxt = payload.get("next")
-    return payload["data"], nxt if isinstance(nxt, str) and nxt.startswith("http") else None
+    nxt = payload.get("next")  # as given: the caller resolves and checks it (another scheme fails the source)
+    return payload["data"], nxt if isinstance(nxt, str) and nxt.strip() else None
 
 
 def ddrm_from_api(records: list[dict], *, name: str) -> bytes:

@@ -423,15 +423,16 @@ def build_territory(ctx: fetch.Context, territory: Territory, staged: dict[str, 
                     log: Callable[[str], None]) -> Path:
     """Run the bundle pipeline on the staged files for the territory's QPV; write its folder atomically."""
     folder = paths.safe_path(settings.DATA_DIR, "primary", ctx.key)
+    kept = "le tableau précédent du territoire est conservé."
     try:
         staging = Path(tempfile.mkdtemp(prefix=paths.temp_prefix("staging") + f"{ctx.key}-", dir=settings.DATA_DIR))
     except OSError as exc:
-        raise paths.storage_error(exc, settings.DATA_DIR, "le tableau précédent du territoire est conservé.") from exc
+        raise paths.storage_error(exc, settings.DATA_DIR, kept) from exc
     try:
         try:
             _stage(staged, staging)
         except OSError as exc:
-            raise paths.storage_error(exc, staging.parent, "le tableau précédent du territoire est conservé.") from exc
+            raise paths.storage_error(exc, staging.parent, kept) from exc
         tables, counts = _tables(ctx, territory, staging, log)
         sources = [o.as_dict() for o in report.outcomes]
 

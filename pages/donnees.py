@@ -8,6 +8,8 @@ a configured value that ``loaders.http.check_mirror`` refuses disables the updat
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import streamlit as st
 
@@ -19,6 +21,19 @@ from loaders import store
 from loaders.errors import EcoqpvError
 from loaders.http import check_mirror
 from pages.components import territory_selector
+
+
+_MARKDOWN = re.compile(r"([\\`*_\[\]<>|#~$])")
+
+
+def as_text(report: str) -> str:
+    """A report whose lines may quote what a server answered (URLs, file names), shown as plain text:
+    markdown characters are escaped, only the ``  - `` list markers stay."""
+    lines = []
+    for line in report.split("\n"):
+        marker, rest = re.match(r"^(\s*- )?(.*)$", line).groups()
+        lines.append((marker or "") + _MARKDOWN.sub(r"\\\1", rest))
+    return "\n".join(lines)
 
 
 def configured_mirror() -> str | None:
@@ -79,12 +94,12 @@ if st.button("Mettre à jour ce territoire", type="primary", key="donnees_maj", 
             report = update_territory(territory, mirror=mirror, progress=progress)
         except EcoqpvError as exc:
             box.update(label="Mise à jour impossible", state="error")
-            st.error(str(exc))
+            st.error(as_text(str(exc)))
         else:
             failed = report.failed
             box.update(label="Mise à jour terminée" + (" avec des erreurs" if failed else ""),
                        state="error" if failed else "complete")
-            st.markdown(report.summary_fr())
+            st.markdown(as_text(report.summary_fr()))
             bar.progress(1.0, text="Terminé")
 
 st.subheader("État des données")

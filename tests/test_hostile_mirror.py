@@ -6,8 +6,9 @@ folder laid out like the raw cache.
 ``tmp_path/data``. The hostile mirror is a scripted server on 127.0.0.1 whose answers carry ``..`` in
 data.gouv.fr resource URLs and in INSEE links (relative and absolute), a ``..`` host, redirects to
 ``file:``/``javascript:`` URLs and to an absolute path, ``.pth`` file names and ``next`` links leaving
-the API. Where an old client would have written (``tmp_path/site-packages``), the mirror serves a
-payload that the parsers accept, so a regression would really write there.
+the API (``..``, ``data:``, an internal address). Where an old client would have written
+(``tmp_path/site-packages``), the mirror serves a payload that the parsers accept, so a regression
+would really write there.
 """
 
 from __future__ import annotations
@@ -58,7 +59,8 @@ HOSTILE = {
     "insee_filosofi_qpv_2019": "adresse refusée par sécurité (hôte « .. »)",
     "ademe_data_iris": "adresse refusée par sécurité (remontée « .. » dans l'adresse)",
     "insee_melodi_population": "ressource introuvable (erreur 404)",
-    "georisques_risques": "Repli sur l'API Géorisques impossible : adresse refusée par sécurité",
+    "georisques_risques": "Repli sur l'API Géorisques impossible : adresse refusée par sécurité "
+                          "(schéma « data »",
 }
 GOOD = ("insee_demo_2022",)
 RENAMED = ("qpv2024_correspondance",)  # a ".pth" name: downloaded, but stored as ".pth.bin"
@@ -106,7 +108,7 @@ def _serve_hostile(server: FaultServer) -> None:
     server.route(MELODI, json_answer(melodi))
     server.route(GASPAR, redirect("/etc/passwd"))  # the mirror's absolute path: /etc/passwd → 404
     risks = json.loads(fixture("georisques_risques.json"))
-    risks["next"] = "https://www.georisques.gouv.fr/api/v1/../../../../site-packages/evil.py"
+    risks["next"] = "data:text/x-python,import os"  # another scheme in a next link: refused, not ignored
     server.route(GEORISQUES, json_answer(risks))
 
 
@@ -174,7 +176,8 @@ def test_without_a_mirror_answers_cannot_aim_at_internal_addresses(tmp_path, mon
         rsps.get(SOURCES["qpv2024_contours"].url, status=302, headers={"Location": "http://127.0.0.1:9/qp2024.zip"})
         rsps.get(SOURCES["insee_demo_2022"].url, body=page, content_type="text/html")
         # If they were asked, the internal hosts would answer usable data: the refusal is what stops them.
-        rsps.get("http://169.254.169.254/latest/meta-data/listeqp2024-cog2024.csv", body=fixture("listeqp2024-cog2024.csv"))
+        rsps.get("http://169.254.169.254/latest/meta-data/listeqp2024-cog2024.csv",
+                 body=fixture("listeqp2024-cog2024.csv"))
         rsps.get("http://127.0.0.1:9/qp2024.zip", body=contours_zip())
         rsps.get("http://10.0.0.8/fr/statistiques/fichier/5359605/DEMO_2022.csv", body=fixture("DEMO_2022_extrait.csv"))
         code, out, err = _run(["update", "--territoire", TERRITORY, "--sources",

@@ -83,6 +83,28 @@ def test_a_bad_configured_mirror_disables_the_update_with_a_french_message(monke
     assert at.button(key="donnees_maj").disabled
 
 
+def test_what_a_server_answered_is_shown_as_text_not_as_markdown(monkeypatch, tmp_path):
+    from loaders import update
+
+    class Report:
+        failed = {"qpv2024_liste": "x"}
+
+        def summary_fr(self) -> str:
+            return ("Mise à jour de Montpellier (COM:34172) : 22 quartier(s).\n"
+                    "Échecs (les données déjà chargées sont conservées) :\n"
+                    "  - Source « Liste » : adresse refusée : "
+                    "« [Cliquez ici](https://piege.example) `x` *y* $z$ ».")
+
+    use_data_dir(monkeypatch, tmp_path / "vide")
+    monkeypatch.setattr(update, "update_territory", lambda *args, **kwargs: Report())
+    at = donnees("COM:34172")
+    at.button(key="donnees_maj").click().run()
+    assert not at.exception
+    shown = next(m.value for m in at.markdown if m.value.startswith("Mise à jour de Montpellier"))
+    assert "\n  - Source « Liste » : adresse refusée : « \\[Cliquez ici\\](https://piege.example) \\`x\\` " \
+           "\\*y\\* \\$z\\$ »." in shown
+
+
 def test_the_app_cleans_leftovers_of_killed_updates_at_start(monkeypatch, tmp_path):
     dead = int(subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
                               text=True).stdout)
