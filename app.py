@@ -11,9 +11,10 @@ import streamlit as st
 
 import settings
 from core.paths import clean_leftovers
-from pages.components import ensure_map_assets
+from pages.components import ensure_map_assets, stop_if_settings_invalid
 
 st.set_page_config(page_title="ecoqpv — précarité écologique des quartiers", layout="wide")
+stop_if_settings_invalid()  # an unusable ECOQPV_* value: a French error box, no traceback
 
 
 @st.cache_resource(show_spinner=False)

@@ -6,32 +6,65 @@ One format for the whole tool (Méthode page export/import, ``python -m reports 
      "normalisation": "percentile", "agregation": "arithmetique", "cadre": "generation"}
 
 English keys (``domain_weights``, ``aggregation``, ``frame``, ``draws``, ``seed``) are accepted as
-aliases; ``tirages`` and ``graine`` are optional. Reading validates everything and raises a French
-``BadArgumentError`` naming the problem: a malformed file never falls back silently to defaults.
+aliases; ``tirages`` and ``graine`` are optional. Reading validates everything with a pydantic model
+(``_SettingsFile``) and raises a French ``BadArgumentError`` naming every problem: a malformed file never
+falls back silently to defaults. Before parsing, the file's size (``MAX_BYTES``) and nesting depth
+(``MAX_DEPTH``) are checked, so that a hostile upload costs nothing.
+
+Weights are finite numbers between 0 and ``WEIGHT_MAX`` (the range of the Méthode page's sliders). A
+weight above that range but still plausible is clamped to ``WEIGHT_MAX`` and a French notice says so
+(``MethodSettings.notices``, shown on the page, on the command line and in the annex); a weight beyond
+``WEIGHT_REFUSED_ABOVE``, negative, NaN or not a number is refused.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import math
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import AliasChoices, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, create_model
+from pydantic_core import PydanticCustomError
 
 from indicators.scores import AGGREGATIONS, NORMALISATIONS, Method
 from loaders.errors import BadArgumentError
 
 FRAMES = ("generation", "region")
 MAX_DRAWS = 10_000
+MAX_SEED = 2**32 - 1
 EXAMPLE = '{"poids_domaines": {"chaleur": 2}, "cadre": "generation"}'
-
-#: Accepted keys (French first) → canonical name.
-_KEYS = {
-    "poids_domaines": "weights", "domain_weights": "weights",
-    "normalisation": "normalisation",
-    "agregation": "aggregation", "aggregation": "aggregation",
-    "cadre": "frame", "frame": "frame",
-    "tirages": "draws", "draws": "draws",
-    "graine": "seed", "seed": "seed",
+#: A settings file is a few hundred bytes; anything much larger is not one.
+MAX_BYTES = 64 * 1024
+#: The format nests two levels (the file, its ``poids_domaines``); deeper is refused before parsing.
+MAX_DEPTH = 8
+#: Relative weights offered by the Méthode page's sliders (× 1 = the default weight; 0 removes the
+#: domain from its pillar).
+WEIGHT_STEPS = (0.0, 0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0, 2.5, 3.0)
+WEIGHT_MAX = WEIGHT_STEPS[-1]
+#: Above this, a weight is refused rather than clamped: it is not a slip of the keyboard.
+WEIGHT_REFUSED_ABOVE = 100.0
+KEYS_FR = ("poids_domaines", "normalisation", "agregation", "cadre", "tirages", "graine")
+#: Accepted names of each setting, French first (the French name is the one written).
+_ALIASES = {
+    "weights": ("poids_domaines", "domain_weights"),
+    "normalisation": ("normalisation",),
+    "aggregation": ("agregation", "aggregation"),
+    "frame": ("cadre", "frame"),
+    "draws": ("tirages", "draws"),
+    "seed": ("graine", "seed"),
 }
+
+
+@dataclass(frozen=True)
+class MethodSettings:
+    """What a settings file says: the method, the reference frame, and French notices about clamped values."""
+
+    method: Method
+    frame: str = "generation"
+    notices: tuple[str, ...] = ()
 
 
 def weighted_domains() -> list[str]:
@@ -70,82 +103,246 @@ def to_json(method: Method, frame: str = "generation") -> str:
     return json.dumps(to_dict(method, frame), ensure_ascii=False, indent=2) + "\n"
 
 
-def _number(value: object, what: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(float(value)):
-        raise BadArgumentError(f"{what} : un nombre est attendu (reçu : {json.dumps(value, ensure_ascii=False)}).")
-    return float(value)
+def _shown(value: object) -> str:
+    """A received value as it can be quoted in a French sentence (one line, cut when long)."""
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    text = "".join(c if c.isprintable() else " " for c in text)
+    return text if len(text) <= 40 else text[:39] + "…"
 
 
-def _integer(value: object, what: str, low: int, high: int) -> int:
-    number = _number(value, what)
-    if number != int(number) or not low <= number <= high:
-        raise BadArgumentError(f"{what} : un entier entre {low} et {high} est attendu (reçu : {value}).")
-    return int(number)
+def _json_shown(value: object) -> str:
+    """Like :func:`_shown`, texts in quotes: ``"2"`` reads as the text it is, not as a number."""
+    return _shown(json.dumps(value, ensure_ascii=False) if isinstance(value, str) else value)
 
 
-def _choice(value: object, what: str, allowed: tuple[str, ...] | list[str]) -> str:
-    if not isinstance(value, str) or value not in allowed:
-        shown = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-        raise BadArgumentError(f"{what} : valeur « {shown} » inconnue ; choisir parmi {', '.join(allowed)}.")
+def _weight_text(weight: float) -> str:
+    from indicators.formatting import format_number
+
+    for decimals in range(4):
+        if abs(round(weight, decimals) - weight) < 1e-9:
+            return format_number(weight, decimals)
+    return format_number(weight, 3)
+
+
+def _number_only(value: Any) -> Any:
+    """Refuse texts, booleans and non-finite numbers before pydantic's range checks (``"2"`` is no weight)."""
+    if isinstance(value, bool | str) or not isinstance(value, int | float):
+        raise PydanticCustomError("pas_un_nombre", "not a number")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise PydanticCustomError("non_fini", "not a finite number")
     return value
 
 
-def from_dict(data: object) -> tuple[Method, str]:
-    """Validated ``(Method, frame)`` from already-parsed JSON."""
+def _whole(value: Any) -> Any:
+    """``300.0`` → ``300`` (JSON writers may add a decimal point); texts and booleans refused."""
+    value = _number_only(value)
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+Weight = Annotated[float, BeforeValidator(_number_only),
+                   Field(strict=True, allow_inf_nan=False, ge=0, le=WEIGHT_REFUSED_ABOVE)]
+
+
+def _alias(name: str) -> Any:
+    return Field(None, validation_alias=AliasChoices(*_ALIASES[name]))
+
+
+class _SettingsFile(BaseModel):
+    """The settings file as pydantic validates it (unknown keys refused)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    weights: dict[str, Any] | None = _alias("weights")  # checked by _weights_model(): the domains vary
+    normalisation: Literal[NORMALISATIONS] | None = _alias("normalisation")
+    aggregation: Literal[AGGREGATIONS] | None = _alias("aggregation")
+    frame: Literal[FRAMES] | None = _alias("frame")
+    draws: Annotated[int, BeforeValidator(_whole), Field(strict=True, ge=0, le=MAX_DRAWS)] | None = _alias("draws")
+    seed: Annotated[int, BeforeValidator(_whole), Field(strict=True, ge=0, le=MAX_SEED)] | None = _alias("seed")
+
+
+@functools.cache
+def _weights_model(domains: tuple[str, ...]) -> type[BaseModel]:
+    """``{domain: weight}`` with exactly the weighted domains as optional keys."""
+    fields: dict[str, Any] = {domain: (Weight, Field(None)) for domain in domains}
+    return create_model("_DomainWeights", __config__=ConfigDict(extra="forbid"), **fields)
+
+
+def _domain_label(domain: str) -> str:
+    from indicators import catalogue
+
+    return catalogue.DOMAINS[domain].label if domain in catalogue.DOMAINS else domain
+
+
+def _weight_problem(domain: str, error: dict) -> str:
+    what = f"Poids du domaine « {_domain_label(domain)} »"
+    kind, received = error["type"], error.get("input")
+    if kind == "greater_than_equal":
+        return f"{what} : {_shown(received)} est négatif ; les poids doivent être positifs ou nuls."
+    if kind == "less_than_equal":
+        return (f"{what} : {_shown(received)} n'est pas un poids utilisable ; un nombre entre 0 et "
+                f"{_weight_text(WEIGHT_MAX)} est attendu.")
+    if kind == "non_fini":
+        return f"{what} : un nombre fini est attendu (reçu : {_shown(received)})."
+    return f"{what} : un nombre est attendu (reçu : {_json_shown(received)})."
+
+
+def _choice_problem(what: str, received: object, allowed: tuple[str, ...]) -> str:
+    return f"{what} : valeur « {_shown(received)} » inconnue ; choisir parmi {', '.join(allowed)}."
+
+
+_LABELS = {"normalisation": ("Normalisation", NORMALISATIONS), "agregation": ("Agrégation", AGGREGATIONS),
+           "aggregation": ("Agrégation", AGGREGATIONS), "cadre": ("Cadre", FRAMES), "frame": ("Cadre", FRAMES)}
+_INTEGERS = {"tirages": ("Nombre de tirages", MAX_DRAWS), "draws": ("Nombre de tirages", MAX_DRAWS),
+             "graine": ("Graine", MAX_SEED), "seed": ("Graine", MAX_SEED)}
+
+
+def _problems(error: ValidationError) -> list[str]:
+    """French sentences for pydantic's errors on the settings file (unknown keys named together)."""
+    unknown = [str(e["loc"][0]) for e in error.errors() if e["type"] == "extra_forbidden" and len(e["loc"]) == 1]
+    problems = []
+    if unknown:
+        problems.append(f"Réglage(s) inconnu(s) : {', '.join(_shown(k) for k in unknown)}. Réglages possibles : "
+                        f"{', '.join(KEYS_FR)}.")
+    for item in error.errors():
+        key = str(item["loc"][0]) if item["loc"] else ""
+        if item["type"] == "extra_forbidden":
+            continue
+        if key in _LABELS:
+            problems.append(_choice_problem(_LABELS[key][0], item.get("input"), _LABELS[key][1]))
+        elif key in _INTEGERS:
+            what, high = _INTEGERS[key]
+            problems.append(f"{what} : un entier entre 0 et {high} est attendu (reçu : {_json_shown(item.get('input'))}).")
+        elif key in _ALIASES["weights"]:
+            problems.append("poids_domaines : un objet {domaine: poids} est attendu, par exemple "
+                            '{"chaleur": 2}.')
+        else:
+            problems.append(f"Réglage « {_shown(key)} » invalide.")
+    return list(dict.fromkeys(problems))
+
+
+def _check_weights(given: dict[str, Any], key: str) -> tuple[dict[str, float], tuple[str, ...]]:
+    """Validated weights of the given domains, clamped to the sliders' range, and the notices."""
+    domains = tuple(weighted_domains())
+    try:
+        parsed = _weights_model(domains).model_validate(given)
+    except ValidationError as exc:
+        unknown = [str(e["loc"][0]) for e in exc.errors() if e["type"] == "extra_forbidden"]
+        problems = []
+        if unknown:
+            problems.append(f"Domaine(s) inconnu(s) dans {key} : {', '.join(_shown(d) for d in unknown)}. "
+                            f"Domaines pondérables : {', '.join(domains)}.")
+        problems += [_weight_problem(str(e["loc"][0]), e) for e in exc.errors() if e["type"] != "extra_forbidden"]
+        raise BadArgumentError(" ".join(problems)) from exc
+    weights: dict[str, float] = {}
+    notices: list[str] = []
+    for domain in domains:
+        if domain not in parsed.model_fields_set:
+            continue
+        weight = float(getattr(parsed, domain))
+        if weight > WEIGHT_MAX:
+            notices.append(f"Poids de « {_domain_label(domain)} » ramené de {_weight_text(weight)} à "
+                           f"{_weight_text(WEIGHT_MAX)}, le maximum de l'échelle des poids.")
+            weight = WEIGHT_MAX
+        weights[domain] = weight
+    return weights, tuple(notices)
+
+
+def from_dict(data: object) -> MethodSettings:
+    """Validated settings from already-parsed JSON; French ``BadArgumentError`` naming every problem."""
     if not isinstance(data, dict):
         raise BadArgumentError("Le fichier de réglages doit contenir un objet JSON (entre accolades), par "
                                f"exemple {EXAMPLE}.")
-    unknown = sorted(k for k in data if k not in _KEYS)
-    if unknown:
-        raise BadArgumentError(f"Réglage(s) inconnu(s) : {', '.join(unknown)}. Réglages possibles : "
-                               "poids_domaines, normalisation, agregation, cadre, tirages, graine.")
-    values = {_KEYS[k]: v for k, v in data.items()}
-    kwargs: dict = {}
-    domains = weighted_domains()
-    if "weights" in values:
-        weights = values["weights"]
-        if not isinstance(weights, dict):
-            raise BadArgumentError("poids_domaines : un objet {domaine: poids} est attendu.")
-        unknown_domains = sorted(str(d) for d in weights if d not in domains)
-        if unknown_domains:
-            raise BadArgumentError(f"Domaine(s) inconnu(s) dans poids_domaines : {', '.join(unknown_domains)}. "
-                                   f"Domaines pondérables : {', '.join(domains)}.")
-        parsed = {d: _number(w, f"Poids du domaine « {d} »") for d, w in weights.items()}
+    for names in _ALIASES.values():
+        present = [n for n in names if n in data]
+        if len(present) > 1:
+            raise BadArgumentError(f"Le réglage « {names[0]} » est donné deux fois ({', '.join(present)}) : "
+                                   "n'en garder qu'un.")
+    try:
+        values = _SettingsFile.model_validate(data)
+    except ValidationError as exc:
+        raise BadArgumentError(" ".join(_problems(exc))) from exc
+    kwargs: dict[str, Any] = {}
+    notices: tuple[str, ...] = ()
+    if values.weights is not None:
+        key = next(n for n in _ALIASES["weights"] if n in data)
+        weights, notices = _check_weights(values.weights, key)
         # A weight of 1 is the default: dropping it keeps equal methods equal (and their cached scores).
-        kwargs["domain_weights"] = {d: w for d, w in parsed.items() if w != 1.0}
-    if "normalisation" in values:
-        kwargs["normalisation"] = _choice(values["normalisation"], "Normalisation", NORMALISATIONS)
-    if "aggregation" in values:
-        kwargs["aggregation"] = _choice(values["aggregation"], "Agrégation", AGGREGATIONS)
-    if "draws" in values:
-        kwargs["draws"] = _integer(values["draws"], "Nombre de tirages", 0, MAX_DRAWS)
-    if "seed" in values:
-        kwargs["seed"] = _integer(values["seed"], "Graine", 0, 2**32 - 1)
-    frame = _choice(values["frame"], "Cadre", list(FRAMES)) if "frame" in values else "generation"
+        kwargs["domain_weights"] = {d: w for d, w in weights.items() if w != 1.0}
+    for name in ("normalisation", "aggregation", "draws", "seed"):
+        if getattr(values, name) is not None:
+            kwargs[name] = getattr(values, name)
     method = Method(**kwargs)
-    method.validate(domains, _pillars())
-    return method, frame
+    method.validate(weighted_domains(), _pillars())
+    return MethodSettings(method=method, frame=values.frame or "generation", notices=notices)
 
 
-def from_json(text: str | bytes, source: str | None = None) -> tuple[Method, str]:
+def _nesting_exceeds(text: str, limit: int) -> bool:
+    """True when JSON brackets nest deeper than ``limit`` (strings skipped); checked before parsing."""
+    depth, in_string, escaped = 0, False, False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            if depth > limit:
+                return True
+        elif char in "]}":
+            depth -= 1
+    return False
+
+
+def from_json(text: str | bytes, source: str | None = None) -> MethodSettings:
+    """Validated settings from the text of a settings file (size and depth checked before parsing)."""
+    name = f"« {source} » " if source else ""
+    size = len(text) if isinstance(text, bytes) else len(text.encode("utf-8", errors="replace"))
+    if size > MAX_BYTES:
+        raise BadArgumentError(f"Le fichier de réglages {name}est trop volumineux ({size // 1024} Ko) : un "
+                               f"fichier de réglages ecoqpv fait moins de {MAX_BYTES // 1024} Ko.")
+    if isinstance(text, bytes):
+        try:
+            text = text.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise BadArgumentError(f"Le fichier de réglages {name}est illisible : il doit être encodé en UTF-8."
+                                   ) from exc
+    text = text.removeprefix("\ufeff")
+    if _nesting_exceeds(text, MAX_DEPTH):
+        raise BadArgumentError(f"Le fichier de réglages {name}est imbriqué sur plus de {MAX_DEPTH} niveaux : ce "
+                               f"n'est pas un fichier de réglages ecoqpv. Exemple attendu : {EXAMPLE}.")
     try:
         data = json.loads(text)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        name = f"« {source} » " if source else ""
-        where = f" (ligne {exc.lineno}, colonne {exc.colno})" if isinstance(exc, json.JSONDecodeError) else ""
-        raise BadArgumentError(f"Le fichier de réglages {name}n'est pas un JSON valide{where}. Exemple attendu : "
+    except json.JSONDecodeError as exc:
+        raise BadArgumentError(f"Le fichier de réglages {name}n'est pas un JSON valide (ligne {exc.lineno}, "
+                               f"colonne {exc.colno}). Exemple attendu : {EXAMPLE}.") from exc
+    except (ValueError, RecursionError) as exc:  # e.g. an integer of more than 4,300 digits
+        raise BadArgumentError(f"Le fichier de réglages {name}contient une valeur illisible. Exemple attendu : "
                                f"{EXAMPLE}.") from exc
     return from_dict(data)
 
 
-def read(path: str | Path) -> tuple[Method, str]:
+def read(path: str | Path) -> MethodSettings:
+    """Validated settings from a file (its size is checked before it is read)."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        size = path.stat().st_size
+        if path.is_dir():
+            raise BadArgumentError(f"« {path} » est un dossier : indiquer un fichier de réglages JSON.")
+        if size > MAX_BYTES:
+            raise BadArgumentError(f"Le fichier de réglages « {path.name} » est trop volumineux ({size // 1024} Ko) : "
+                                   f"un fichier de réglages ecoqpv fait moins de {MAX_BYTES // 1024} Ko.")
+        data = path.read_bytes()
     except FileNotFoundError as exc:
         raise BadArgumentError(f"Fichier de réglages introuvable : « {path} ».") from exc
-    except UnicodeDecodeError as exc:
-        raise BadArgumentError(f"Fichier de réglages « {path} » illisible : il doit être encodé en UTF-8.") from exc
+    except PermissionError as exc:
+        raise BadArgumentError(f"Fichier de réglages « {path} » illisible : droits insuffisants.") from exc
     except OSError as exc:
-        raise BadArgumentError(f"Fichier de réglages « {path} » illisible ({exc.strerror or exc}).") from exc
-    return from_json(text, source=path.name)
+        raise BadArgumentError(f"Fichier de réglages « {path} » illisible (erreur du système).") from exc
+    return from_json(data, source=path.name)

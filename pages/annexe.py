@@ -11,16 +11,17 @@ import functools
 import streamlit as st
 
 import reports
+from core.text import markdown_text
 from indicators.formatting import format_number
 from indicators.table import territory_table
-from pages.components import current_method, method_caption, territory_selector
+from pages.components import current_method, method_caption, method_notices, territory_selector
 from reports import pdf
 from reports.content import territory_title
 from reports.options import AnnexOptions
 
 territory = territory_selector()
 st.title("Annexe diagnostic")
-st.caption(territory_title(territory))
+st.caption(markdown_text(territory_title(territory)))
 st.markdown(
     "Un document prêt à insérer dans le contrat de ville : synthèse, cartes et tableaux par domaine, une fiche "
     "par quartier, méthode, limites et sources. Le fichier Word reste modifiable (styles de titres et de "
@@ -47,25 +48,27 @@ elif with_contour < len(table):
             "absents des cartes.")
 
 method, frame = current_method()
-options = AnnexOptions(method=method, frame=frame)
+options = AnnexOptions(method=method, frame=frame, notices=method_notices())
 st.markdown(f"**Méthode citée dans l'annexe** : {method_caption()} Pour la changer (poids des domaines, cadre, "
             "normalisation) ou importer un fichier de réglages, utilisez la page *Méthode et pondérations*.")
+for notice in options.notices:  # cited in the annex's method section too
+    st.warning(markdown_text(notice))
 
 
-def _produce(territory_key: str, fmt: str, settings_json: str) -> bytes:
+def _produce(territory_key: str, fmt: str, settings_json: str, notices: tuple[str, ...]) -> bytes:
     """Deferred generation (runs when the button is clicked)."""
     from geodata import territories
     from reports.options import options_from_text
 
-    chosen = options_from_text(settings_json)
+    chosen = options_from_text(settings_json, notices=notices)
     return reports.export(territories.resolve_key(territory_key), fmt, chosen)
 
 
-def _maps(territory_key: str, settings_json: str) -> bytes:
+def _maps(territory_key: str, settings_json: str, notices: tuple[str, ...]) -> bytes:
     from geodata import territories
     from reports.options import options_from_text
 
-    annex = reports.annex_for(territories.resolve_key(territory_key), options_from_text(settings_json))
+    annex = reports.annex_for(territories.resolve_key(territory_key), options_from_text(settings_json, notices=notices))
     return reports.maps_zip(annex)
 
 
@@ -76,12 +79,12 @@ buttons = st.columns(len(reports.FORMATS) + 1)
 for column, (fmt, (_, mime, label)) in zip(buttons, reports.FORMATS.items(), strict=False):
     disabled = fmt == "pdf" and not pdf.available()
     column.download_button(
-        label, data=functools.partial(_produce, territory.key, fmt, settings_json),
+        label, data=functools.partial(_produce, territory.key, fmt, settings_json, options.notices),
         file_name=reports.file_name(territory, fmt), mime=mime, key=f"annexe_{fmt}", on_click="ignore",
         disabled=disabled, help="LibreOffice n'est pas installé sur ce serveur : exporter en Word puis enregistrer "
         "en PDF." if disabled else None, width="stretch")
 buttons[-1].download_button(
-    "Cartes (PNG et SVG)", data=functools.partial(_maps, territory.key, settings_json),
+    "Cartes (PNG et SVG)", data=functools.partial(_maps, territory.key, settings_json, options.notices),
     file_name=reports.file_name(territory, "zip").replace("annexe_diagnostic", "cartes"), mime="application/zip",
     key="annexe_cartes", on_click="ignore", disabled=with_contour == 0, width="stretch",
     help="Aucun contour disponible pour ce territoire." if with_contour == 0 else "Cartes à 300 dpi et en SVG.")

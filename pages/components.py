@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+import settings
+from core.text import markdown_text
 from geodata import territories
 from geodata.offline_assets import install_leaflet_assets
 from geodata.territories import Territory
@@ -100,14 +102,23 @@ def leave_legacy_multipage_mode() -> None:
         st.rerun()
 
 
+def stop_if_settings_invalid() -> None:
+    """An error box instead of the page when an ``ECOQPV_*`` environment value cannot be used."""
+    if settings.PROBLEMS:
+        st.error(markdown_text(settings.problems_text()))
+        st.stop()
+
+
 def territory_selector() -> Territory:
     """Cascading selectors in the sidebar; returns the most precise territory chosen."""
+    stop_if_settings_invalid()
     leave_legacy_multipage_mode()
     _initial_from_url()
+    # Both messages quote the address bar or territory names: shown as plain text, never as markdown.
     if "_url_error" in st.session_state:
-        st.sidebar.warning(st.session_state.pop("_url_error"))
+        st.sidebar.warning(markdown_text(st.session_state.pop("_url_error")))
     if "_url_info" in st.session_state:
-        st.sidebar.info(st.session_state.pop("_url_info"))
+        st.sidebar.info(markdown_text(st.session_state.pop("_url_info")))
     st.sidebar.markdown("### Territoire")
     regions = _options(territories.children("REG"))
     default_region = DEFAULT_REGION if DEFAULT_REGION in regions else next(iter(regions))
@@ -147,9 +158,21 @@ def current_method():
     return st.session_state.get(METHOD_KEY) or Method(), st.session_state.get(FRAME_KEY, "generation")
 
 
-def set_method(method, frame: str) -> None:
+NOTICES_KEY = "methode_remarques"
+
+
+def set_method(method, frame: str, notices: tuple[str, ...] | None = None) -> None:
+    """Keep the method in use; ``notices`` (values of an imported file changed on reading) go with it."""
     st.session_state[METHOD_KEY] = method
     st.session_state[FRAME_KEY] = frame
+    if notices is not None:
+        st.session_state[NOTICES_KEY] = (method, tuple(notices))
+
+
+def method_notices() -> tuple[str, ...]:
+    """Notices of the imported settings file, while the method in use is still the imported one."""
+    imported, notices = st.session_state.get(NOTICES_KEY, (None, ()))
+    return notices if imported is not None and imported == current_method()[0] else ()
 
 
 def method_caption() -> str:

@@ -6,15 +6,16 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import streamlit as st
 
+from core.text import html_text, markdown_text
 from indicators import catalogue
 from indicators.formatting import format_number
 from indicators.methode import AGGREGATION_LABELS, NORMALISATION_LABELS, render_markdown
 from indicators.ranking import rank_shifts
 from indicators.scores import Method
-from indicators.settings_io import from_json, to_json
+from indicators.settings_io import WEIGHT_STEPS, from_json, to_json
 from indicators.table import FRAMES
 from loaders.errors import EcoqpvError
-from pages.components import current_method, set_method, territory_selector
+from pages.components import current_method, method_notices, set_method, territory_selector
 
 territory = territory_selector()
 method, frame = current_method()
@@ -29,19 +30,22 @@ uploaded = st.file_uploader("Importer des réglages (fichier JSON exporté par e
                             key="methode_import")
 if uploaded is not None and st.session_state.get("_methode_importee") != uploaded.file_id:
     try:
-        imported, imported_frame = from_json(uploaded.getvalue())
+        imported = from_json(uploaded.getvalue(), source=uploaded.name)
     except EcoqpvError as exc:
-        st.error(str(exc))
+        # The message quotes the file's content: plain text, never markdown.
+        st.error(markdown_text(exc))
     else:
-        set_method(imported, imported_frame)
+        set_method(imported.method, imported.frame, imported.notices)
         st.session_state["_methode_importee"] = uploaded.file_id
         for key in [k for k in st.session_state if str(k).startswith("poids_")]:
             del st.session_state[key]
         st.success("Réglages importés.")
-        method, frame = imported, imported_frame
+        method, frame = imported.method, imported.frame
 
-#: Relative weights offered (× 1 = the default weight; 0 removes the domain from its pillar).
-WEIGHT_STEPS = [0.0, 0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0, 2.5, 3.0]
+# Values of the imported file that were changed on reading (a weight above the sliders' range), said
+# under the upload for as long as the imported method is the one in use (filled once the sliders are read).
+notices_box = st.container()
+
 domains = list(dict.fromkeys(catalogue.get(i).domain for i in catalogue.scored_ids()))
 left, right = st.columns([2, 3], gap="large")
 with left:
@@ -52,7 +56,7 @@ with left:
         for domain in [d for d in domains if catalogue.DOMAINS[d].pillar == pillar]:
             current = min(WEIGHT_STEPS, key=lambda w: abs(w - float(method.domain_weights.get(domain, 1.0))))
             weights[domain] = st.select_slider(
-                catalogue.DOMAINS[domain].label, WEIGHT_STEPS, value=current, key=f"poids_{domain}",
+                catalogue.DOMAINS[domain].label, list(WEIGHT_STEPS), value=current, key=f"poids_{domain}",
                 format_func=lambda w: f"× {format_number(w, 2)}", help=catalogue.DOMAINS[domain].description,
             )
     new_frame = st.radio("Cadre de référence", list(FRAMES), index=list(FRAMES).index(frame),
@@ -69,22 +73,26 @@ with left:
         set_method(Method(), "generation")
         st.rerun()
 
-chosen = Method(domain_weights=weights, normalisation=normalisation, aggregation=aggregation,
-                draws=method.draws, seed=method.seed)
+# A weight of 1 is the default: left out, as settings_io does, so that equal methods compare equal.
+chosen = Method(domain_weights={d: w for d, w in weights.items() if w != 1.0}, normalisation=normalisation,
+                aggregation=aggregation, draws=method.draws, seed=method.seed)
 try:
     chosen.validate(domains, catalogue.domain_pillars())
 except EcoqpvError as exc:
     with right:
-        st.error(str(exc))
+        st.error(markdown_text(exc))
     st.stop()
 set_method(chosen, new_frame)
+with notices_box:
+    for notice in method_notices():
+        st.warning(markdown_text(notice))
 
 with right:
     st.subheader("Effet sur le classement du territoire")
     try:
         shifts = rank_shifts(territory, chosen, new_frame)
     except EcoqpvError as exc:
-        st.error(str(exc))
+        st.error(markdown_text(exc))
         st.stop()
     ranked = shifts.dropna(subset=["rang_choisi"]).sort_values("rang_choisi")
     if ranked.empty:
@@ -96,10 +104,11 @@ with right:
                     "rapport à la méthode par défaut.")
         top = ranked.head(25)
         fig = go.Figure()
-        fig.add_trace(go.Scatter(x=top["rang_defaut"], y=top["lib_qp"], mode="markers", name="Méthode par défaut",
+        names = top["lib_qp"].map(html_text)  # Plotly reads a few HTML tags in labels
+        fig.add_trace(go.Scatter(x=top["rang_defaut"], y=names, mode="markers", name="Méthode par défaut",
                                  marker={"symbol": "circle-open", "size": 10, "color": "#6b6b6b"}))
         fig.add_trace(go.Scatter(
-            x=top["rang_choisi"], y=top["lib_qp"], mode="markers", name="Méthode choisie",
+            x=top["rang_choisi"], y=names, mode="markers", name="Méthode choisie",
             marker={"size": 10, "color": "#1f5fa8"},
             error_x={"type": "data", "symmetric": False, "array": top["rang_p95"] - top["rang_choisi"],
                      "arrayminus": top["rang_choisi"] - top["rang_p05"], "color": "#9bb7d9"},

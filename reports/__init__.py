@@ -29,9 +29,9 @@ MAP_FORMATS = ("png", "svg")
 
 
 @functools.lru_cache(maxsize=4)
-def _cached_annex(territory_key: str, options_json: str, source: str | None, day: str, with_maps: bool,
-                  data_version: tuple) -> Annex:
-    options = options_from_text(options_json, source=source)
+def _cached_annex(territory_key: str, options_json: str, source: str | None, notices: tuple[str, ...], day: str,
+                  with_maps: bool, data_version: tuple) -> Annex:
+    options = options_from_text(options_json, source=source, notices=notices)
     return build_annex(territories.resolve_key(territory_key), options, date.fromisoformat(day), with_maps)
 
 
@@ -40,7 +40,8 @@ def annex_for(territory: Territory, options: AnnexOptions | None = None, generat
     """The annex content, cached per territory, method, day and data version (all formats share it)."""
     options = options or AnnexOptions()
     day = (generated_on or date.today()).isoformat()
-    return _cached_annex(territory.key, options.to_json(), options.source, day, with_maps, store.version())
+    return _cached_annex(territory.key, options.to_json(), options.source, options.notices, day, with_maps,
+                         store.version())
 
 
 def render(annex: Annex, fmt: str) -> bytes:

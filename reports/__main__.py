@@ -47,6 +47,12 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _tell_notices(options) -> None:
+    """Values of the settings file that were changed on reading (clamped weights), said on stderr."""
+    for notice in options.notices:
+        print(f"Attention : {notice}", file=sys.stderr)
+
+
 def _annexe(args) -> int:
     from geodata import territories
     from reports import export
@@ -55,6 +61,7 @@ def _annexe(args) -> int:
 
     options = load_options(args.methode)
     check_destination(args.out)  # before a long generation
+    _tell_notices(options)
     territory = territories.resolve_key(args.territoire)
     data = export(territory, args.format, options)
     write_atomic(args.out, data)
@@ -66,24 +73,25 @@ def _cartes(args) -> int:
     from geodata import territories
     from reports import annex_for, maps_files
     from reports.options import load_options
-    from reports.output import write_atomic
+    from reports.output import check_folder, write_files
 
     options = load_options(args.methode)
-    folder = Path(args.dossier)
-    if not folder.is_dir():
-        raise BadArgumentError(f"Dossier « {folder} » introuvable : le créer avant d'y écrire les cartes.")
+    folder = check_folder(Path(args.dossier))  # before drawing the maps
+    _tell_notices(options)
     territory = territories.resolve_key(args.territoire)
     files = maps_files(annex_for(territory, options), args.format)
     if not files:
         raise BadArgumentError(f"Aucune carte pour {territory.label} : les contours de ses quartiers ne sont pas "
                                "dans les données embarquées (les tableaux de l'annexe restent complets).")
-    for name, data in files.items():
-        write_atomic(folder / name, data)
+    write_files(folder, files)
     print(f"{len(files)} carte(s) écrite(s) dans {folder}.", file=sys.stderr)
     return 0
 
 
 def main(argv: list[str] | None = None) -> int:
+    import settings
+
+    settings.exit_if_invalid()
     try:
         args = _parser().parse_args(argv)
     except SystemExit as exc:  # usage errors (already explained in French) and --help

@@ -548,6 +548,7 @@ def _settings_rows(options: AnnexOptions, table: pd.DataFrame) -> list[tuple[str
         ("Tirages Monte-Carlo (intervalle de rang)", format_number(method.draws, 0)),
         ("Graine aléatoire", str(method.seed)),
     ]
+    rows += [("Remarque sur le fichier de réglages", notice) for notice in options.notices]
     return rows
 
 

@@ -14,8 +14,9 @@ from loaders.errors import BadArgumentError
 def test_round_trip():
     method = Method(domain_weights={"chaleur": 2.0, "pauvrete_revenus": 0.5}, normalisation="zscore",
                     aggregation="geometrique", draws=300, seed=11)
-    back, frame = from_json(to_json(method, "region"))
-    assert frame == "region"
+    read_back = from_json(to_json(method, "region"))
+    back, frame = read_back.method, read_back.frame
+    assert frame == "region" and read_back.notices == ()
     assert back.normalisation == "zscore" and back.aggregation == "geometrique"
     assert back.domain_weights["chaleur"] == 2.0 and back.domain_weights["pauvrete_revenus"] == 0.5
     assert back.draws == 300 and back.seed == 11
@@ -51,4 +52,4 @@ def test_exported_file_is_readable_json(tmp_path):
     path.write_text(to_json(Method()), encoding="utf-8")
     data = json.loads(path.read_text(encoding="utf-8"))
     assert "chaleur" in data["poids_domaines"] and data["cadre"] == "generation"
-    assert read(path)[1] == "generation"
+    assert read(path).frame == "generation"
