@@ -8,11 +8,14 @@ Three constraints shape this module (see design.md, "Known traps"):
   (streamlit-folium's ``get_bounds`` fails on GeometryCollections);
 * the background must work offline: commune outlines are always drawn, tiles are optional and removed
   as soon as one fails to load.
+
+Every text that Leaflet inserts as HTML (folium's tooltip and our legend use ``innerHTML``) is escaped
+here with ``core.text.html_text``, before folium sees it: names of quartiers and communes come from
+downloaded files, and a name such as ``<img src=x onerror=…>`` must read as text, never run.
 """
 
 from __future__ import annotations
 
-import html
 import math
 from bisect import bisect_right
 from collections.abc import Iterable
@@ -30,6 +33,7 @@ from shapely.geometry import MultiPolygon, Polygon
 from shapely.geometry.base import BaseGeometry
 
 import settings
+from core.text import html_text
 from geodata.offline_assets import LEAFLET_CSS_URL, LEAFLET_JS_URL
 from indicators.formatting import format_number, format_value, is_missing, missing_label
 
@@ -365,9 +369,9 @@ def _swatch(fill: str, opacity: float, border: str) -> str:
 def legend_html(
     label: str, unit: str, vintage: str, breaks: list[float], decimals: int
 ) -> str:
-    """HTML of the legend box (French text, escaped)."""
+    """HTML of the legend box (French text; every text escaped)."""
     rows = [
-        f"<div>{_swatch(color, CLASS_FILL_OPACITY, '1px solid #3d3d3d')}{html.escape(text)}</div>"
+        f"<div>{_swatch(color, CLASS_FILL_OPACITY, '1px solid #3d3d3d')}{html_text(text)}</div>"
         for color, text in zip(
             class_colors(max(len(breaks) - 1, 1) if breaks else 0),
             class_labels(breaks, unit, decimals),
@@ -376,20 +380,20 @@ def legend_html(
     ]
     rows.append(
         f"<div>{_swatch(MISSING_COLOR, MISSING_FILL_OPACITY, '1.5px dashed #3d3d3d')}"
-        f"{_MISSING_LEGEND}</div>"
+        f"{html_text(_MISSING_LEGEND)}</div>"
     )
     details = []
     if unit:
-        details.append(f"Unité : {html.escape(unit)}")
+        details.append(f"Unité : {html_text(unit)}")
     if vintage:
-        details.append(f"Millésime : {html.escape(str(vintage))}")
+        details.append(f"Millésime : {html_text(vintage)}")
     note = "Classes : quantiles (effectifs égaux)" if len(breaks) > 2 else ""
     return (
         '<div role="group" aria-label="Légende" style="background:rgba(255,255,255,0.95);'
         "color:#1a1a1a;font:12px/1.35 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;"
         "padding:6px 8px;border-radius:4px;box-shadow:0 1px 4px rgba(0,0,0,0.35);"
         'max-width:210px">'
-        f'<div style="font-weight:700;margin-bottom:2px">{html.escape(label)}</div>'
+        f'<div style="font-weight:700;margin-bottom:2px">{html_text(label)}</div>'
         + (f'<div style="color:#404040;margin-bottom:4px">{" · ".join(details)}</div>' if details else "")
         + "".join(rows)
         + (f'<div style="color:#404040;font-size:11px;margin-top:3px">{note}</div>' if note else "")
@@ -409,7 +413,11 @@ def _json_value(value: object) -> object:
 def _qpv_features(
     qpv: gpd.GeoDataFrame, value_col: str, unit: str, vintage: str, decimals: int
 ) -> dict[str, Any]:
-    """FeatureCollection with the properties the tooltip and the click handler need."""
+    """FeatureCollection with the properties the tooltip and the click handler need.
+
+    ``code_qp`` is the key (what a click returns); every text property is HTML-escaped, since the
+    tooltip inserts them with ``innerHTML``.
+    """
     reason_col = f"{value_col}_missing_reason"
     props = pd.DataFrame(
         {
@@ -432,12 +440,12 @@ def _qpv_features(
         )
         properties = {
             "code_qp": _json_value(record["code_qp"]),
-            "lib_qp": _json_value(record["lib_qp"]),
-            "lib_com": _json_value(record["lib_com"]),
+            "lib_qp": html_text(_json_value(record["lib_qp"])),
+            "lib_com": html_text(_json_value(record["lib_com"])),
             value_col: value,
             reason_col: reason,
-            "valeur_affichee": html.escape(shown, quote=False),
-            "millesime": html.escape(str(vintage), quote=False),
+            "valeur_affichee": html_text(shown),
+            "millesime": html_text(vintage),
         }
         collection["features"].append(
             {"type": "Feature", "properties": properties, "geometry": shapely.geometry.mapping(geom)}
@@ -473,8 +481,8 @@ def choropleth_map(
 
     ``qpv`` (EPSG:4326, already simplified) has ``code_qp``, ``lib_qp``, ``lib_com``, ``value_col`` and
     ``<value_col>_missing_reason``. Each feature keeps ``code_qp``/``lib_qp`` in its properties for
-    ``st_folium(...)["last_active_drawing"]``. Tooltip values are inserted as HTML by folium: texts we
-    build are escaped; names come from the official registries.
+    ``st_folium(...)["last_active_drawing"]``. Tooltip values are inserted as HTML by folium: every
+    text (names included: they come from downloaded files) is escaped before it reaches folium.
     """
     if qpv.crs is not None and qpv.crs != _DISPLAY_CRS:
         qpv = qpv.to_crs(_DISPLAY_CRS)
@@ -569,7 +577,7 @@ def _qpv_layer(
             aliases=[
                 "Quartier",
                 "Commune",
-                html.escape(label, quote=False),
+                html_text(label),
                 "Millésime",
             ],
             sticky=True,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from core.text import markdown_text
 from indicators.formatting import format_number
 from indicators.table import territory_table
 from loaders import store
@@ -21,7 +22,7 @@ st.markdown(
 )
 
 table = territory_table(territory, method, frame)
-st.subheader(territory.title)
+st.subheader(markdown_text(territory.title))
 if table.empty:
     st.info("Aucun quartier prioritaire n'est rattaché à ce territoire dans les données chargées. Choisissez un "
             "autre territoire dans le panneau de gauche.")
@@ -52,13 +53,16 @@ else:
 st.subheader("État des données")
 status = store.status()
 bundle = status["bundle"]
+# Manifests are data files: their texts are shown as plain text, never as markdown.
 st.markdown(
-    f"Jeu de données **embarqué**, construit le {bundle['construit_le'][:10]} à partir des fichiers officiels : "
-    "l'outil fonctionne sans connexion."
+    f"Jeu de données **embarqué**, construit le {markdown_text(str(bundle['construit_le'])[:10])} à partir des "
+    "fichiers officiels : l'outil fonctionne sans connexion."
 )
 if status["mises_a_jour"]:
     st.markdown("Territoires **mis à jour en ligne** : " + ", ".join(
-        f"{u['territoire']} (le {str(u['mis_a_jour_le'])[:10]})" for u in status["mises_a_jour"]) + ".")
-vintages = sorted({row["millesime"] for row in bundle["entrees"]})
-st.caption("Millésimes des sources : " + " ; ".join(vintages) + ". Détail par source : page *Données et sources*.")
-st.caption(bundle["credits"])
+        f"{markdown_text(u['territoire'])} (le {markdown_text(str(u['mis_a_jour_le'])[:10])})"
+        for u in status["mises_a_jour"]) + ".")
+vintages = sorted({str(row["millesime"]) for row in bundle["entrees"]})
+st.caption("Millésimes des sources : " + " ; ".join(markdown_text(v) for v in vintages)
+           + ". Détail par source : page *Données et sources*.")
+st.caption(markdown_text(bundle["credits"]))

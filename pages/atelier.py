@@ -9,6 +9,7 @@ from __future__ import annotations
 import streamlit as st
 from streamlit_folium import st_folium
 
+from core.text import html_text
 from geodata import layers, webmap
 from indicators import catalogue
 from indicators.table import territory_table
@@ -37,7 +38,8 @@ theme = st.radio("Thème", list(THEMES), horizontal=True, key="atelier_theme")
 indicator_id, question, prompts = THEMES[theme]
 indicator = catalogue.get(indicator_id)
 
-st.markdown(f"<p style='font-size:2rem; font-weight:600; line-height:1.2'>{question}</p>",
+# Large texts need HTML; every text put into it is escaped (no markup from anywhere reaches the page).
+st.markdown(f"<p style='font-size:2rem; font-weight:600; line-height:1.2'>{html_text(question)}</p>",
             unsafe_allow_html=True)
 
 table = territory_table(territory, with_scores=False)
@@ -56,8 +58,8 @@ st_folium(fmap, height=640, use_container_width=True, returned_objects=[], key=f
 st.caption(f"{indicator.definition} Source : {indicator.source} ({indicator.vintage}). Carte des quartiers "
            f"prioritaires {generation} ; en gris, donnée non disponible.")
 
-st.markdown("<p style='font-size:1.5rem; font-weight:600'>Pour en parler</p>", unsafe_allow_html=True)
+st.markdown(f"<p style='font-size:1.5rem; font-weight:600'>{html_text('Pour en parler')}</p>", unsafe_allow_html=True)
 for prompt in prompts:
-    st.markdown(f"<p style='font-size:1.35rem'>• {prompt}</p>", unsafe_allow_html=True)
+    st.markdown(f"<p style='font-size:1.35rem'>• {html_text(prompt)}</p>", unsafe_allow_html=True)
 st.caption("Les cartes montrent des conditions et des expositions, pas les habitants. Ce que le groupe dit "
            "en atelier complète les données : il ne se mesure pas ici.")

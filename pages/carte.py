@@ -8,6 +8,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 import settings
+from core.text import markdown_text
 from geodata import layers, webmap
 from indicators import catalogue
 from indicators.formatting import format_value, missing_label
@@ -19,7 +20,7 @@ territory = territory_selector()
 ensure_map_assets()
 method, frame = current_method()
 st.title("Carte des quartiers")
-st.caption(territory.title)
+st.caption(markdown_text(territory.title))
 
 #: Score layers: column → (French label, unit, decimals).
 SCORES = {
@@ -85,10 +86,13 @@ if generation is not None:
                            key=f"carte_{territory.key}_{generation}")
         clicked = ((result or {}).get("last_active_drawing") or {}).get("properties") or {}
         code = clicked.get("code_qp")
-        # A click opens the fiche once; coming back to the map does not reopen it.
-        if code and code != st.session_state.get("_carte_dernier_clic"):
+        # A click opens the fiche once; coming back to the map does not reopen it. The name is read from
+        # the table (the map's properties hold HTML-escaped texts), and shown as plain text.
+        if code in set(table["code_qp"]) and code != st.session_state.get("_carte_dernier_clic"):
             st.session_state["_carte_dernier_clic"] = code
-            st.info(f"Quartier sélectionné : **{clicked.get('lib_qp', code)}** ({code}) — ouverture de sa fiche…")
+            name = table.loc[table["code_qp"] == code, "lib_qp"].iloc[0]
+            st.info(f"Quartier sélectionné : **{markdown_text(name)}** ({markdown_text(code)}) — ouverture de sa "
+                    "fiche…")
             st.session_state[QPV_KEY] = code
             open_fiche(code)
         st.caption(

@@ -7,12 +7,13 @@ import plotly.express as px
 import plotly.graph_objects as go
 import streamlit as st
 
+from core.text import html_text
 from indicators import catalogue
 from indicators.comparison import MAX_QPV, comparison_table, percentile_long
 from indicators.formatting import format_number, format_value
 from indicators.table import territory_table
 from pages.components import QPV_KEY, current_method, method_caption, territory_selector
-from reports.csv import to_csv_bytes
+from reports.csv import comparison_csv_bytes
 
 territory = territory_selector()
 method, frame = current_method()
@@ -50,15 +51,13 @@ st.dataframe(shown, hide_index=True, width="stretch", height=520,
 st.caption("« — » : valeur non disponible (voir la fiche du quartier pour la raison). Les territoires de "
            "référence n'ont de valeur que pour les indicateurs publiés à leur échelle.")
 
-export = values.copy()
-export.columns = [headers[c] for c in export.columns]
-export.insert(0, "Unité", [catalogue.get(i).unit for i in export.index])
-export.insert(0, "Indicateur", [catalogue.get(i).label for i in export.index])
-st.download_button("Télécharger ce tableau (CSV pour Excel)", to_csv_bytes(export.reset_index(drop=True)),
+st.download_button("Télécharger ce tableau (CSV pour Excel)", comparison_csv_bytes(values, headers),
                    file_name=f"ecoqpv-comparaison-{territory.code}.csv", mime="text/csv", key="comparer_csv")
 
 st.subheader("Rangs centiles par domaine")
 long = percentile_long(table, codes)
+# Plotly reads a few HTML tags in labels: names are escaped (they come from downloaded files).
+long["lib_qp"] = long["lib_qp"].map(html_text)
 if long.empty:
     st.info("Aucun rang centile disponible pour ces quartiers.")
 else:
@@ -77,7 +76,7 @@ if ranked.empty:
     st.info("Aucun des quartiers choisis n'a de score global (données partielles).")
 else:
     fig = go.Figure(go.Scatter(
-        x=ranked["rang"], y=ranked["lib_qp"], mode="markers", marker={"size": 11, "color": "#1f5fa8"},
+        x=ranked["rang"], y=ranked["lib_qp"].map(html_text), mode="markers", marker={"size": 11, "color": "#1f5fa8"},
         error_x={"type": "data", "symmetric": False, "array": ranked["rang_p95"] - ranked["rang"],
                  "arrayminus": ranked["rang"] - ranked["rang_p05"], "color": "#9bb7d9"},
         hovertext=[f"rang {format_number(r)} (de {format_number(a)} à {format_number(b)})"

@@ -7,6 +7,7 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
+from core.text import markdown_text
 from indicators.fiche import evolution, profile
 from indicators.formatting import format_number, format_value
 from indicators.table import territory_table
@@ -35,12 +36,13 @@ st.session_state[QPV_KEY] = code
 try:
     fiche = profile(code, method, frame)
 except EcoqpvError as exc:
-    st.error(str(exc))
+    st.error(markdown_text(exc))
     st.stop()
 row = fiche.row
 
-st.header(str(row["lib_qp"]))
-st.caption(f"{row['lib_com']} · QPV {int(row['generation'])} · code {row['code_qp']}")
+# Names come from downloaded files: shown as plain text, never as markdown.
+st.header(markdown_text(row["lib_qp"]))
+st.caption(f"{markdown_text(row['lib_com'])} · QPV {int(row['generation'])} · code {markdown_text(row['code_qp'])}")
 
 # --- scores -------------------------------------------------------------------------------------
 st.subheader("Exposition cumulée et conditions de vie")

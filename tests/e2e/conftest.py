@@ -6,8 +6,10 @@
 * ``browser_page``: a 1280×720 page in Debian's Chromium where every request to another host than
   127.0.0.1/localhost is aborted and recorded in ``page.blocked_requests`` — a map that needs a CDN
   shows up as a failing test, not as a blank map at a workshop.
-* ``map_frame(page)`` / ``count_polygons(frame)`` / ``click_polygon(page, frame)``: find the
-  streamlit-folium iframe that holds the Leaflet map, count the QPV drawn, click one of them.
+* ``map_frame(page)`` / ``count_polygons(frame)`` / ``click_polygon(page, frame)`` /
+  ``hover_polygon(page, frame, code)``: find the streamlit-folium iframe that holds the Leaflet map,
+  count the QPV drawn, click one of them, hover one and read its tooltip.
+* ``run_streamlit(data_dir)``: another server on its own data folder (e.g. an updated territory).
 * ``save_screenshot(page, name)``: PNG under ``tests/artifacts/`` (git-ignored) for a human to look at.
 
 Trap: with ``page.route`` in Playwright's sync API, never ``time.sleep`` — requests are only routed
@@ -16,6 +18,7 @@ while Playwright runs, so a sleeping test starves the page. Wait with ``page.wai
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -85,18 +88,19 @@ def _wait_healthy(url: str, process: subprocess.Popen[bytes], log: Path, timeout
     )
 
 
-@pytest.fixture(scope="session")
-def streamlit_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Base URL (``http://127.0.0.1:<port>``) of ``streamlit run app.py``, stopped after the session."""
-    if not (ROOT / "app.py").is_file():
-        pytest.skip(f"app.py absent de {ROOT}")
+@contextlib.contextmanager
+def run_streamlit(data_dir: Path, log_name: str = "streamlit_server") -> Iterator[str]:
+    """``streamlit run app.py`` on a free port with ``data_dir`` as ``ECOQPV_DATA_DIR``; yields its base URL.
+
+    The server is stopped on exit; its output goes to ``tests/artifacts/<log_name>.log``.
+    """
     port = free_port()
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    log = ARTIFACTS / "streamlit_server.log"
+    log = ARTIFACTS / f"{log_name}.log"
     env = {
         **os.environ,
         "ECOQPV_TILES": "0",
-        "ECOQPV_DATA_DIR": str(tmp_path_factory.mktemp("ecoqpv_data")),
+        "ECOQPV_DATA_DIR": str(data_dir),
         "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
         "PYTHONUNBUFFERED": "1",
     }
@@ -119,6 +123,15 @@ def streamlit_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def streamlit_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Base URL (``http://127.0.0.1:<port>``) of ``streamlit run app.py``, stopped after the session."""
+    if not (ROOT / "app.py").is_file():
+        pytest.skip(f"app.py absent de {ROOT}")
+    with run_streamlit(tmp_path_factory.mktemp("ecoqpv_data")) as base_url:
+        yield base_url
 
 
 # --------------------------------------------------------------------------------------------------
@@ -248,14 +261,8 @@ def count_polygons(frame: Any) -> int:
     return int(frame.locator("path.leaflet-interactive").count())
 
 
-def click_polygon(page: Any, frame: Any, code_qp: str | None = None) -> str:
-    """Zoom on a QPV (``code_qp`` or the largest drawn), click inside it; returns the clicked code.
-
-    Clicks at a point where the polygon itself is topmost (Playwright's element click aims at the
-    bounding-box centre, often outside a concave shape or a sub-pixel path at region scale). The map
-    is scrolled fully into view first: mousedown focuses the SVG path, and if the browser then
-    scrolls to show it, mouseup lands elsewhere and Leaflet sees no click.
-    """
+def _polygon_point(page: Any, frame: Any, code_qp: str | None) -> tuple[str, float, float]:
+    """Zoom on a QPV (``code_qp`` or the largest drawn); page coordinates of a point inside it, and its code."""
     element = frame.frame_element()
     element.scroll_into_view_if_needed()
     code = frame.evaluate(_ZOOM_TO_JS, code_qp)
@@ -270,5 +277,40 @@ def click_polygon(page: Any, frame: Any, code_qp: str | None = None) -> str:
     assert 0 <= x < viewport["width"] and 0 <= y < viewport["height"], (
         f"point de clic hors de la fenêtre ({x:.0f}, {y:.0f}) : carte plus haute que la fenêtre ?"
     )
+    return str(code), x, y
+
+
+def click_polygon(page: Any, frame: Any, code_qp: str | None = None) -> str:
+    """Zoom on a QPV (``code_qp`` or the largest drawn), click inside it; returns the clicked code.
+
+    Clicks at a point where the polygon itself is topmost (Playwright's element click aims at the
+    bounding-box centre, often outside a concave shape or a sub-pixel path at region scale). The map
+    is scrolled fully into view first: mousedown focuses the SVG path, and if the browser then
+    scrolls to show it, mouseup lands elsewhere and Leaflet sees no click.
+    """
+    code, x, y = _polygon_point(page, frame, code_qp)
     page.mouse.click(x, y)
-    return str(code)
+    return code
+
+
+def hover_polygon(page: Any, frame: Any, code_qp: str) -> str:
+    """Move the mouse inside a QPV (zoomed on it) and return the text of the tooltip Leaflet shows."""
+    code, x, y = _polygon_point(page, frame, code_qp)
+    page.mouse.move(x - 3, y - 3)
+    page.mouse.move(x, y, steps=3)
+    tooltip = frame.locator(".leaflet-tooltip")
+    tooltip.first.wait_for(state="visible", timeout=10_000)
+    return str(tooltip.first.inner_text())
+
+
+def polygon_codes(frame: Any) -> list[str]:
+    """Codes of the QPV drawn on the map (one per interactive path)."""
+    return list(frame.evaluate("""() => {
+        const codes = [];
+        for (const id in window.map._layers) {
+            const layer = window.map._layers[id];
+            const props = layer.feature && layer.feature.properties;
+            if (layer._path && props && props.code_qp) codes.push(props.code_qp);
+        }
+        return codes;
+    }"""))
