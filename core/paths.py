@@ -24,7 +24,7 @@ import shutil
 import socket
 import unicodedata
 from pathlib import Path, PurePath
-from urllib.parse import unquote, urlsplit
+from urllib.parse import SplitResult, unquote, urlsplit
 
 from core.errors import StorageError, UnsafePathError
 
@@ -209,6 +209,15 @@ def is_internal_ip(host: str) -> bool:
             or address.is_reserved or address.is_multicast)
 
 
+def split_url(url: str) -> SplitResult:
+    """``urlsplit(url)``, with ``UnsafePathError`` instead of ``ValueError`` for a malformed URL
+    (``https://[/x``: unbalanced IPv6 brackets)."""
+    try:
+        return urlsplit(url)
+    except ValueError as exc:
+        raise UnsafePathError(url, "adresse mal formée") from exc
+
+
 def url_segments(path: str, shown: str) -> list[str]:
     """Segments of a URL path, checked: ``..`` (also written ``%2e%2e``) and backslashes are refused,
     empty and ``.`` segments dropped."""
@@ -261,7 +270,7 @@ def url_parts(url: str) -> list[str]:
     ``/`` (or empty) gets the name ``index``; a query adds its digest to the last name.
     """
     _check_text(url, url)
-    parts = urlsplit(url)
+    parts = split_url(url)
     if parts.scheme.lower() not in ("http", "https"):
         raise UnsafePathError(url, f"schéma « {parts.scheme or 'aucun'} » au lieu de http ou https")
     folder = host_folder(parts.netloc)

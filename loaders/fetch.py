@@ -21,7 +21,6 @@ import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urljoin
 
 import geopandas as gpd
 import pandas as pd
@@ -485,8 +484,8 @@ def fetch_melodi(ctx: Context, src: OnlineSource) -> Fetched:
             answer = ctx.json(url, source=src.label, params=params, validate=check)
             frames.append(holder["frame"])
             nxt = parsers_online.melodi_next(answer.data)
-            url, params = (ctx.found(urljoin(http.official_url(answer.url, ctx.mirror), nxt), source=src.label)
-                           if nxt else None), None
+            url = http.resolve_found(nxt, answer.url, source=src.label, mirror=ctx.mirror) if nxt else None
+            params = None
             if url is None:
                 break
     table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
@@ -532,7 +531,7 @@ def _follow_pages(ctx: Context, src: OnlineSource, url: str, params: dict | None
         if not nxt or nxt in seen:
             break
         seen.add(nxt)
-        url, params = ctx.found(urljoin(http.official_url(answer.url, ctx.mirror), nxt), source=src.label), None
+        url, params = http.resolve_found(nxt, answer.url, source=src.label, mirror=ctx.mirror), None
     return rows
 
 

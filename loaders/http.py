@@ -104,7 +104,10 @@ def check_mirror(value: str | None) -> str | None:
 
     if paths._control(text) is not None:
         raise refuse("caractère de contrôle")
-    parts = urlsplit(text)
+    try:
+        parts = paths.split_url(text)
+    except UnsafePathError as exc:
+        raise refuse(exc.problem) from exc
     scheme = parts.scheme.lower()
     if scheme in ("http", "https"):
         try:
@@ -143,7 +146,7 @@ def check_url(url: str, *, source: str, mirror: str | None = None, found: bool =
     try:
         if paths._control(url) is not None or "\\" in url:
             raise UnsafePathError(url, "caractère interdit dans l'adresse")
-        parts = urlsplit(url)
+        parts = paths.split_url(url)
         if parts.scheme.lower() not in ("http", "https"):
             raise UnsafePathError(url, f"schéma « {parts.scheme or 'aucun'} » : seules les adresses http et "
                                        "https sont téléchargées")
@@ -157,6 +160,16 @@ def check_url(url: str, *, source: str, mirror: str | None = None, found: bool =
     return url
 
 
+def resolve_found(link: str, answered_by: str, *, source: str, mirror: str | None = None) -> str:
+    """A link read in an answer (``next`` of an API page…), resolved against the official URL of that
+    answer and checked like ``check_url(found=True)``."""
+    try:
+        url = urljoin(official_url(answered_by, mirror), str(link))
+    except ValueError as exc:
+        raise refused(source, str(link), UnsafePathError(str(link), "adresse mal formée")) from exc
+    return check_url(url, source=source, mirror=mirror, found=True)
+
+
 def refused(source: str, url: str, exc: UnsafePathError) -> SourceError:
     """The French error of a URL refused for safety (the source fails, the others go on)."""
     return SourceFormatError(source, f"adresse refusée par sécurité ({exc.problem}) : « {shown(url)} ». "
@@ -168,7 +181,7 @@ def _inside_mirror(target: str, base: str) -> bool:
     if not target.startswith(base + "/"):
         return False
     try:
-        paths.url_segments(urlsplit(target[len(base):]).path, target)
+        paths.url_segments(paths.split_url(target[len(base):]).path, target)
     except UnsafePathError:
         return False
     return True
@@ -555,6 +568,10 @@ def _get(url: str, *, source: str, mirror: str | None, accept: str, stream: bool
         try:
             response = sess.get(target, headers=all_headers, stream=stream, allow_redirects=False,
                                 timeout=(settings.HTTP_CONNECT_TIMEOUT, settings.HTTP_READ_TIMEOUT))
+        except ValueError as exc:  # requests parses a Location even when not following it: ``http://[x``
+            if isinstance(exc, requests.RequestException):
+                raise _exception_error(source, exc, target) from exc
+            raise refused(source, target, UnsafePathError(target, "adresse mal formée dans la réponse")) from exc
         except requests.RequestException as exc:
             error = _exception_error(source, exc, target)
             if error.problem.startswith("connexion impossible"):
@@ -563,7 +580,14 @@ def _get(url: str, *, source: str, mirror: str | None, accept: str, stream: bool
         if response.status_code in (301, 302, 303, 307, 308) and response.headers.get("Location"):
             location = response.headers["Location"]
             response.close()
-            official = check_url(_next_official(official, target, location, base), source=source, mirror=base)
+            try:
+                paths.url_segments(paths.split_url(location).path, location)  # no ``..``, even relative
+                following = _next_official(official, target, location, base)
+            except ValueError as exc:
+                raise refused(source, location, UnsafePathError(location, "adresse mal formée")) from exc
+            except UnsafePathError as exc:
+                raise refused(source, location, exc) from exc
+            official = check_url(following, source=source, mirror=base)
             continue
         return response, target
     raise SourceUnavailableError(source, f"trop de redirections à partir de {url}.")

@@ -303,7 +303,10 @@ def find_file_links(html: str, page_url: str, pattern: str, *, name: str) -> lis
     for href in re.findall(r"""href\s*=\s*["']([^"']+)["']""", html, flags=re.I):
         filename = href.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]
         if regex.search(filename):
-            links.append(urljoin(page_url, href))
+            try:
+                links.append(urljoin(page_url, href))
+            except ValueError:  # a malformed link (``http://[``): not a file of the page
+                continue
     if not links:
         raise SourceFormatError(name, f"aucun lien vers un fichier « {pattern} » sur la page {page_url} "
                                       "(page réorganisée ou fichier renommé ?).")

@@ -24,7 +24,7 @@ import responses
 
 import settings
 from core import paths
-from core.errors import BadArgumentError
+from core.errors import BadArgumentError, SourceFormatError
 from loaders import __main__ as cli
 from loaders import http
 from loaders.registry import SOURCES
@@ -192,6 +192,27 @@ def test_without_a_mirror_answers_cannot_aim_at_internal_addresses(tmp_path, mon
     assert not (data / "primary").exists()
 
 
+@pytest.mark.parametrize("location, problem", [
+    ("http://[x/f.csv", "adresse mal formée"),
+    ("data:text/csv,a;b", "schéma « data »"),
+    ("https://../f.csv", "hôte « .. »"),
+    ("/static.data.gouv.fr/../../../f.csv", "remontée « .. »"),
+])
+def test_a_redirect_of_the_mirror_is_checked_before_it_is_followed(tmp_path, monkeypatch, location, problem):
+    data = use_data_dir(monkeypatch, tmp_path / "data")
+    server = FaultServer()
+    try:
+        server.route("/www.data.gouv.fr/r/x", redirect(location))
+        with pytest.raises(SourceFormatError, match=f"^Source « Test » : adresse refusée par sécurité \\({problem}"):
+            http.download("https://www.data.gouv.fr/r/x", http.raw_path("https://www.data.gouv.fr/r/x"),
+                          source="Test", mirror=server.url, expect="csv")
+        assert list(server.hits) == ["/www.data.gouv.fr/r/x"]
+    finally:
+        server.close()
+        http.reset()
+    assert not [p for p in data.rglob("*") if p.is_file() and p.suffix != ".sqlite"]
+
+
 # --- the mirror comes from the operator, validated -------------------------------------------------
 
 
@@ -206,6 +227,7 @@ def test_without_a_mirror_answers_cannot_aim_at_internal_addresses(tmp_path, mon
     ("http://miroir.local/a/../..", "remontée"),
     ("http://user:secret@miroir.local", "identifiants"),
     ("http://miroir.local/?q=1", "requête ou fragment"),
+    ("http://[::1", "adresse mal formée"),
 ])
 def test_a_bad_mirror_stops_at_once_with_what_is_accepted(tmp_path, monkeypatch, capsys, value, reason):
     data = use_data_dir(monkeypatch, tmp_path / "data")

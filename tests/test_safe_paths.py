@@ -146,6 +146,8 @@ def test_a_query_adds_its_digest_before_the_data_extension(data_dir):
     ("https://h.fr/a\\..\\x.csv", "barre oblique inverse"),
     ("https://h.fr/a\x00.csv", "caractère nul"),
     ("https://h.fr/a%2f..%2fx.csv", "caractère interdit encodé"),
+    ("https://[/x.csv", "adresse mal formée"),
+    ("https://[::1/x.csv", "adresse mal formée"),
     ("ftp://h.fr/x.csv", "schéma « ftp »"),
     ("file:///etc/passwd", "schéma « file »"),
     ("javascript:alert(1)", "schéma « javascript »"),
@@ -168,6 +170,7 @@ _URL_PATH = st.lists(st.one_of(_NASTY, st.sampled_from(["x.pth", "y.py", "z.so",
 @given(scheme=st.sampled_from(["https", "http", "HTTPS", "file", "ftp", "javascript", ""]), host=_HOST,
        segments=_URL_PATH, query=st.one_of(st.just(""), st.text(max_size=20)))
 @example(scheme="https", host="static.data.gouv.fr", segments=["..", "..", "site-packages", "evil.pth"], query="")
+@example(scheme="https", host="[", segments=[], query="")  # urlsplit raises ValueError: refused, not a crash
 def test_raw_path_of_any_url_is_inside_the_data_folder_with_a_data_extension(data_dir, scheme, host, segments, query):
     url = f"{scheme}://{host}/" + "/".join(segments) + (f"?{query}" if query else "")
     try:
