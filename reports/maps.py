@@ -29,6 +29,9 @@ from indicators.formatting import format_number, is_missing
 # are built with the object API (``Figure``), never pyplot, so that maps drawn in two threads of the
 # app (two downloads at once) do not share pyplot's global state.
 matplotlib.rcParams["svg.fonttype"] = "none"
+# Commune and territory names come from downloaded files: "$…$" in a name is text, never mathtext
+# (a name such as "Ville $\frac{x}$" made the whole annex fail).
+matplotlib.rcParams["text.parse_math"] = False
 
 #: Resolution of the maps embedded in the DOCX/PDF, and of the stand-alone print files.
 DOCX_DPI = 220

@@ -168,3 +168,19 @@ def test_indicators_json_keeps_names_as_they_are(formula_data, capsys):
 
     records = json.loads(capsys.readouterr().out)
     assert {r["lib_qp"] for r in records} == set(formula_data["names"].values())
+
+
+def test_annex_maps_draw_dollar_names_as_text(tmp_path, monkeypatch):
+    """matplotlib reads "$…$" as mathematics: a commune named like that made the annex maps fail."""
+    data_dir = tmp_path / "donnees"
+    build_hostile_overlay(data_dir, commune="Ville $\\frac{x}$", epci="Agglo $x^$")
+    monkeypatch.setattr(settings, "DATA_DIR", data_dir)
+    layers.clear_cache()
+    reports._cached_annex.cache_clear()
+    try:
+        files = reports.maps_files(reports.annex_for(territories.resolve_key(TERRITORY)), "svg")
+    finally:
+        layers.clear_cache()
+        reports._cached_annex.cache_clear()
+    assert files
+    assert any("Ville $\\frac{x}$" in data.decode("utf-8") for data in files.values())
