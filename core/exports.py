@@ -10,19 +10,24 @@ Every tabular export goes through this module:
   quotes a field holding a line feed, but not one holding a lone carriage return when lines end with
   ``\n``, and a reader would then start a new row there (``"abc\r=1+1"`` → a row starting ``=1+1``);
 * XLSX: :func:`set_cell` writes a text as a text cell, never as a formula; a text that would read as a
-  formula also gets Excel's "quote prefix" style, so that editing the cell keeps it text.
+  formula also gets Excel's "quote prefix" style, so that editing the cell keeps it text. Control
+  characters that XML forbids (``\x00``-``\x08``, ``\x0b``, ``\x0c``, ``\x0e``-``\x1f``) become
+  spaces: openpyxl refuses them and the whole workbook would fail.
 
 Numbers are never touched: ``-1.5`` stored as a number stays a number.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pandas as pd
 
 #: First characters that make Excel, LibreOffice or Google Sheets read a cell as a formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+#: Characters that an XML document (XLSX) cannot hold.
+_NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 def is_formula_like(value: object) -> bool:
@@ -57,6 +62,11 @@ def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
     return safe
 
 
+def xml_safe(text: str) -> str:
+    """``text`` without the control characters that XML cannot hold (each becomes a space)."""
+    return _NOT_XML.sub(" ", text)
+
+
 def set_cell(cell: Any, value: object) -> Any:
     """Write ``value`` into an openpyxl cell: numbers as numbers, every text as a text cell, never a formula.
 
@@ -64,6 +74,8 @@ def set_cell(cell: Any, value: object) -> Any:
     Texts starting like a formula (``= + - @``, tab, carriage return) also get the quote-prefix style,
     what Excel itself stores when a person types ``'=…``.
     """
+    if isinstance(value, str):
+        value = xml_safe(value)
     cell.value = value
     if isinstance(value, str):
         cell.data_type = "s"

@@ -18,7 +18,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from core.exports import write_cell
+from core.exports import write_cell, xml_safe
 from indicators.catalogue import DOMAINS
 from indicators.formatting import MISSING_REASON_LABELS
 from reports.content import Annex, Table, territory_title
@@ -165,7 +165,7 @@ def render(annex: Annex) -> bytes:
             if cell.row > 6:
                 cell.alignment = _WRAP_TOP
 
-    workbook.properties.title = annex.title
+    workbook.properties.title = xml_safe(annex.title)
     workbook.properties.creator = "ecoqpv"
     workbook.properties.language = "fr-FR"
     buffer = io.BytesIO()

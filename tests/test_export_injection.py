@@ -184,3 +184,18 @@ def test_annex_maps_draw_dollar_names_as_text(tmp_path, monkeypatch):
         reports._cached_annex.cache_clear()
     assert files
     assert any("Ville $\\frac{x}$" in data.decode("utf-8") for data in files.values())
+
+
+def test_control_characters_in_names_do_not_break_the_xlsx(tmp_path, monkeypatch):
+    """openpyxl refuses characters that XML cannot hold: the whole workbook failed on one name."""
+    data_dir = tmp_path / "donnees"
+    build_hostile_overlay(data_dir, names=["Cité\x0bdes\x01Fleurs", "=1+1\x00"], commune="Ville\x1fnouvelle")
+    monkeypatch.setattr(settings, "DATA_DIR", data_dir)
+    reports._cached_annex.cache_clear()
+    try:
+        data = reports.export(territories.resolve_key(TERRITORY), "xlsx")
+    finally:
+        reports._cached_annex.cache_clear()
+    values = {cell.value for sheet in openpyxl.load_workbook(io.BytesIO(data)).worksheets
+              for row in sheet.iter_rows() for cell in row}
+    assert {"Cité des Fleurs", "=1+1 ", "Ville nouvelle"} <= values
