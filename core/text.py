@@ -9,6 +9,11 @@ codes from the address bar: none of them may become markup. Two helpers, one per
   ``st.caption``, ``st.info``, ``st.error``, headers, widget labels): every character that markdown or
   Streamlit's extensions (``:red[…]`` directives, ``$`` maths) would interpret is escaped, so the text
   reads exactly as it is in the data.
+
+Text is also cleaned once where it enters (:func:`clean_text`, :func:`clean_frame`: the common reading
+policy of the parsers and the read path of updated territories): a control character in a name would
+make Word, the PDF and the spreadsheet exports fail, so it becomes a space. :func:`fold` gives the
+accent-free, case-free form used to sort and match French names.
 """
 
 from __future__ import annotations
@@ -16,12 +21,15 @@ from __future__ import annotations
 import html
 import math
 import re
+import unicodedata
 
 #: Characters that CommonMark, GitHub-flavoured markdown or Streamlit's extensions interpret; a
 #: backslash before any ASCII punctuation makes it literal (CommonMark, "Backslash escapes").
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>$:&=\"'^%])")
 #: Line breaks and other control characters: a name is one line of text.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
+#: Control characters no data text keeps: C0 except tab and line feed, DEL, C1.
+_CONTROL_IN_DATA = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def _plain(value: object) -> str:
@@ -49,3 +57,41 @@ def markdown_text(value: object) -> str:
     """``value`` as literal markdown text: markup characters escaped, line breaks turned into spaces."""
     flat = _CONTROL.sub(" ", _plain(value))
     return _MARKDOWN_SPECIAL.sub(r"\\\1", flat)
+
+
+def clean_text(value: str) -> str:
+    """Text read from a file with its control characters (other than tab and line feed) as spaces."""
+    return _CONTROL_IN_DATA.sub(" ", value)
+
+
+def clean_frame(frame):
+    """``frame`` with :func:`clean_text` applied to every text cell and column name (numbers untouched).
+
+    Returns the frame itself when nothing needs cleaning (the common case: no copy)."""
+    import pandas as pd
+
+    dirty = []
+    for position in range(frame.shape[1]):
+        column = frame.iloc[:, position]
+        if pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column):
+            continue
+        if hasattr(column, "geom_type") or isinstance(column.dtype, pd.DatetimeTZDtype):
+            continue
+        texts = column[column.map(lambda v: isinstance(v, str))]
+        if len(texts) and texts.str.contains(_CONTROL_IN_DATA).any():
+            dirty.append(position)
+    names = [clean_text(c) if isinstance(c, str) else c for c in frame.columns]
+    if not dirty and names == list(frame.columns):
+        return frame
+    frame = frame.copy()
+    for position in dirty:
+        column = frame.iloc[:, position]
+        frame.isetitem(position, column.map(lambda v: clean_text(v) if isinstance(v, str) else v).astype(column.dtype))
+    frame.columns = names
+    return frame
+
+
+def fold(text: object) -> str:
+    """Lower-case, accent-free form of a name, to sort and match French names (« Écully » ~ « ecully »)."""
+    norm = unicodedata.normalize("NFKD", str(text))
+    return "".join(c for c in norm if not unicodedata.combining(c)).casefold()

@@ -27,13 +27,11 @@ import pandas as pd
 import shapely
 
 import settings
+from core.reasons import NOT_COVERED, SECRET
 from geodata.contours import repair
 
 METHOD_WEIGHTED = "moyenne pondérée par la surface des mailles"
 METHOD_NEAREST = "maille la plus proche"
-
-NOT_COVERED = "non_couvert"
-SECRET = "secret_statistique"
 
 WEIGHT_COLUMNS = ["code_qp", "zone_id", "w_area", "share_of_zone", "share_of_qpv"]
 

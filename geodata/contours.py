@@ -15,7 +15,7 @@ import pandas as pd
 import shapely
 
 import settings
-from loaders.errors import SourceFormatError, SourceMissingError
+from core.errors import SourceFormatError, SourceMissingError
 
 
 def polygonal_only(geoms: gpd.GeoSeries) -> gpd.GeoSeries:

@@ -12,6 +12,8 @@ import geopandas as gpd
 import pandas as pd
 
 import settings
+from core import reasons
+from core.territory_kinds import code_column
 from geodata import territories, webmap
 from geodata.territories import Territory
 from indicators.table import reason_column, territory_table
@@ -50,7 +52,7 @@ def _simplified_communes(territory_key: str, data_version: tuple) -> gpd.GeoData
         wanted = set(str(registry.loc[territory.code, "communes"]).split(";"))
     else:
         communes = store.table("communes")
-        column = {"REG": "insee_reg", "DEP": "insee_dep", "EPCI": "siren_epci", "COM": "insee_com"}[territory.kind]
+        column = code_column(territory.kind)
         wanted = set(communes.loc[communes[column] == territory.code, "insee_com"])
     chosen = outlines[outlines["insee_com"].isin(wanted)].reset_index(drop=True)
     if territory.kind == "REG":
@@ -76,7 +78,7 @@ def qpv_layer(territory: Territory, generation: int, indicator_id: str,
     table = territory_table(territory) if table is None else table.copy()
     if reason_column(indicator_id) not in table:
         reason = pd.Series(pd.NA, index=table.index, dtype="string")
-        reason[table[indicator_id].isna()] = "donnees_partielles"
+        reason[table[indicator_id].isna()] = reasons.PARTIAL
         table[reason_column(indicator_id)] = reason
     columns = ["code_qp", "lib_qp", "lib_com", indicator_id, reason_column(indicator_id)]
     joined = shapes[["code_qp", "geometry"]].merge(table[columns], on="code_qp", how="left")

@@ -8,18 +8,15 @@ the QPV lists use the whole commune (75056, 69123, 13055).
 from __future__ import annotations
 
 import difflib
-import unicodedata
 from dataclasses import dataclass
 
 import pandas as pd
 
+from core.errors import BadArgumentError, UnknownTerritoryError
+from core.territory_kinds import COLUMNS, KINDS, LABELS
+from core.text import fold
 from loaders import store
-from loaders.errors import BadArgumentError, UnknownTerritoryError
 
-KINDS = ("REG", "DEP", "EPCI", "COM", "QPV")
-KIND_LABELS = {"REG": "Région", "DEP": "Département", "EPCI": "EPCI", "COM": "Commune", "QPV": "Quartier"}
-_COLUMNS = {"REG": ("insee_reg", "lib_reg"), "DEP": ("insee_dep", "lib_dep"),
-            "EPCI": ("siren_epci", "lib_epci"), "COM": ("insee_com", "lib_com")}
 
 
 @dataclass(frozen=True)
@@ -34,14 +31,8 @@ class Territory:
 
     @property
     def title(self) -> str:
-        kind = KIND_LABELS[self.kind] if self.kind == "EPCI" else KIND_LABELS[self.kind].lower()
+        kind = LABELS[self.kind] if self.kind == "EPCI" else LABELS[self.kind].lower()
         return f"{self.label} ({kind} {self.code})"
-
-
-def _fold(text: str) -> str:
-    """Lower-case, accent-free form for name matching."""
-    norm = unicodedata.normalize("NFKD", str(text))
-    return "".join(c for c in norm if not unicodedata.combining(c)).casefold()
 
 
 def parse_key(text: str) -> tuple[str, str]:
@@ -68,7 +59,7 @@ def _catalogue(kind: str) -> pd.DataFrame:
     communes = store.table("communes")
     if kind == "COM":
         communes = communes[communes["type_com"] == "COM"]
-    code_col, label_col = _COLUMNS[kind]
+    code_col, label_col = COLUMNS[kind]
     frame = communes[[code_col, label_col]].dropna().drop_duplicates(code_col)
     return frame.rename(columns={code_col: "code", label_col: "label"})
 
@@ -78,9 +69,9 @@ def suggestions(kind: str, code: str, limit: int = 5) -> list[str]:
     table = _catalogue(kind)
     labels = dict(zip(table["code"], table["label"], strict=True))
     by_code = difflib.get_close_matches(code, list(labels), n=limit, cutoff=0.6)
-    folded = {_fold(v): k for k, v in labels.items()}
-    by_name = [folded[m] for m in difflib.get_close_matches(_fold(code), list(folded), n=limit, cutoff=0.6)]
-    by_name += [k for f, k in folded.items() if _fold(code) and _fold(code) in f][:limit]
+    folded = {fold(v): k for k, v in labels.items()}
+    by_name = [folded[m] for m in difflib.get_close_matches(fold(code), list(folded), n=limit, cutoff=0.6)]
+    by_name += [k for f, k in folded.items() if fold(code) and fold(code) in f][:limit]
     found = list(dict.fromkeys(by_code + by_name))[:limit]
     return [f"{kind}:{c} ({labels[c]})" for c in found]
 
@@ -112,7 +103,7 @@ def qpv_codes(territory: Territory) -> list[str]:
         return [territory.code]
     links = store.table("qpv_communes")
     communes = store.table("communes")
-    code_col, _ = _COLUMNS[territory.kind]
+    code_col, _ = COLUMNS[territory.kind]
     inside = set(communes.loc[communes[code_col] == territory.code, "insee_com"])
     if territory.kind == "COM":
         inside.add(territory.code)
@@ -132,13 +123,13 @@ def children(kind: str, parent: Territory | None = None) -> pd.DataFrame:
     qpv = store.table("qpv")
     links = store.table("qpv_communes").merge(store.table("communes"), on="insee_com", how="inner")
     if parent is not None:
-        code_col, _ = _COLUMNS[parent.kind]
+        code_col, _ = COLUMNS[parent.kind]
         links = links[links[code_col] == parent.code]
-    code_col, label_col = _COLUMNS[kind]
+    code_col, label_col = COLUMNS[kind]
     frame = links[[code_col, label_col]].dropna().drop_duplicates(code_col)
     if kind == "REG" and parent is None:
         extra = qpv[["insee_reg", "lib_reg"]].dropna().drop_duplicates("insee_reg")
         frame = pd.concat([frame, extra.rename(columns={"insee_reg": code_col, "lib_reg": label_col})])
         frame = frame.drop_duplicates(code_col)
     frame = frame.rename(columns={code_col: "code", label_col: "label"})
-    return frame.sort_values("label", key=lambda s: s.map(_fold)).reset_index(drop=True)
+    return frame.sort_values("label", key=lambda s: s.map(fold)).reset_index(drop=True)

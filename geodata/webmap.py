@@ -35,7 +35,8 @@ from shapely.geometry.base import BaseGeometry
 import settings
 from core.text import html_text
 from geodata.offline_assets import LEAFLET_CSS_URL, LEAFLET_JS_URL
-from indicators.formatting import format_number, format_value, is_missing, missing_label
+from core.formats import format_number, format_value, is_missing
+from core.reasons import missing_label
 
 #: Fill of QPV without a value (with a dashed outline, so it is not read as the lowest class).
 MISSING_COLOR = "#a6a6a6"

@@ -13,8 +13,8 @@ import sys
 
 import pandas as pd
 
-from loaders.cli import FrenchArgumentParser, report_error
-from loaders.errors import EcoqpvError
+from core.cli import FrenchArgumentParser, report_error
+from core.errors import EcoqpvError
 
 
 def _json_records(frame: pd.DataFrame) -> str:

@@ -404,7 +404,7 @@ def require(indicator_id: str) -> Indicator:
     """Indicator by id, or a French ``BadArgumentError`` naming close ids."""
     import difflib
 
-    from loaders.errors import BadArgumentError
+    from core.errors import BadArgumentError
 
     if indicator_id in BY_ID:
         return BY_ID[indicator_id]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from indicators import catalogue
-from indicators.formatting import missing_label
+from core.reasons import missing_label
 from loaders import store
 
 

@@ -15,11 +15,12 @@ import pandas as pd
 from geodata.territories import Territory
 from indicators import catalogue
 from indicators.compare import LEVEL_LABELS, compare
-from indicators.formatting import format_value, missing_label
+from core.formats import format_value
+from core.reasons import missing_label
 from indicators.scores import Method
 from indicators.table import reason_column, territory_table
 from loaders import store
-from loaders.errors import SourceMissingError, UnknownTerritoryError
+from core.errors import SourceMissingError, UnknownTerritoryError
 
 ESTIMATION_RULES = {"iris_population", "iris_dpe", "iris_effectifs"}
 #: Indicators at or above this percentile are listed as drivers of the scores.

@@ -8,7 +8,8 @@ regenerates it and compares with the committed file, so the two cannot drift apa
 from __future__ import annotations
 
 from indicators import catalogue
-from indicators.formatting import MISSING_REASON_LABELS, format_number
+from core import reasons
+from core.formats import format_number
 from indicators.scores import AGGREGATIONS, MIN_FRAME, MIN_VALUES, NORMALISATIONS, Method
 
 NORMALISATION_LABELS = {"percentile": "rangs centiles", "minmax": "min-max", "zscore": "scores z écrêtés"}
@@ -74,7 +75,7 @@ def render_markdown(method: Method | None = None) -> str:
     add("")
     add("| code | signification |")
     add("|---|---|")
-    for code, label in MISSING_REASON_LABELS.items():
+    for code, label in reasons.LABELS.items():
         add(f"| `{code}` | {label} |")
     add("")
     add("## Rattachement des données au quartier")

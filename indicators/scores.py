@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from loaders.errors import BadArgumentError
+from core.errors import BadArgumentError
 
 NORMALISATIONS = ("percentile", "minmax", "zscore")
 AGGREGATIONS = ("arithmetique", "geometrique")

@@ -30,7 +30,7 @@ from pydantic import AliasChoices, BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
 from indicators.scores import AGGREGATIONS, NORMALISATIONS, Method
-from loaders.errors import BadArgumentError
+from core.errors import BadArgumentError
 
 FRAMES = ("generation", "region")
 MAX_DRAWS = 10_000
@@ -116,7 +116,7 @@ def _json_shown(value: object) -> str:
 
 
 def _weight_text(weight: float) -> str:
-    from indicators.formatting import format_number
+    from core.formats import format_number
 
     for decimals in range(4):
         if abs(round(weight, decimals) - weight) < 1e-9:

@@ -15,10 +15,11 @@ import pandas as pd
 
 from geodata import territories
 from geodata.territories import Territory
+from core import reasons
 from indicators import catalogue
 from indicators.scores import MIN_FRAME, Method, Structure, compute_scores
 from loaders import store
-from loaders.errors import BadArgumentError
+from core.errors import BadArgumentError
 
 ID_COLUMNS = ["code_qp", "lib_qp", "generation", "lib_com", "insee_com", "siren_epci", "insee_dep",
               "insee_reg", "a_contour"]
@@ -37,13 +38,13 @@ def wide_values(codes: list[str]) -> pd.DataFrame:
     values = store.table("valeurs")
     values = values[values["code_qp"].isin(codes) & values["indicateur"].isin(ids)]
     wide = values.pivot(index="code_qp", columns="indicateur", values="valeur")
-    reasons = values.pivot(index="code_qp", columns="indicateur", values="raison_manquante")
+    why = values.pivot(index="code_qp", columns="indicateur", values="raison_manquante")
     out = pd.DataFrame(index=pd.Index(codes, name="code_qp"))
     for ind in ids:
         out[ind] = wide[ind].reindex(out.index).astype("float64") if ind in wide else float("nan")
-        reason = reasons[ind].reindex(out.index) if ind in reasons else pd.Series(pd.NA, index=out.index)
+        reason = why[ind].reindex(out.index) if ind in why else pd.Series(pd.NA, index=out.index)
         reason = reason.astype("string").where(out[ind].isna())
-        reason[out[ind].isna() & reason.isna()] = "non_charge"  # never loaded for this QPV
+        reason[out[ind].isna() & reason.isna()] = reasons.NOT_LOADED  # never loaded for this QPV
         out[reason_column(ind)] = reason.astype("string")
     return out.reset_index()
 

@@ -16,8 +16,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from loaders.cli import FrenchArgumentParser, report_error
-from loaders.errors import EcoqpvError
+from core.cli import FrenchArgumentParser, report_error
+from core.errors import EcoqpvError
 
 
 class _Bars:

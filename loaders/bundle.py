@@ -9,7 +9,6 @@ or malformed raw file) leaves the previous bundle untouched and nothing partial 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import os
 import shutil
@@ -22,11 +21,12 @@ import shapely
 
 import settings
 from core import paths
+from core.checksums import sha256_file
 from geodata import contours
 from indicators import catalogue
 from loaders import extract, extract_geo, parsers, parsers_env, parsers_online
 from loaders.evolution import build_evolutions
-from loaders.errors import ChecksumError, SourceFormatError, SourceMissingError
+from core.errors import ChecksumError, SourceFormatError, SourceMissingError
 from loaders.inputs import REFERENCE_TABLES, OpenDataInputs
 from loaders.sources import INPUTS, MANIFESTS
 
@@ -37,14 +37,6 @@ EXPECTED = {"qpv2024_metro": 1362, "qpv2024_paca_contours": 135, "qpv2015_occita
 
 #: Tolerance (metres) for the offline commune outlines: background only, never used for joins.
 COMMUNE_OUTLINE_TOLERANCE_M = 60.0
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def published_checksums(source_dir: Path) -> dict[str, str]:

@@ -18,14 +18,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from core.reasons import INVALID, NOT_COVERED, NOT_LOADED, SECRET
 from indicators import catalogue
 from loaders import parsers
 from loaders.sources import INPUTS
-
-SECRET = "secret_statistique"
-NOT_COVERED = "non_couvert"
-NOT_LOADED = "non_charge"
-INVALID = "valeur_invalide"
 
 Reader = Callable[[Path, list[str]], pd.DataFrame]
 

@@ -14,12 +14,12 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from core import reasons
 from geodata import attribution
 from indicators import catalogue
 from loaders import extract, parsers_env
 from loaders.sources import INPUTS
 
-OUTSIDE = "hors_zone"
 MIN_COVERAGE = 0.5
 LCZ_KEYS = tuple(k for k in INPUTS if k.startswith("lcz_"))
 
@@ -59,12 +59,12 @@ def _check_range(frame: pd.DataFrame) -> pd.DataFrame:
     indicator = catalogue.get(frame["indicateur"].iloc[0])
     bad = extract.out_of_range(frame["valeur"], indicator.valid_range)
     frame.loc[bad, "valeur"] = np.nan
-    frame.loc[bad, "raison_manquante"] = extract.INVALID
+    frame.loc[bad, "raison_manquante"] = reasons.INVALID
     return frame
 
 
 def not_loaded(indicator: str, codes: list[str], rule: str) -> pd.DataFrame:
-    return _rows(indicator, codes, [np.nan] * len(codes), [extract.NOT_LOADED] * len(codes), rule)
+    return _rows(indicator, codes, [np.nan] * len(codes), [reasons.NOT_LOADED] * len(codes), rule)
 
 
 # --- DRIAS grid --------------------------------------------------------------------------------
@@ -105,7 +105,7 @@ def drias_indicators(grid: pd.DataFrame, contours: gpd.GeoDataFrame) -> pd.DataF
         for indicator in group:
             present = table[indicator].notna()
             frames.append(_rows(indicator, table["code_qp"].tolist(), table[indicator],
-                                np.where(present, pd.NA, OUTSIDE), "grille_drias", table["methode"]))
+                                np.where(present, pd.NA, reasons.OUTSIDE), "grille_drias", table["methode"]))
     out = pd.concat(frames, ignore_index=True)
     assert set(out["code_qp"]) <= set(codes)
     return out
@@ -211,7 +211,7 @@ def lcz_indicator(lcz_cities: list[gpd.GeoDataFrame], contours: gpd.GeoDataFrame
     lcz = gpd.GeoDataFrame(pd.concat(lcz_cities, ignore_index=True), crs=lcz_cities[0].crs)
     share = attribution.lcz_share(contours[["code_qp", "geometry"]], lcz)
     refused = attribution.missing_reason(share, "part_surface_chaleur_forte", min_coverage=MIN_COVERAGE)
-    reason = refused["raison"].replace({attribution.NOT_COVERED: OUTSIDE})
+    reason = refused["raison"].replace({reasons.NOT_COVERED: reasons.OUTSIDE})
     detail = ("IRIS classés couvrant " + (100 * share["coverage"]).round().astype("Int64").astype("string")
               + " % du quartier")
     return _rows("part_surface_chaleur_forte", share["code_qp"].tolist(), refused["part_surface_chaleur_forte"],
@@ -277,6 +277,6 @@ def gaspar_indicators(ddrm: pd.DataFrame, registry: pd.DataFrame, links: pd.Data
             for values in out.values():
                 values.append(np.nan)
             covered = covered_regions is None or region.get(code) in covered_regions
-            reasons.append(extract.NOT_COVERED if covered else extract.NOT_LOADED)
+            reasons.append(reasons.NOT_COVERED if covered else reasons.NOT_LOADED)
     return pd.concat([_rows(ind, codes, vals, reasons, "commune_contexte") for ind, vals in out.items()],
                      ignore_index=True)

@@ -24,6 +24,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from core import reasons
 from geodata import attribution
 from indicators import catalogue
 from loaders import extract, extract_geo, parsers_online
@@ -72,13 +73,13 @@ def air_rows(path: Path, registry: pd.DataFrame, links: pd.DataFrame, parent: di
     per_qpv = _qpv_communes(links, codes, parent)
     frames = []
     for indicator, column in AIR.items():
-        values, reasons, details = [], [], []
+        values, why, details = [], [], []
         for code in codes:
             found = [means.at[c, column] for c in per_qpv[code] if c in means.index and pd.notna(means.at[c, column])]
             values.append(float(np.mean(found)) if found else np.nan)
-            reasons.append(pd.NA if found else extract.NOT_COVERED)
+            why.append(pd.NA if found else reasons.NOT_COVERED)
             details.append(f"moyenne de {len(found)} communes" if len(found) > 1 else pd.NA)
-        frames.append(extract_geo._rows(indicator, codes, values, reasons, "commune_contexte", details))
+        frames.append(extract_geo._rows(indicator, codes, values, why, "commune_contexte", details))
     return pd.concat(frames, ignore_index=True)
 
 

@@ -25,7 +25,7 @@
   mapped URL stays under the mirror's base. Raw copies are named by ``core.paths`` (inside the data
   folder, data extensions only).
 
-Every failure is a ``loaders.errors.SourceError`` subclass whose French message names the source and
+Every failure is a ``core.errors.SourceError`` subclass whose French message names the source and
 the fault (délai dépassé, connexion interrompue, erreur serveur 500, trop de requêtes, page HTML, adresse
 refusée, espace disque insuffisant…).
 """
@@ -33,7 +33,6 @@ refusée, espace disque insuffisant…).
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import io
 import json
 import mimetypes
@@ -58,6 +57,7 @@ from urllib3.util.retry import Retry
 
 import settings
 from core import paths
+from core.checksums import file_digest, sha256_file
 from core.errors import (
     BadArgumentError,
     ChecksumError,
@@ -716,14 +716,6 @@ class Download:
     requested: bool = True  # False when the published checksum made the request unnecessary
 
 
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with Path(path).open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _meta_path(dest: Path) -> Path:
     return dest.with_name(dest.name + ".meta.json")
 
@@ -820,11 +812,7 @@ def _verify_checksum(path: Path, checksum: tuple[str, str] | None, source: str) 
     algo, expected = checksum[0].lower().replace("-", ""), checksum[1].strip().lower()
     if algo not in {"sha256", "sha1", "md5", "sha512"} or not expected:
         return
-    digest = hashlib.new(algo)
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    if digest.hexdigest() != expected:
+    if file_digest(path, algo) != expected:
         raise ChecksumError(source, f"empreinte {algo} différente de celle publiée ({expected[:12]}…) : fichier "
                                     "modifié ou téléchargement abîmé ; l'ancienne copie est conservée.")
 

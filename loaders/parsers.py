@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from loaders.errors import SourceFormatError, SourceMissingError
+from core.errors import SourceFormatError, SourceMissingError
 
 _THOUSANDS = re.compile(r"[\u202f\u00a0 ]")
 _BOM = b"\xef\xbb\xbf"

@@ -33,7 +33,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from loaders.errors import SourceFormatError
+from core.errors import SourceFormatError
+from core.reasons import NOT_FILLED, SECRET
 
 # The two private helpers are shared on purpose: one CSV reading policy for every INSEE-like file.
 from loaders.parsers import (
@@ -46,9 +47,6 @@ from loaders.parsers import (
     to_number,
 )
 
-SECRET = "secret_statistique"
-#: A cell left empty by the publisher without a masking token (SDES 2018 ``PDL``).
-NOT_FILLED = "non_renseigne"
 
 # ---------------------------------------------------------------------------------------------------
 # Shared helpers

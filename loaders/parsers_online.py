@@ -33,7 +33,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from loaders.errors import SourceFormatError
+from core.errors import SourceFormatError
+from core.reasons import SECRET
 from loaders.parsers import (
     check_numeric,
     read_bytes,
@@ -44,7 +45,6 @@ from loaders.parsers import (
     to_number,
 )
 
-SECRET = "secret_statistique"
 ZIP_MAGIC = b"PK\x03\x04"
 
 

@@ -298,7 +298,7 @@ def select(keys: list[str] | None) -> list[OnlineSource]:
     """Sources to fetch, in registry order; unknown keys raise a French ``BadArgumentError``."""
     import difflib
 
-    from loaders.errors import BadArgumentError
+    from core.errors import BadArgumentError
 
     online = online_sources()
     if not keys:

@@ -18,7 +18,7 @@ import geopandas as gpd
 import pandas as pd
 
 import settings
-from loaders.errors import SourceFormatError, SourceMissingError
+from core.errors import SourceFormatError, SourceMissingError
 
 _TERRITORY_FOLDER = re.compile(r"[A-Z]+-[0-9A-Z]+")
 

@@ -40,13 +40,15 @@ import geopandas as gpd
 import pandas as pd
 
 import settings
-from core import paths
+from core import paths, reasons
+from core.checksums import sha256_file
+from core.territory_kinds import code_column
 from core.errors import StorageError, UnsafePathError
 from geodata import territories
 from geodata.territories import Territory
-from indicators import formatting
+from core import formats
 from loaders import bundle, extract, extract_online, fetch, http, parsers, parsers_online, store
-from loaders.errors import BadArgumentError, EcoqpvError, SourceError
+from core.errors import BadArgumentError, EcoqpvError, SourceError
 from loaders.inputs import TerritoryInputs
 from loaders.registry import SOURCES, OnlineSource, online_sources, select
 
@@ -121,7 +123,7 @@ class UpdateReport:
         return 1 if self.failed else 0
 
     def summary_fr(self) -> str:
-        lines = [f"Mise à jour de {self.label} ({self.territory}) : {formatting.format_number(self.qpv)} quartier(s)."]
+        lines = [f"Mise à jour de {self.label} ({self.territory}) : {formats.format_number(self.qpv)} quartier(s)."]
         groups = (
             ("Sources mises à jour", ("mis_a_jour",)),
             ("Sources inchangées (déjà à jour)", ("inchange",)),
@@ -152,15 +154,15 @@ class UpdateReport:
         elif not self.build_error:
             lines.append("Aucune donnée nouvelle : le tableau du territoire n'a pas été modifié.")
         lines.append(f"Total : {_size(self.nbytes)} téléchargés, "
-                     f"{formatting.format_number(self.requests)} requête(s), "
-                     f"{formatting.format_number(self.seconds, 1)} s.")
+                     f"{formats.format_number(self.requests)} requête(s), "
+                     f"{formats.format_number(self.seconds, 1)} s.")
         return "\n".join(lines)
 
 
 def _size(nbytes: int) -> str:
     if nbytes < 100_000:
-        return f"{formatting.format_number(nbytes / 1e3, 0)} ko"
-    return f"{formatting.format_number(nbytes / 1e6, 2)} Mo"
+        return f"{formats.format_number(nbytes / 1e3, 0)} ko"
+    return f"{formats.format_number(nbytes / 1e6, 2)} Mo"
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -199,7 +201,7 @@ def _previous(index: dict, source_key: str) -> dict | None:
         return None
     for stage, raw in entry.get("fichiers", {}).items():
         path = Path(raw)
-        if not path.is_file() or http.sha256_file(path) != entry.get("sha256", {}).get(stage):
+        if not path.is_file() or sha256_file(path) != entry.get("sha256", {}).get(stage):
             return None
     return entry
 
@@ -214,11 +216,10 @@ def _territory_facts(territory: Territory) -> dict:
     codes = territories.qpv_codes(territory)
     registry = store.table("qpv").set_index("code_qp")
     links = store.table("qpv_communes")
-    column = {"REG": "insee_reg", "DEP": "insee_dep", "EPCI": "siren_epci", "COM": "insee_com"}.get(territory.kind)
     if territory.kind == "QPV":
         own = sorted(set(links.loc[links["code_qp"] == territory.code, "insee_com"]))
     else:
-        own = sorted(set(communes.loc[(communes[column] == territory.code) & (communes["type_com"] == "COM"),
+        own = sorted(set(communes.loc[(communes[code_column(territory.kind)] == territory.code) & (communes["type_com"] == "COM"),
                                       "insee_com"]) | ({territory.code} if territory.kind == "COM" else set()))
     qpv_communes = sorted(set(links.loc[links["code_qp"].isin(codes), "insee_com"]))
     gen = registry["generation"].reindex(codes)
@@ -306,7 +307,7 @@ def update_territory(territory: Territory | str, *, mirror: str | None = None, s
             if got.files:
                 staged.update(got.files)
                 entry = {"fichiers": {k: str(v) for k, v in got.files.items()},
-                         "sha256": {k: http.sha256_file(v) for k, v in got.files.items()},
+                         "sha256": {k: sha256_file(v) for k, v in got.files.items()},
                          "millesime": got.vintage,
                          "date": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()}
                 same = index.get(src.key, {})
@@ -415,8 +416,7 @@ def _territory_communes(territory: Territory, communes: pd.DataFrame, links: pd.
         return set(links.loc[links["code_qp"] == territory.code, "insee_com"])
     if territory.kind == "COM":
         return {territory.code}
-    column = {"REG": "insee_reg", "DEP": "insee_dep", "EPCI": "siren_epci"}[territory.kind]
-    return set(communes.loc[communes[column] == territory.code, "insee_com"])
+    return set(communes.loc[communes[code_column(territory.kind)] == territory.code, "insee_com"])
 
 
 def build_territory(ctx: fetch.Context, territory: Territory, staged: dict[str, Path], report: UpdateReport,
@@ -564,11 +564,11 @@ def _override(values: pd.DataFrame, rows: list[pd.DataFrame]) -> pd.DataFrame:
 
 def _keep_loaded(values: pd.DataFrame, loaded: pd.DataFrame) -> pd.DataFrame:
     """Indicators no fetched source could compute ("not loaded") keep the values already loaded."""
-    missing = values["raison_manquante"] == extract.NOT_LOADED
+    missing = values["raison_manquante"] == reasons.NOT_LOADED
     if not missing.any():
         return values
     base = loaded.set_index(["code_qp", "indicateur"])
-    base = base[base["raison_manquante"].fillna("") != extract.NOT_LOADED]
+    base = base[base["raison_manquante"].fillna("") != reasons.NOT_LOADED]
     keys = pd.MultiIndex.from_frame(values.loc[missing, ["code_qp", "indicateur"]])
     usable = keys[keys.isin(base.index)]
     if not len(usable):

@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from core.text import markdown_text
-from indicators.formatting import format_number
+from core.formats import format_number
 from indicators.table import territory_table
 from loaders import store
 from pages.components import current_method, open_fiche, territory_selector

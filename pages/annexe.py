@@ -12,7 +12,7 @@ import streamlit as st
 
 import reports
 from core.text import markdown_text
-from indicators.formatting import format_number
+from core.formats import format_number
 from indicators.table import territory_table
 from pages.components import current_method, method_caption, method_notices, territory_selector
 from reports import pdf

@@ -8,10 +8,12 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 import settings
+from core import reasons
 from core.text import markdown_text
 from geodata import layers, webmap
 from indicators import catalogue
-from indicators.formatting import format_value, missing_label
+from core.formats import format_value
+from core.reasons import missing_label
 from indicators.fiche import ESTIMATION_RULES
 from indicators.table import methods_for, reason_column, territory_table
 from pages.components import QPV_KEY, current_method, ensure_map_assets, method_caption, open_fiche, territory_selector
@@ -70,7 +72,7 @@ else:
 
 shown = table if generation is None else table[table["generation"] == generation]
 if column not in catalogue.ids():
-    shown = shown.assign(**{reason_column(column): shown[column].isna().map({True: "donnees_partielles",
+    shown = shown.assign(**{reason_column(column): shown[column].isna().map({True: reasons.PARTIAL,
                                                                             False: pd.NA})})
 
 if generation is not None:

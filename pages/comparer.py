@@ -10,7 +10,7 @@ import streamlit as st
 from core.text import html_text
 from indicators import catalogue
 from indicators.comparison import MAX_QPV, comparison_table, percentile_long
-from indicators.formatting import format_number, format_value
+from core.formats import format_number, format_value
 from indicators.table import territory_table
 from pages.components import QPV_KEY, current_method, method_caption, territory_selector
 from reports.csv import comparison_csv_bytes

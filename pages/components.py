@@ -9,12 +9,13 @@ from __future__ import annotations
 import streamlit as st
 
 import settings
+from core.territory_kinds import code_column
 from core.text import markdown_text
 from geodata import territories
 from geodata.offline_assets import install_leaflet_assets
 from geodata.territories import Territory
 from loaders import store
-from loaders.errors import EcoqpvError
+from core.errors import EcoqpvError
 
 DEFAULT_REGION = "76"  # Occitanie: QPV contours are embedded offline
 ALL = "__tous__"
@@ -50,8 +51,7 @@ def _initial_from_url() -> None:
             "qui en compte est affiché."
         )
     communes = store.table("communes")
-    column = {"REG": "insee_reg", "DEP": "insee_dep", "EPCI": "siren_epci", "COM": "insee_com"}[territory.kind]
-    row = communes[communes[column] == territory.code].iloc[0]
+    row = communes[communes[code_column(territory.kind)] == territory.code].iloc[0]
     values = {"REG": row["insee_reg"], "DEP": row["insee_dep"], "EPCI": row["siren_epci"], "COM": territory.code}
     for kind in ("REG", "DEP", "EPCI", "COM"):
         st.session_state[f"terr_{kind}"] = values[kind]

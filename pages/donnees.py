@@ -16,9 +16,9 @@ import streamlit as st
 import settings
 from indicators import catalogue
 from indicators.coverage import coverage_table
-from indicators.formatting import format_number
+from core.formats import format_number
 from loaders import store
-from loaders.errors import EcoqpvError
+from core.errors import EcoqpvError
 from loaders.http import check_mirror
 from pages.components import territory_selector
 

@@ -9,9 +9,9 @@ import streamlit as st
 
 from core.text import markdown_text
 from indicators.fiche import evolution, profile
-from indicators.formatting import format_number, format_value
+from core.formats import format_number, format_value
 from indicators.table import territory_table
-from loaders.errors import EcoqpvError
+from core.errors import EcoqpvError
 from pages.components import QPV_KEY, current_method, method_caption, territory_selector
 
 territory = territory_selector()

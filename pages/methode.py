@@ -8,13 +8,13 @@ import streamlit as st
 
 from core.text import html_text, markdown_text
 from indicators import catalogue
-from indicators.formatting import format_number
+from core.formats import format_number
 from indicators.methode import AGGREGATION_LABELS, NORMALISATION_LABELS, render_markdown
 from indicators.ranking import rank_shifts
 from indicators.scores import Method
 from indicators.settings_io import WEIGHT_STEPS, from_json, to_json
 from indicators.table import FRAMES
-from loaders.errors import EcoqpvError
+from core.errors import EcoqpvError
 from pages.components import current_method, method_notices, set_method, territory_selector
 
 territory = territory_selector()

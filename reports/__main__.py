@@ -16,12 +16,12 @@ import argparse
 import sys
 from pathlib import Path
 
-from loaders.cli import FrenchArgumentParser, report_error
-from loaders.errors import BadArgumentError, EcoqpvError
+from core.cli import FrenchArgumentParser, report_error
+from core.errors import BadArgumentError, EcoqpvError
 
 
 def _size(data: bytes) -> str:
-    from indicators.formatting import format_number
+    from core.formats import format_number
 
     if len(data) >= 1_000_000:
         return f"{format_number(len(data) / 1_000_000, 1)} Mo"

@@ -17,7 +17,6 @@ in alphabetical order, so no table reads as a league table.
 from __future__ import annotations
 
 import math
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -30,12 +29,15 @@ from geodata.territories import Territory
 from indicators import catalogue
 from indicators.catalogue import DOMAINS, Indicator
 from indicators.compare import compare
-from indicators.formatting import MISSING_REASON_LABELS, format_number, format_value, is_missing, missing_label
+from core import reasons, territory_kinds
+from core.formats import format_number, format_value, french_date, is_missing
+from core.reasons import missing_label
+from core.text import fold
 from indicators.methode import AGGREGATION_LABELS, NORMALISATION_LABELS
 from indicators.scores import ROBUST
 from indicators.table import FRAMES, reason_column, territory_table
 from loaders import store
-from loaders.errors import BadArgumentError
+from core.errors import BadArgumentError
 from reports import maps
 from reports.options import AnnexOptions
 
@@ -44,18 +46,9 @@ SUBTITLE = "Expositions environnementales et conditions de vie dans les quartier
 GENERATION_LABELS = {2024: "QPV 2024 (contrats de ville 2024-2030)", 2015: "QPV 2015 (génération précédente)"}
 GENERATION_SHORT = {2024: "QPV 2024", 2015: "QPV 2015"}
 
-#: Short words for a missing value inside a table cell; the full sentence is in the note below it.
-SHORT_REASONS = {
-    "secret_statistique": "secret statistique",
-    "non_couvert": "non couvert",
-    "non_charge": "source non chargée",
-    "hors_zone": "hors zone couverte",
-    "valeur_invalide": "valeur écartée",
-}
 NO_REFERENCE = "—"
 #: Units short enough to repeat in every cell of a multi-QPV table (others are in the column header).
 INLINE_UNITS = ("%", "€", "°C", "oui/non")
-_KIND_WORDS = {"REG": "région", "DEP": "département", "EPCI": "EPCI", "COM": "commune", "QPV": "quartier"}
 
 #: Headings of level 1, in order (tests and the XLSX rely on them).
 SECTION_SUMMARY = "Synthèse du territoire"
@@ -220,17 +213,6 @@ class Annex:
 # --- small helpers ----------------------------------------------------------------------------------
 
 
-def fold(text: object) -> str:
-    norm = unicodedata.normalize("NFKD", str(text))
-    return "".join(c for c in norm if not unicodedata.combining(c)).casefold()
-
-
-def french_date(day: date) -> str:
-    from babel.dates import format_date
-
-    return format_date(day, format="long", locale="fr_FR")
-
-
 def ordinal(rank: float) -> str:
     """French ordinal of a rank: ``1er``, ``12e``, ``12,5e`` (average rank of a tie)."""
     if float(rank).is_integer():
@@ -240,14 +222,7 @@ def ordinal(rank: float) -> str:
 
 
 def territory_title(territory: Territory) -> str:
-    return f"{territory.label} ({_KIND_WORDS.get(territory.kind, territory.kind)} {territory.code})"
-
-
-def short_reason(code: str | None) -> str:
-    """A few words for a missing-value reason, for table cells (the full sentence goes in the note)."""
-    if not code:
-        return "donnée manquante"
-    return SHORT_REASONS.get(code) or MISSING_REASON_LABELS.get(code, code).split(" (")[0]
+    return f"{territory.label} ({territory_kinds.WORDS.get(territory.kind, territory.kind)} {territory.code})"
 
 
 def cell_text(value: object, ind: Indicator, with_unit: bool = True) -> str:
@@ -260,7 +235,7 @@ def cell_text(value: object, ind: Indicator, with_unit: bool = True) -> str:
 def value_cell(value: object, reason: object, ind: Indicator, with_unit: bool = True) -> Cell:
     if is_missing(value):
         code = None if is_missing(reason) else str(reason)
-        return Cell(short_reason(code), reason=code or "inconnue")
+        return Cell(reasons.short_label(code), reason=code or "inconnue")
     return Cell(cell_text(value, ind, with_unit), value=float(value))
 
 
@@ -274,11 +249,11 @@ def text_cell(text: object, strong: bool = False) -> Cell:
     return Cell("" if is_missing(text) else str(text), strong=strong)
 
 
-def _missing_note(reasons: set[str]) -> str | None:
-    known = [r for r in MISSING_REASON_LABELS if r in reasons]
+def _missing_note(found: set[str]) -> str | None:
+    known = [r for r in reasons.LABELS if r in found]
     if not known:
         return None
-    parts = [f"« {short_reason(r)} » : {MISSING_REASON_LABELS[r]}" for r in known]
+    parts = [f"« {reasons.short_label(r)} » : {reasons.LABELS[r]}" for r in known]
     return "Valeurs manquantes (jamais remplacées par zéro) — " + " ; ".join(parts) + "."
 
 
@@ -382,7 +357,7 @@ def _domain_table(domain: str, table: pd.DataFrame, refs: pd.DataFrame) -> Table
     if scored_domain:
         columns.append(Column(f"dom_{domain}", "Indice du domaine (0-100)", decimals=0, numeric=True, width=0.8))
     rows: list[Row] = []
-    reasons: set[str] = set()
+    found: set[str] = set()
     current = None
     for _, row in table.iterrows():
         generation = int(row["generation"])
@@ -393,7 +368,7 @@ def _domain_table(domain: str, table: pd.DataFrame, refs: pd.DataFrame) -> Table
         for ind in members:
             cell = value_cell(row[ind.id], row[reason_column(ind.id)], ind, with_unit=False)
             if cell.reason:
-                reasons.add(cell.reason)
+                found.add(cell.reason)
             cells.append(cell)
         if scored_domain:
             cells.append(number_cell(row[f"dom_{domain}"], 0))
@@ -429,7 +404,7 @@ def _domain_table(domain: str, table: pd.DataFrame, refs: pd.DataFrame) -> Table
         notes.append("Indice du domaine : moyenne des rangs centiles des indicateurs du domaine dans le cadre de "
                      "comparaison (100 = situation la moins favorable du cadre) ; « non calculé » quand trop "
                      "d'indicateurs manquent.")
-    missing = _missing_note(reasons)
+    missing = _missing_note(found)
     if missing:
         notes.append(missing)
     return Table(key=f"domaine:{domain}", title=DOMAINS[domain].label, columns=columns, rows=rows, notes=notes,
@@ -468,8 +443,8 @@ def _summary_table(table: pd.DataFrame) -> Table:
     notes = ["Quartiers dans l'ordre alphabétique : ce tableau n'est pas un palmarès. Les scores situent "
              "chaque quartier dans son cadre de comparaison ; leur lecture détaillée figure dans les fiches. "
              "Alertes : nombre d'indicateurs au-delà du seuil d'alerte (voir la méthode)."]
-    reasons = {c.reason for r in rows for c in r.cells if c.reason}
-    missing = _missing_note(reasons)
+    found = {c.reason for r in rows for c in r.cells if c.reason}
+    missing = _missing_note(found)
     if missing:
         notes.append(missing)
     return Table(key="synthese", title="Quartiers du territoire", columns=columns, rows=rows, notes=notes)
@@ -1004,8 +979,8 @@ def _method_blocks(settings_rows: list[tuple[str, str]], options: AnnexOptions) 
             "premier quintile est nette.",
         ]),
         Heading(2, "Valeurs manquantes"),
-        Bullets([label if label.startswith(short_reason(code)) else f"{short_reason(code)} : {label}"
-                 for code, label in MISSING_REASON_LABELS.items()]),
+        Bullets([label if label.startswith(reasons.short_label(code)) else f"{reasons.short_label(code)} : {label}"
+                 for code, label in reasons.LABELS.items()]),
     ]
 
 

@@ -23,7 +23,7 @@ from matplotlib.patches import FancyArrow, Patch, Rectangle
 import settings
 from geodata import webmap
 from indicators.catalogue import DOMAINS, Indicator
-from indicators.formatting import format_number, is_missing
+from core.formats import format_number, is_missing
 
 # SVG text stays text (editable in Inkscape or Illustrator, searchable) instead of outlines. Figures
 # are built with the object API (``Figure``), never pyplot, so that maps drawn in two threads of the

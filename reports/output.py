@@ -14,7 +14,7 @@ import stat
 import tempfile
 from pathlib import Path
 
-from loaders.errors import BadArgumentError
+from core.errors import BadArgumentError
 
 
 class OutputError(BadArgumentError):

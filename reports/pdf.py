@@ -15,7 +15,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from loaders.errors import EcoqpvError
+from core.errors import EcoqpvError
 
 MIME = "application/pdf"
 #: A large annex (Aix-Marseille-Provence, 125 QPV) converts in well under a minute on 2 cores.

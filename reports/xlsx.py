@@ -18,9 +18,9 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from core import reasons
 from core.exports import write_cell, xml_safe
 from indicators.catalogue import DOMAINS
-from indicators.formatting import MISSING_REASON_LABELS
 from reports.content import Annex, Table, territory_title
 
 MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -152,7 +152,7 @@ def render(annex: Annex) -> bytes:
     row += 1
     write_cell(meta, row, 1, "Valeurs manquantes").font = _TITLE
     row += 1
-    for code, label in MISSING_REASON_LABELS.items():
+    for code, label in reasons.LABELS.items():
         write_cell(meta, row, 1, code)
         write_cell(meta, row, 2, label)
         row += 1

@@ -14,7 +14,7 @@ import settings
 from loaders import __main__ as loaders_cli
 from loaders import parsers
 from loaders.bundle import build_bundle
-from loaders.errors import ChecksumError, SourceFormatError, SourceMissingError
+from core.errors import ChecksumError, SourceFormatError, SourceMissingError
 from loaders.sources import INPUTS
 from tests.conftest import OPENDATA, ROOT, needs_opendata
 

@@ -14,7 +14,7 @@ from geodata import territories
 from indicators import __main__ as cli
 from indicators import catalogue
 from indicators.table import reason_column, territory_table
-from loaders.errors import BadArgumentError, UnknownTerritoryError
+from core.errors import BadArgumentError, UnknownTerritoryError
 from tests.conftest import ROOT
 
 

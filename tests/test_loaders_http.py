@@ -10,7 +10,7 @@ import pytest
 
 import settings
 from loaders import http
-from loaders.errors import ChecksumError, RateLimitedError, SourceFormatError, SourceMissingError, SourceUnavailableError
+from core.errors import ChecksumError, RateLimitedError, SourceFormatError, SourceMissingError, SourceUnavailableError
 from tests.online_support import FaultServer, snapshot, use_data_dir
 
 

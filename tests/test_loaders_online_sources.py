@@ -26,7 +26,7 @@ import shapely
 from responses import matchers
 
 from loaders import fetch, parsers, parsers_env, parsers_online
-from loaders.errors import ChecksumError, SourceFormatError
+from core.errors import ChecksumError, SourceFormatError
 from loaders.registry import SOURCES
 from loaders.sources import INPUTS
 from tests.online_support import FIXTURES, context, fixture, use_data_dir

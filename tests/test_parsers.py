@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from loaders import parsers
-from loaders.errors import SourceFormatError, SourceMissingError
+from core.errors import SourceFormatError, SourceMissingError
 from tests.conftest import OPENDATA, needs_opendata
 
 NNBSP = "\u202f"  # narrow no-break space (DEMO/REVN/IPRO)

@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from loaders import parsers_env as pe
-from loaders.errors import SourceFormatError, SourceMissingError
+from core.errors import SourceFormatError, SourceMissingError
 from tests.conftest import OPENDATA, needs_opendata
 
 HTML = b"<!DOCTYPE html><html><head><title>Erreur</title></head><body>Maintenance</body></html>"

@@ -19,10 +19,11 @@ from docx.oxml.ns import qn
 from PIL import Image
 
 import reports
+from core import reasons
+from core.formats import format_number, format_value
 from geodata import territories
 from indicators import catalogue
 from indicators.catalogue import DOMAINS
-from indicators.formatting import format_number, format_value
 from indicators.table import reason_column, territory_table
 from loaders import store
 from reports import content, maps, pdf
@@ -111,7 +112,7 @@ def domain_sections(document) -> dict[str, list]:
 
 def expected_cell(value, reason, ind) -> str:
     if pd.isna(value):
-        return content.short_reason(None if pd.isna(reason) else reason)
+        return reasons.short_label(None if pd.isna(reason) else reason)
     if ind.unit in SHORT_UNITS:
         return format_value(value, ind.unit, ind.decimals)
     return format_number(value, ind.decimals)

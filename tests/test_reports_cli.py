@@ -11,7 +11,7 @@ import sys
 import pandas as pd
 import pytest
 
-from loaders.errors import BadArgumentError
+from core.errors import BadArgumentError
 from reports import __main__ as cli
 from reports import output
 from reports.options import AnnexOptions, load_options, options_from_dict, options_from_text

@@ -18,7 +18,7 @@ from indicators.scores import (
     compute_scores,
     percentile_ranks,
 )
-from loaders.errors import BadArgumentError
+from core.errors import BadArgumentError
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ import pytest
 
 from indicators.scores import Method
 from indicators.settings_io import from_json, read, to_json
-from loaders.errors import BadArgumentError
+from core.errors import BadArgumentError
 
 
 def test_round_trip():

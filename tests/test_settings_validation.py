@@ -21,7 +21,7 @@ from core.settings_model import read_environment
 from core.text import markdown_text
 from indicators import settings_io
 from indicators.settings_io import MAX_BYTES, from_json, read
-from loaders.errors import BadArgumentError
+from core.errors import BadArgumentError
 from tests.conftest import ROOT
 
 APP = str(ROOT / "app.py")

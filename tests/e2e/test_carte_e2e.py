@@ -60,7 +60,7 @@ def test_click_opens_fiche_then_weights_change_ranking(streamlit_server, browser
     page.get_by_role("heading", name="Fiche quartier").wait_for(timeout=30_000)
     expected = profile(code)
     page.get_by_role("heading", name=str(expected.row["lib_qp"]), exact=True).wait_for(timeout=30_000)
-    from indicators.formatting import format_number
+    from core.formats import format_number
 
     score = format_number(expected.row["score_global"], 1)
     page.get_by_text(score, exact=True).first.wait_for(timeout=30_000)  # the "Score global" metric

@@ -6,7 +6,8 @@ import math
 
 import pytest
 
-from indicators.formatting import format_number, format_value, missing_label
+from core.formats import format_number, format_value
+from core.reasons import missing_label
 
 NNBSP = "\u202f"
 NBSP = "\u00a0"

@@ -1,7 +1,8 @@
 """The French command-line parser shared by ``python -m loaders``, ``indicators`` and ``reports``.
 
-argparse speaks English and prints tracebacks-free but English errors; users of these commands read
-French. Bad arguments keep argparse's exit code 2.
+argparse speaks English and prints traceback-free but English errors; users of these commands read
+French. Bad arguments keep argparse's exit code 2; ``report_error`` gives every other error its exit code
+(2 for what the person typed, 1 for the data), so that the three command lines end the same way.
 """
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ from __future__ import annotations
 import argparse
 import re
 import sys
+
+from core.errors import BadArgumentError, UnknownTerritoryError
 
 
 def french_message(message: str) -> str:
@@ -42,7 +45,5 @@ class FrenchArgumentParser(argparse.ArgumentParser):
 
 def report_error(exc: Exception) -> int:
     """Print a French error line and return the exit code: 2 for what the user typed, 1 otherwise."""
-    from loaders.errors import BadArgumentError, UnknownTerritoryError
-
     print(f"Erreur : {exc}", file=sys.stderr)
     return 2 if isinstance(exc, (UnknownTerritoryError, BadArgumentError)) else 1

@@ -1,14 +1,16 @@
-"""French number formatting, applied at display time only.
+"""French numbers and dates, applied at display time only.
 
-Stored values stay floats; only what a person reads is formatted (``12,3 %``, ``1 234``, ``14 190 €``).
-Babel gives the CLDR French conventions (narrow no-break space U+202F as thousands separator, decimal
-comma) so we never hand-roll locale rules.
+Stored values stay floats; only what a person reads is formatted (``12,3 %``, ``1 234``, ``14 190 €``,
+``6 décembre 2026``). Babel gives the CLDR French conventions (narrow no-break space U+202F as thousands
+separator, decimal comma, month names) so that no module hand-rolls locale rules.
 """
 
 from __future__ import annotations
 
 import math
+from datetime import date
 
+from babel.dates import format_date
 from babel.numbers import format_decimal
 
 LOCALE = "fr_FR"
@@ -48,19 +50,6 @@ def format_value(value: object, unit: str = "", decimals: int | None = None) -> 
     return f"{text}{NBSP}{unit}" if unit else text
 
 
-MISSING_REASON_LABELS: dict[str, str] = {
-    "secret_statistique": "secret statistique (effectif trop faible, donnée non diffusée par la source)",
-    "non_couvert": "non couvert par la source",
-    "non_charge": "source non chargée pour ce territoire (disponible en ligne)",
-    "hors_zone": "hors de la zone couverte par la source",
-    "valeur_invalide": "valeur hors de l'intervalle possible, écartée",
-    "non_renseigne": "case laissée vide par la source, sans motif indiqué",
-    "donnees_partielles": "données insuffisantes pour calculer ce score (quartier partiel)",
-}
-
-
-def missing_label(reason: object) -> str:
-    """French sentence for a missing-value reason code; generic when the code is unknown."""
-    if is_missing(reason) or not reason:
-        return "donnée manquante"
-    return MISSING_REASON_LABELS.get(str(reason), f"donnée manquante ({reason})")
+def french_date(day: date) -> str:
+    """``date(2026, 12, 6)`` → ``6 décembre 2026``."""
+    return format_date(day, format="long", locale=LOCALE)
