@@ -28,7 +28,7 @@ import shapely
 
 import settings
 from core.reasons import NOT_COVERED, SECRET
-from geodata.contours import repair
+from sources.geometry import repair
 
 METHOD_WEIGHTED = "moyenne pondérée par la surface des mailles"
 METHOD_NEAREST = "maille la plus proche"

@@ -17,7 +17,7 @@ from core.territory_kinds import code_column
 from geodata import territories, webmap
 from geodata.territories import Territory
 from indicators.table import reason_column, territory_table
-from loaders import store
+from sources import store
 
 
 def contour_generations(territory: Territory) -> list[int]:

@@ -15,7 +15,7 @@ import pandas as pd
 from core.errors import BadArgumentError, UnknownTerritoryError
 from core.territory_kinds import COLUMNS, KINDS, LABELS
 from core.text import fold
-from loaders import store
+from sources import store
 
 
 

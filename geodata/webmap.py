@@ -29,11 +29,10 @@ import pandas as pd
 import shapely
 from branca.element import MacroElement
 from folium.template import Template
-from shapely.geometry import MultiPolygon, Polygon
-from shapely.geometry.base import BaseGeometry
 
 import settings
 from core.text import html_text
+from sources.geometry import polygonal_part, repair_invalid
 from geodata.offline_assets import LEAFLET_CSS_URL, LEAFLET_JS_URL
 from core.formats import format_number, format_value, is_missing
 from core.reasons import missing_label
@@ -69,43 +68,6 @@ _FRANCE_CENTER = (46.6, 2.4)
 # --------------------------------------------------------------------------------------------------
 
 
-def _polygonal(geom: BaseGeometry | None) -> Polygon | MultiPolygon | None:
-    """Keep only polygon parts: make_valid may add points/lines that break the map's bounds."""
-    if geom is None or geom.is_empty:
-        return None
-    if isinstance(geom, (Polygon, MultiPolygon)):
-        return geom
-    parts = getattr(geom, "geoms", None)
-    if parts is None:  # points and lines carry no area
-        return None
-    polygons: list[Polygon] = []
-    for part in parts:
-        kept = _polygonal(part)
-        if kept is not None:
-            polygons.extend(kept.geoms if isinstance(kept, MultiPolygon) else [kept])
-    if not polygons:
-        return None
-    if len(polygons) == 1:
-        return polygons[0]
-    merged = shapely.union_all(polygons)  # parts of a collection may touch: union keeps it valid
-    if isinstance(merged, (Polygon, MultiPolygon)):
-        return merged if not merged.is_empty else None
-    kept_parts = [part for part in getattr(merged, "geoms", []) if isinstance(part, Polygon)]
-    return MultiPolygon(kept_parts) if kept_parts else None
-
-
-def _repair(geoms: np.ndarray) -> np.ndarray:
-    """Make invalid geometries valid (structure method, collapsed parts dropped), then polygonal."""
-    geoms = np.asarray(geoms, dtype=object)
-    invalid = ~shapely.is_valid(geoms) & ~shapely.is_missing(geoms)
-    if invalid.any():
-        geoms = geoms.copy()
-        geoms[invalid] = shapely.make_valid(
-            geoms[invalid], method="structure", keep_collapsed=False
-        )
-    return np.array([_polygonal(g) for g in geoms], dtype=object)
-
-
 def _has_adjacent_shapes(geoms: np.ndarray) -> bool:
     """True when at least two shapes touch or overlap (only then is coverage simplification useful)."""
     if len(geoms) < 2:
@@ -122,7 +84,7 @@ def _simplify_metric(geoms: np.ndarray, tolerance_m: float) -> np.ndarray:
         simplified = shapely.coverage_simplify(geoms, tolerance_m)
     else:
         simplified = shapely.simplify(geoms, tolerance_m, preserve_topology=True)
-    return _repair(simplified)
+    return repair_invalid(simplified)
 
 
 def _metric_crs_per_row(gdf: gpd.GeoDataFrame) -> np.ndarray:
@@ -147,7 +109,7 @@ def simplify_for_web(
         raise ValueError("simplify_for_web needs a GeoDataFrame with a CRS (got crs=None)")
     geom_col = gdf.geometry.name
     out = gdf.copy()
-    geoms = _repair(np.asarray(out.geometry.values, dtype=object))
+    geoms = repair_invalid(np.asarray(out.geometry.values, dtype=object))
     keep = np.array([g is not None for g in geoms], dtype=bool)
     out = out.iloc[np.flatnonzero(keep)]
     geoms = geoms[keep]
@@ -175,9 +137,9 @@ def _round_coordinates(geoms: np.ndarray, decimals: int) -> np.ndarray:
     snapped = shapely.set_precision(geoms, 10.0**-decimals)
     out = np.empty(len(geoms), dtype=object)
     for i, (before, after) in enumerate(zip(geoms, snapped, strict=True)):
-        kept = _polygonal(after)
+        kept = polygonal_part(after)
         # A sliver narrower than the grid collapses: better unrounded than missing from the map.
-        out[i] = kept if kept is not None else _polygonal(before)
+        out[i] = kept if kept is not None else polygonal_part(before)
     return out
 
 

@@ -10,7 +10,7 @@ import pandas as pd
 
 from indicators import catalogue
 from indicators.compare import LEVEL_LABELS
-from loaders import store
+from sources import store
 
 MAX_QPV = 8
 

@@ -6,7 +6,7 @@ import pandas as pd
 
 from indicators import catalogue
 from core.reasons import missing_label
-from loaders import store
+from sources import store
 
 
 def coverage_table() -> pd.DataFrame:

@@ -19,7 +19,7 @@ from core.formats import format_value
 from core.reasons import missing_label
 from indicators.scores import Method
 from indicators.table import reason_column, territory_table
-from loaders import store
+from sources import store
 from core.errors import SourceMissingError, UnknownTerritoryError
 
 ESTIMATION_RULES = {"iris_population", "iris_dpe", "iris_effectifs"}

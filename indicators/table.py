@@ -18,7 +18,7 @@ from geodata.territories import Territory
 from core import reasons
 from indicators import catalogue
 from indicators.scores import MIN_FRAME, Method, Structure, compute_scores
-from loaders import store
+from sources import store
 from core.errors import BadArgumentError
 
 ID_COLUMNS = ["code_qp", "lib_qp", "generation", "lib_com", "insee_com", "siren_epci", "insee_dep",

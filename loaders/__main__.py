@@ -12,7 +12,6 @@ cannot be built, 0 when everything succeeded.
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 

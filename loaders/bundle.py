@@ -9,10 +9,6 @@ or malformed raw file) leaves the previous bundle untouched and nothing partial 
 from __future__ import annotations
 
 import datetime as dt
-import json
-import os
-import shutil
-import tempfile
 from pathlib import Path
 
 import geopandas as gpd
@@ -20,15 +16,15 @@ import pandas as pd
 import shapely
 
 import settings
-from core import paths
 from core.checksums import sha256_file
-from geodata import contours
 from indicators import catalogue
-from loaders import extract, extract_geo, parsers, parsers_env, parsers_online
+from loaders.folders import write_folder
+from loaders.values import build_values
+from sources.publishers import anct, cstb, datafrance, insee
 from loaders.evolution import build_evolutions
 from core.errors import ChecksumError, SourceFormatError, SourceMissingError
 from loaders.inputs import REFERENCE_TABLES, OpenDataInputs
-from loaders.sources import INPUTS, MANIFESTS
+from sources.registry import COPIES, MANIFESTS
 
 BUNDLE_FORMAT = 1
 
@@ -62,7 +58,7 @@ def check_inputs(source_dir: Path, verify: bool = True) -> list[dict]:
         raise SourceMissingError(str(source_dir), "dossier de données introuvable.")
     published = published_checksums(source_dir) if verify else {}
     rows = []
-    for item in INPUTS.values():
+    for item in COPIES.values():
         path = source_dir / item.path
         if not path.is_file():
             raise SourceMissingError(item.path, "fichier introuvable dans le dossier source.")
@@ -94,17 +90,8 @@ def check_inputs(source_dir: Path, verify: bool = True) -> list[dict]:
 
 def build_communes(source_dir: Path) -> pd.DataFrame:
     """COG 2025 communes and arrondissements with their EPCI, département and région."""
-    item = INPUTS["communes"]
-    data, name = parsers.read_bytes(source_dir / item.path, item.path)
-    frame = pd.read_csv(
-        pd.io.common.StringIO(parsers.sniff_text(data, name)), dtype=str, keep_default_na=False
-    ).replace("", pd.NA)
-    columns = ["insee_com", "lib_com", "type_com", "insee_com_parent", "insee_dep", "lib_dep",
-               "insee_reg", "lib_reg", "siren_epci", "lib_epci", "population_municipale"]
-    parsers.require_columns(frame, columns, name)
-    frame = frame[columns].copy()
-    frame["population_municipale"] = pd.to_numeric(frame["population_municipale"], errors="coerce")
-    return frame
+    item = COPIES["communes"]
+    return datafrance.read_communes(source_dir / item.path, name=item.path)
 
 
 def _attach_hierarchy(qpv_com: pd.DataFrame, communes: pd.DataFrame) -> pd.DataFrame:
@@ -114,10 +101,10 @@ def _attach_hierarchy(qpv_com: pd.DataFrame, communes: pd.DataFrame) -> pd.DataF
 
 def read_registry_inputs(source_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     """QPV 2024 and QPV 2015 long lists (``code_qp, lib_qp, insee_com``) from the open-data folder."""
-    item = INPUTS["qpv2024_list"]
-    q24 = parsers.read_qpv2024_list(source_dir / item.path, name=item.path)
-    item = INPUTS["qpv2015_commune"]
-    q15 = parsers.read_qpv2015_commune(source_dir / item.path, name=item.path)
+    item = COPIES["qpv2024_list"]
+    q24 = anct.read_qpv2024_list(source_dir / item.path, name=item.path)
+    item = COPIES["qpv2015_commune"]
+    q15 = insee.read_qpv2015_commune(source_dir / item.path, name=item.path)
     return q24[["code_qp", "lib_qp", "insee_com"]], q15
 
 
@@ -155,9 +142,9 @@ def build_registry(source_dir: Path, communes: pd.DataFrame) -> tuple[pd.DataFra
 
 
 def build_contours(source_dir: Path) -> gpd.GeoDataFrame:
-    paca_item, occ_item = INPUTS["qpv2024_paca"], INPUTS["qpv2015_occitanie"]
-    paca = parsers_online.read_qpv2024_contours(source_dir / paca_item.path, name=paca_item.path)
-    occ = contours.read_qpv2015_hackaviz(source_dir / occ_item.path, name=occ_item.path)
+    paca_item, occ_item = COPIES["qpv2024_paca"], COPIES["qpv2015_occitanie"]
+    paca = anct.read_qpv2024_contours(source_dir / paca_item.path, name=paca_item.path)
+    occ = anct.read_qpv2015_contours(source_dir / occ_item.path, name=occ_item.path)
     for frame, key, item in ((paca, "qpv2024_paca_contours", paca_item), (occ, "qpv2015_occitanie_contours", occ_item)):
         if len(frame) != EXPECTED[key]:
             raise SourceFormatError(
@@ -169,14 +156,8 @@ def build_contours(source_dir: Path) -> gpd.GeoDataFrame:
 
 def build_commune_outlines(source_dir: Path, departements: set[str]) -> gpd.GeoDataFrame:
     """Simplified commune outlines of the départements that have contoured QPV (offline background)."""
-    item = INPUTS["communes_geo"]
-    path = source_dir / item.path
-    if not path.is_file():
-        raise SourceMissingError(item.path, "fichier introuvable dans le dossier source.")
-    try:
-        frame = gpd.read_file(f"/vsigzip/{path}", columns=["insee_com", "lib_com", "type_com", "insee_dep"])
-    except Exception as exc:  # pyogrio raises several error types for a damaged archive
-        raise SourceFormatError(item.path, f"contours illisibles ({exc}).") from exc
+    item = COPIES["communes_geo"]
+    frame = datafrance.read_commune_outlines(source_dir / item.path, name=item.path)
     frame = frame[(frame["type_com"] == "COM") & frame["insee_dep"].isin(departements)]
     return simplify_outlines(frame)
 
@@ -207,7 +188,7 @@ def _iris_references(source_dir: Path, communes: pd.DataFrame) -> list[pd.DataFr
     frames = []
     geo = communes.loc[communes["type_com"] == "COM", ["insee_com", "lib_com", "siren_epci", "lib_epci",
                                                       "insee_dep", "lib_dep"]]
-    bdnb = parsers_env.read_bdnb_iris(source_dir / INPUTS["bdnb_iris"].path, name=INPUTS["bdnb_iris"].path)
+    bdnb = cstb.read_bdnb_iris(source_dir / COPIES["bdnb_iris"].path, name=COPIES["bdnb_iris"].path)
     bdnb = bdnb.dropna(subset=["logd_dpe_total_24", "nb_dpe_fg"]).merge(
         geo, left_on="code_commune", right_on="insee_com", how="left")
     levels = (("COM", "insee_com", "lib_com"), ("EPCI", "siren_epci", "lib_epci"), ("DEP", "insee_dep", "lib_dep"))
@@ -216,13 +197,13 @@ def _iris_references(source_dir: Path, communes: pd.DataFrame) -> list[pd.DataFr
         frames.append(pd.DataFrame({
             "niveau": level, "code": sums[code], "libelle": sums[label], "indicateur": "part_dpe_fg",
             "valeur": 100 * sums["nb_dpe_fg"] / sums["logd_dpe_total_24"].where(sums["logd_dpe_total_24"] > 0),
-            "millesime": "DPE 2024", "source": INPUTS["bdnb_iris"].description}))
+            "millesime": "DPE 2024", "source": COPIES["bdnb_iris"].description}))
     total = bdnb[["nb_dpe_fg", "logd_dpe_total_24"]].sum()
     frames.append(pd.DataFrame({
         "niveau": ["FRANCE"], "code": ["1"], "libelle": ["France métropolitaine"], "indicateur": ["part_dpe_fg"],
         "valeur": [100 * total["nb_dpe_fg"] / total["logd_dpe_total_24"]], "millesime": ["DPE 2024"],
-        "source": [INPUTS["bdnb_iris"].description]}))
-    caf = parsers_env.read_caf_iris(source_dir / INPUTS["caf_iris"].path, name=INPUTS["caf_iris"].path)
+        "source": [COPIES["bdnb_iris"].description]}))
+    caf = insee.read_caf_iris(source_dir / COPIES["caf_iris"].path, name=COPIES["caf_iris"].path)
     caf["insee_com"] = caf["code_iris"].str[:5]
     by_com = caf.groupby("insee_com")[["A", "ARSAS", "AAPL"]].sum(min_count=1).reset_index()
     by_com = by_com.merge(geo[["insee_com", "lib_com"]], on="insee_com", how="left")
@@ -230,7 +211,7 @@ def _iris_references(source_dir: Path, communes: pd.DataFrame) -> list[pd.DataFr
         frames.append(pd.DataFrame({
             "niveau": "COM", "code": by_com["insee_com"], "libelle": by_com["lib_com"], "indicateur": indicator,
             "valeur": 100 * by_com[column] / by_com["A"].where(by_com["A"] > 0),
-            "millesime": "31/12/2020", "source": INPUTS["caf_iris"].description}))
+            "millesime": "31/12/2020", "source": COPIES["caf_iris"].description}))
     return frames
 
 
@@ -238,8 +219,8 @@ def build_references(source_dir: Path, communes: pd.DataFrame) -> pd.DataFrame:
     """Comparison values for enclosing territories and for all QPV together."""
     frames = _iris_references(source_dir, communes)
     for level, key in _REFERENCE_LEVELS:
-        item = INPUTS[key]
-        table = parsers.read_filosofi_territory(source_dir / item.path, ["Q219"], name=item.path)
+        item = COPIES[key]
+        table = insee.read_filosofi_territory(source_dir / item.path, ["Q219"], name=item.path)
         frames.append(
             pd.DataFrame(
                 {
@@ -253,8 +234,8 @@ def build_references(source_dir: Path, communes: pd.DataFrame) -> pd.DataFrame:
                 }
             )
         )
-    item = INPUTS["filo_qpv_2019"]
-    ensemble = parsers.read_insee_qpv_ensemble(
+    item = COPIES["filo_qpv_2019"]
+    ensemble = insee.read_insee_qpv_ensemble(
         source_dir / item.path, ["DISP_MED_A19", "DISP_TP60_A19"], name=item.path
     )
     if not ensemble.empty:
@@ -278,57 +259,7 @@ def build_references(source_dir: Path, communes: pd.DataFrame) -> pd.DataFrame:
 # --- values -------------------------------------------------------------------------------------
 
 
-def build_values(inputs, registry: pd.DataFrame, links: pd.DataFrame,
-                 qpv_contours: gpd.GeoDataFrame, log=print) -> pd.DataFrame:
-    """Long table of every QPV × indicator: value, or missing with its reason; method and detail.
-
-    ``inputs`` is a ``loaders.inputs.OpenDataInputs`` (bundle) or ``TerritoryInputs`` (update); an
-    input that a territory update could not obtain is skipped and its indicators stay "not loaded".
-    """
-    codes15 = pd.Index(registry.loc[registry["generation"] == 2015, "code_qp"])
-    computed = [extract.extract_qpv2015(inputs.source_dir, codes15, optional=inputs.territory)]
-    gaspar = inputs.gaspar()
-    if gaspar is not None:
-        computed.append(extract_geo.gaspar_indicators(gaspar[0], registry, links, gaspar[1]))
-    if not qpv_contours.empty:
-        log("Indicateurs spatiaux : grille DRIAS, IRIS, LCZ, réseaux de chaleur…")
-        grid = inputs.drias_grid()
-        if grid is not None:
-            computed.append(extract_geo.drias_indicators(grid, qpv_contours))
-        zones = inputs.iris_zones()
-        iris_tables = (inputs.bdnb(), inputs.caf(), inputs.filo_iris())
-        if zones is not None and all(t is not None for t in iris_tables):
-            computed.append(extract_geo.iris_indicators(zones, *iris_tables, qpv_contours))
-        cities = inputs.lcz_cities()
-        if cities:
-            computed.append(extract_geo.lcz_indicator(cities, qpv_contours))
-        served = inputs.heat_served()
-        if zones is not None and served is not None:
-            computed.append(extract_geo.heat_network_indicator(served, zones, qpv_contours))
-    return merge_values(registry, computed)
-
-
-def merge_values(registry: pd.DataFrame, computed: list[pd.DataFrame]) -> pd.DataFrame:
-    """Defaults ("not loaded") for every QPV × indicator, overwritten by the computed rows."""
-    values = extract.defaults(registry).assign(detail=pd.Series(pd.NA, dtype="string"))
-    found = pd.concat(computed, ignore_index=True) if computed else values.iloc[0:0]
-    if found.duplicated(["code_qp", "indicateur"]).any():
-        dup = found[found.duplicated(["code_qp", "indicateur"], keep=False)].iloc[0]
-        raise RuntimeError(f"valeur calculée deux fois : {dup['code_qp']} × {dup['indicateur']}")
-    return extract.overlay(values, found)
-
-
 # --- orchestration ------------------------------------------------------------------------------
-
-
-def _write_outputs(folder: Path, tables: dict[str, pd.DataFrame]) -> list[dict]:
-    rows = []
-    for name, table in tables.items():
-        path = folder / f"{name}.parquet"
-        table.to_parquet(path, index=False, compression="zstd")  # GeoParquet for GeoDataFrames
-        rows.append({"fichier": path.name, "lignes": int(len(table)), "sha256": sha256_file(path),
-                     "octets": path.stat().st_size})
-    return rows
 
 
 def build_bundle(source_dir: Path, out_dir: Path, verify: bool = True, log=print) -> dict:
@@ -341,7 +272,7 @@ def build_bundle(source_dir: Path, out_dir: Path, verify: bool = True, log=print
     registry, qpv_communes = build_registry(source_dir, communes)
     metro24 = registry[(registry["generation"] == 2024) & ~registry["insee_dep"].str.startswith("97")]
     if len(metro24) != EXPECTED["qpv2024_metro"]:
-        item = INPUTS["qpv2024_list"]
+        item = COPIES["qpv2024_list"]
         raise SourceFormatError(item.path, f"{len(metro24)} QPV 2024 métropolitains au lieu de 1 362.")
     log(f"Registre : {len(registry)} QPV ({(registry['generation'] == 2024).sum()} QPV 2024, "
         f"{(registry['generation'] == 2015).sum()} QPV 2015).")
@@ -366,7 +297,7 @@ def build_bundle(source_dir: Path, out_dir: Path, verify: bool = True, log=print
         "valeurs": values,
         "references": references,
         "evolutions": build_evolutions(
-            source_dir / INPUTS["filo_panel"].path, source_dir / INPUTS["pop_evolution"].path,
+            source_dir / COPIES["filo_panel"].path, source_dir / COPIES["pop_evolution"].path,
             set(registry.loc[registry["generation"] == 2015, "code_qp"]),
         ),
         # Derived national tables for the online update of any territory (DRIAS has no API…).
@@ -402,50 +333,3 @@ def build_bundle(source_dir: Path, out_dir: Path, verify: bool = True, log=print
     return written
 
 
-def write_folder(out_dir: Path, tables: dict[str, pd.DataFrame], manifest) -> dict:
-    """Write ``tables`` as Parquet into a temporary sibling folder, then ``manifest.json`` (last), then
-    swap it in place of ``out_dir`` with renames only; ``manifest(outputs)`` builds the manifest from
-    the list of written files. A failure leaves ``out_dir`` untouched and nothing partial behind; a
-    disk full (or another error while writing) is a French ``StorageError`` naming the folder.
-
-    The temporary folder (``.bundle-<pid>-…``) and the backup (``<name>.<pid>.old``) carry the process
-    id, so that ``core.paths.clean_leftovers`` removes them after a kill, never during a live write."""
-    out_dir = Path(out_dir)
-    kept = f"le dossier {out_dir} n'a pas été modifié."
-    try:
-        out_dir.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=paths.temp_prefix("bundle"), dir=out_dir.parent))
-    except OSError as exc:
-        raise paths.storage_error(exc, out_dir.parent, kept) from exc
-    try:
-        outputs = _write_outputs(tmp, tables)
-        content = manifest(outputs)
-        (tmp / "manifest.json").write_text(json.dumps(content, ensure_ascii=False, indent=2) + "\n",
-                                           encoding="utf-8")
-        tmp.chmod(0o755)  # mkdtemp creates 0700; the bundle is meant to be readable by all
-        _swap_in(tmp, out_dir)
-    except OSError as exc:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise paths.storage_error(exc, out_dir.parent, kept) from exc
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return content
-
-
-def _swap_in(new: Path, target: Path) -> None:
-    """Replace ``target`` by ``new`` with renames only, so a reader never sees a half-written folder; if
-    the second rename fails, the previous ``target`` is put back."""
-    backup = target.with_name(f"{target.name}.{os.getpid()}.old")
-    if backup.exists():
-        shutil.rmtree(backup)
-    if target.exists():
-        target.rename(backup)
-    try:
-        new.rename(target)
-    except BaseException:
-        if backup.exists() and not target.exists():
-            backup.rename(target)
-        raise
-    if backup.exists():
-        shutil.rmtree(backup, ignore_errors=True)

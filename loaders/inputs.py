@@ -3,7 +3,7 @@
 The bundle pipeline (``loaders.bundle``) computes every value from parsed frames obtained here, so that
 the same rules run in two settings:
 
-* ``OpenDataInputs`` — ``build-bundle``: every file of ``loaders.sources.INPUTS`` from the shared
+* ``OpenDataInputs`` — ``build-bundle``: every file of ``loaders.sources.COPIES`` from the shared
   open-data folder, each read once with its parser;
 * ``TerritoryInputs`` — ``update``: the official files downloaded for one territory, staged under the
   same relative paths, and, for the national files that have no per-territory access (DRIAS grid, IRIS
@@ -20,8 +20,9 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from loaders import extract_geo, parsers_env
-from loaders.sources import INPUTS
+from loaders import spatial
+from sources.publishers import cerema, cstb, georisques, ign, insee
+from sources.registry import COPIES
 
 #: Derived national tables embedded in the bundle for the online update (name → description).
 REFERENCE_TABLES: dict[str, str] = {
@@ -48,38 +49,38 @@ class OpenDataInputs:
         self.source_dir = Path(source_dir)
 
     def path(self, key: str) -> Path:
-        return self.source_dir / INPUTS[key].path
+        return self.source_dir / COPIES[key].path
 
     @functools.cache
     def gaspar(self) -> tuple[pd.DataFrame, frozenset[str] | None]:
-        item = INPUTS["gaspar_ddrm"]
-        ddrm = parsers_env.read_gaspar_ddrm(self.path("gaspar_ddrm"), name=item.path)
-        return ddrm, extract_geo.OFFLINE_GASPAR_REGIONS
+        item = COPIES["gaspar_ddrm"]
+        ddrm = georisques.read_gaspar_ddrm(self.path("gaspar_ddrm"), name=item.path)
+        return ddrm, spatial.OFFLINE_GASPAR_REGIONS
 
     @functools.cache
     def drias_grid(self) -> pd.DataFrame:
-        return extract_geo.drias_grid(self.source_dir)
+        return spatial.drias_grid(self.source_dir)
 
     @functools.cache
     def lcz_cities(self) -> list[gpd.GeoDataFrame]:
-        return extract_geo.read_lcz_cities(self.source_dir)
+        return spatial.read_lcz_cities(self.source_dir)
 
     @functools.cache
     def iris_zones(self) -> gpd.GeoDataFrame:
-        zones = extract_geo.read_iris_contours(self.path("iris_contours"))
-        return extract_geo.iris_zones(zones, self.lcz_cities())
+        zones = ign.read_iris_contours(self.path("iris_contours"))
+        return spatial.iris_zones(zones, self.lcz_cities())
 
     @functools.cache
     def bdnb(self) -> pd.DataFrame:
-        return parsers_env.read_bdnb_iris(self.path("bdnb_iris"), name=INPUTS["bdnb_iris"].path)
+        return cstb.read_bdnb_iris(self.path("bdnb_iris"), name=COPIES["bdnb_iris"].path)
 
     @functools.cache
     def caf(self) -> pd.DataFrame:
-        return parsers_env.read_caf_iris(self.path("caf_iris"), name=INPUTS["caf_iris"].path)
+        return insee.read_caf_iris(self.path("caf_iris"), name=COPIES["caf_iris"].path)
 
     @functools.cache
     def filo_iris(self) -> pd.DataFrame:
-        return parsers_env.read_filosofi_iris(self.path("filo_iris"), 2019, name=INPUTS["filo_iris"].path)
+        return insee.read_filosofi_iris(self.path("filo_iris"), 2019, name=COPIES["filo_iris"].path)
 
     @functools.cache
     def heat_served(self) -> set[str]:
@@ -87,12 +88,12 @@ class OpenDataInputs:
 
     @functools.cache
     def heat_table(self) -> pd.DataFrame:
-        return extract_geo.heat_served_iris(self.source_dir)
+        return spatial.heat_served_iris(self.source_dir)
 
     def reference_tables(self) -> dict[str, pd.DataFrame]:
         """The derived national tables embedded in the bundle for the online update."""
         lcz = []
-        for key, city in zip(extract_geo.LCZ_KEYS, self.lcz_cities(), strict=True):
+        for key, city in zip(spatial.LCZ_KEYS, self.lcz_cities(), strict=True):
             frame = city.copy()
             frame.insert(0, "ville", key.removeprefix("lcz_"))
             lcz.append(frame)
@@ -123,7 +124,7 @@ class TerritoryInputs:
         self.bundle_dir = Path(bundle_dir)
 
     def path(self, key: str) -> Path:
-        return self.source_dir / INPUTS[key].path
+        return self.source_dir / COPIES[key].path
 
     def has(self, key: str) -> bool:
         return self.path(key).is_file()
@@ -138,7 +139,7 @@ class TerritoryInputs:
     def gaspar(self) -> tuple[pd.DataFrame, frozenset[str] | None] | None:
         if not self.has("gaspar_ddrm"):
             return None
-        ddrm = parsers_env.read_gaspar_ddrm(self.path("gaspar_ddrm"), name="GASPAR (DDRM)")
+        ddrm = georisques.read_gaspar_ddrm(self.path("gaspar_ddrm"), name="GASPAR (DDRM)")
         return ddrm, None  # national archive: a commune absent from it is not covered
 
     @functools.cache
@@ -151,7 +152,7 @@ class TerritoryInputs:
         bundled = self._bundle("lcz_iris")
         names = set()
         if bundled is not None:
-            for key in extract_geo.LCZ_KEYS:
+            for key in spatial.LCZ_KEYS:
                 city = key.removeprefix("lcz_")
                 part = bundled[bundled["ville"] == city].drop(columns="ville").reset_index(drop=True)
                 if not part.empty:
@@ -160,17 +161,17 @@ class TerritoryInputs:
         for path in sorted((self.source_dir / "env").glob("lcz_heat_iris_*.geojson")):
             city = path.stem.removeprefix("lcz_heat_iris_")
             if city not in names:
-                cities.append(parsers_env.read_lcz_iris(path, name=f"LCZ {city}"))
+                cities.append(cerema.read_lcz_iris(path, name=f"LCZ {city}"))
         return cities
 
     @functools.cache
     def iris_zones(self) -> gpd.GeoDataFrame | None:
         if not self.has("iris_contours"):
             return None
-        zones = extract_geo.read_iris_contours(self.path("iris_contours"))
+        zones = ign.read_iris_contours(self.path("iris_contours"))
         if zones.empty:
             return None
-        return extract_geo.iris_zones(zones, self.lcz_cities())
+        return spatial.iris_zones(zones, self.lcz_cities())
 
     @functools.cache
     def bdnb(self) -> pd.DataFrame | None:

@@ -40,17 +40,21 @@ import geopandas as gpd
 import pandas as pd
 
 import settings
-from core import paths, reasons
+from core import paths
 from core.checksums import sha256_file
 from core.territory_kinds import code_column
 from core.errors import StorageError, UnsafePathError
 from geodata import territories
 from geodata.territories import Territory
 from core import formats
-from loaders import bundle, extract, extract_online, fetch, http, parsers, parsers_online, store
+from loaders import bundle, online_values
+from loaders.values import build_values, keep_loaded, override
+from sources import fetching, http, store
+from sources.publishers import anct
 from core.errors import BadArgumentError, EcoqpvError, SourceError
+from loaders.folders import write_folder
 from loaders.inputs import TerritoryInputs
-from loaders.registry import SOURCES, OnlineSource, online_sources, select
+from sources.registry import SOURCES, Source, online_sources, select
 
 Progress = Callable[[str, int, "int | None", str], None]
 
@@ -270,11 +274,10 @@ def update_territory(territory: Territory | str, *, mirror: str | None = None, s
         if progress is not None and current["source"] is not None:
             progress(current["source"], done, total, message)
 
-    ctx = fetch.Context(key=key, kind=territory.kind, code=territory.code, label=territory.label, mirror=mirror,
+    ctx = fetching.Context(key=key, kind=territory.kind, code=territory.code, label=territory.label, mirror=mirror,
                        report=emit, **facts)
     index = _read_index(key)
     staged: dict[str, Path] = {}
-    bundled_lcz = _bundled_lcz_communes()
 
     for src in online_sources():
         if src.key not in chosen:
@@ -283,7 +286,7 @@ def update_territory(territory: Territory | str, *, mirror: str | None = None, s
                 staged.update({k: Path(v) for k, v in previous["fichiers"].items()})
                 report.outcomes.append(SourceOutcome(src.key, src.label, "non_demande", previous.get("millesime"),
                                                      files=previous.get("sha256", {})))
-                _after_source(ctx, src, staged)
+                _after_stage(ctx, src, staged)
             continue
         current["source"] = src.key
         if progress is not None:
@@ -291,10 +294,7 @@ def update_territory(territory: Territory | str, *, mirror: str | None = None, s
         before_bytes, before_requests, t0 = ctx.nbytes, ctx.nrequests, time.monotonic()
         ctx.begin()
         try:
-            if src.key == "cerema_lcz":
-                got = fetch.fetch_lcz(ctx, src, bundled_lcz)
-            else:
-                got = fetch.FETCHERS[src.key](ctx, src)
+            got = src.fetch(ctx, src)
         except (SourceError, EcoqpvError) as exc:
             outcome = _failed(src, str(exc), index, staged)
         except Exception as exc:  # noqa: BLE001 - a parser bug must not stop the other sources
@@ -322,7 +322,7 @@ def update_territory(territory: Territory | str, *, mirror: str | None = None, s
         outcome.requests = ctx.nrequests - before_requests
         outcome.seconds = time.monotonic() - t0
         report.outcomes.append(outcome)
-        _after_source(ctx, src, staged)
+        _after_stage(ctx, src, staged)
         if progress is not None:
             progress(src.key, outcome.nbytes, outcome.nbytes or None, STATUS_LABELS[outcome.status])
         current["source"] = None
@@ -344,7 +344,7 @@ def update_territory(territory: Territory | str, *, mirror: str | None = None, s
     return report
 
 
-def _failed(src: OnlineSource, message: str, index: dict, staged: dict[str, Path]) -> SourceOutcome:
+def _failed(src: Source, message: str, index: dict, staged: dict[str, Path]) -> SourceOutcome:
     previous = _previous(index, src.key)
     if previous:
         staged.update({k: Path(v) for k, v in previous["fichiers"].items()})
@@ -353,38 +353,15 @@ def _failed(src: OnlineSource, message: str, index: dict, staged: dict[str, Path
     return SourceOutcome(src.key, src.label, "echec", None, message)
 
 
-def _after_source(ctx: fetch.Context, src: OnlineSource, staged: dict[str, Path]) -> None:
-    """Facts learnt from a source that the next ones need (new QPV, contours, IRIS)."""
+def _after_stage(ctx: fetching.Context, src: Source, staged: dict[str, Path]) -> None:
+    """What the following sources need to know from this one (``Source.after_stage``: new QPV, contours,
+    IRIS); a copy that cannot be read teaches nothing, the source's own outcome already says why."""
+    if src.after_stage is None:
+        return
     try:
-        if src.key == "qpv2024_liste" and src.stage[0] in staged:
-            q24 = parsers.read_qpv2024_list(staged[src.stage[0]], name=src.label)
-            parent = ctx.parent_of()
-            q24["insee_com"] = q24["insee_com"].map(lambda c: parent.get(c, c))
-            inside = set(ctx.communes)
-            if ctx.kind == "QPV":
-                new = {ctx.code} if ctx.code in set(q24["code_qp"]) else set()
-            else:
-                new = set(q24.loc[q24["insee_com"].isin(inside), "code_qp"])
-            ctx.qpv24 = sorted(set(ctx.qpv24) | new)
-            ctx.qpv_communes = sorted(set(ctx.qpv_communes) | set(q24.loc[q24["code_qp"].isin(ctx.qpv24), "insee_com"]))
-        elif src.key == "qpv2024_contours" and "contours2024" not in ctx.state and src.stage[0] in staged:
-            ctx.state["contours2024"] = parsers_online.read_qpv2024_contours(staged[src.stage[0]], name=src.label,
-                                                                              codes=ctx.qpv24)
-        elif src.key == "qpv2015_contours" and "contours2015" not in ctx.state and src.stage[0] in staged:
-            from geodata import contours
-
-            ctx.state["contours2015"] = contours.read_qpv2015_hackaviz(staged[src.stage[0]], name=src.label)
-        elif src.key == "iris_contours" and "iris" not in ctx.state and src.stage[0] in staged:
-            ctx.state["iris"] = gpd.read_file(f"/vsigzip/{staged[src.stage[0]]}")
+        src.after_stage(ctx, src, staged)
     except (SourceError, OSError, ValueError):
         pass
-
-
-def _bundled_lcz_communes() -> set[str]:
-    path = store.bundle_dir() / "lcz_iris.parquet"
-    if not path.is_file():
-        return set()
-    return set(pd.read_parquet(path, columns=["code_iris"])["code_iris"].str[:5])
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -419,7 +396,7 @@ def _territory_communes(territory: Territory, communes: pd.DataFrame, links: pd.
     return set(communes.loc[communes[code_column(territory.kind)] == territory.code, "insee_com"])
 
 
-def build_territory(ctx: fetch.Context, territory: Territory, staged: dict[str, Path], report: UpdateReport,
+def build_territory(ctx: fetching.Context, territory: Territory, staged: dict[str, Path], report: UpdateReport,
                     log: Callable[[str], None]) -> Path:
     """Run the bundle pipeline on the staged files for the territory's QPV; write its folder atomically."""
     folder = paths.safe_path(settings.DATA_DIR, "primary", ctx.key)
@@ -450,14 +427,13 @@ def build_territory(ctx: fetch.Context, territory: Territory, staged: dict[str, 
                 "sorties": outputs,
             }
 
-        bundle.write_folder(folder, tables, manifest)
+        write_folder(folder, tables, manifest)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return folder
 
 
-def _tables(ctx: fetch.Context, territory: Territory, staging: Path, log) -> tuple[dict, dict]:
-    from geodata import contours as contour_io
+def _tables(ctx: fetching.Context, territory: Territory, staging: Path, log) -> tuple[dict, dict]:
 
     inputs = TerritoryInputs(staging, store.bundle_dir())
     parent = ctx.parent_of()
@@ -477,7 +453,7 @@ def _tables(ctx: fetch.Context, territory: Territory, staging: Path, log) -> tup
     inside = _territory_communes(territory, communes_all, base_links)
     codes24 = set(ctx.qpv24)
     if inputs.has("qpv2024_list"):
-        fresh24 = parsers.read_qpv2024_list(inputs.path("qpv2024_list"), name=SOURCES["qpv2024_liste"].label)
+        fresh24 = anct.read_qpv2024_list(inputs.path("qpv2024_list"), name=SOURCES["qpv2024_liste"].label)
         fresh24 = fresh24[["code_qp", "lib_qp", "insee_com"]].copy()
         fresh24["insee_com"] = fresh24["insee_com"].map(lambda c: parent.get(c, c))
         fresh24 = fresh24.drop_duplicates(["code_qp", "insee_com"])
@@ -497,10 +473,10 @@ def _tables(ctx: fetch.Context, territory: Territory, staging: Path, log) -> tup
     # Contours: fetched ones first, else those already loaded.
     parts = []
     if inputs.has("qpv2024_paca"):
-        parts.append(parsers_online.read_qpv2024_contours(inputs.path("qpv2024_paca"),
+        parts.append(anct.read_qpv2024_contours(inputs.path("qpv2024_paca"),
                                                           name=SOURCES["qpv2024_contours"].label, codes=codes24))
     if inputs.has("qpv2015_occitanie"):
-        c15 = contour_io.read_qpv2015_hackaviz(inputs.path("qpv2015_occitanie"), name=SOURCES["qpv2015_contours"].label)
+        c15 = anct.read_qpv2015_contours(inputs.path("qpv2015_occitanie"), name=SOURCES["qpv2015_contours"].label)
         parts.append(c15[c15["code_qp"].isin(set(ctx.qpv15))])
     have = set().union(*(set(p["code_qp"]) for p in parts)) if parts else set()
     base_contours = store.table("qpv_contours")
@@ -527,11 +503,11 @@ def _tables(ctx: fetch.Context, territory: Territory, staging: Path, log) -> tup
         outlines = base_outlines[base_outlines["insee_com"].isin(wanted)].reset_index(drop=True)
 
     # Values: the bundle's rules, then the online-only ones, then what was already loaded.
-    values = bundle.build_values(inputs, registry, links, qpv_contours, log=log)
-    online = extract_online.online_rows(staging, registry, links, qpv_contours,
+    values = build_values(inputs, registry, links, qpv_contours, log=log)
+    online = online_values.online_rows(staging, registry, links, qpv_contours,
                                         inputs.iris_zones() if not qpv_contours.empty else None, parent)
-    values = _override(values, online)
-    values = _keep_loaded(values, store.table("valeurs"))
+    values = override(values, online)
+    values = keep_loaded(values, store.table("valeurs"))
 
     tables: dict[str, pd.DataFrame] = {"qpv": registry, "qpv_communes": links}
     if not qpv_contours.empty:
@@ -540,10 +516,10 @@ def _tables(ctx: fetch.Context, territory: Territory, staging: Path, log) -> tup
     if not outlines.empty:
         tables["communes_contours"] = outlines
     tables["valeurs"] = values
-    refs = extract_online.references(staging, communes_all)
+    refs = online_values.references(staging, communes_all)
     if refs is not None:
         tables["references"] = refs
-    tables.update(extract_online.extra_tables(staging, codes))
+    tables.update(online_values.extra_tables(staging, codes))
     counts = {
         "qpv_2024": int((registry["generation"] == 2024).sum()),
         "qpv_2015": int((registry["generation"] == 2015).sum()),
@@ -554,30 +530,3 @@ def _tables(ctx: fetch.Context, territory: Territory, staging: Path, log) -> tup
     return tables, counts
 
 
-def _override(values: pd.DataFrame, rows: list[pd.DataFrame]) -> pd.DataFrame:
-    """Replace the (code_qp, indicateur) rows computed by the online-only rules."""
-    if not rows:
-        return values
-    found = pd.concat(rows, ignore_index=True).drop_duplicates(["code_qp", "indicateur"], keep="last")
-    return extract.overlay(values, found)
-
-
-def _keep_loaded(values: pd.DataFrame, loaded: pd.DataFrame) -> pd.DataFrame:
-    """Indicators no fetched source could compute ("not loaded") keep the values already loaded."""
-    missing = values["raison_manquante"] == reasons.NOT_LOADED
-    if not missing.any():
-        return values
-    base = loaded.set_index(["code_qp", "indicateur"])
-    base = base[base["raison_manquante"].fillna("") != reasons.NOT_LOADED]
-    keys = pd.MultiIndex.from_frame(values.loc[missing, ["code_qp", "indicateur"]])
-    usable = keys[keys.isin(base.index)]
-    if not len(usable):
-        return values
-    out = values.set_index(["code_qp", "indicateur"])
-    columns = ["valeur", "raison_manquante", "methode", "detail"]
-    out.loc[usable, columns] = base.loc[usable, columns].to_numpy()
-    out = out.reset_index()
-    out["valeur"] = out["valeur"].astype("float64")
-    for column in ("raison_manquante", "methode", "detail"):
-        out[column] = out[column].astype("string")
-    return out

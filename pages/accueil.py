@@ -8,7 +8,7 @@ import streamlit as st
 from core.text import markdown_text
 from core.formats import format_number
 from indicators.table import territory_table
-from loaders import store
+from sources import store
 from pages.components import current_method, open_fiche, territory_selector
 
 territory = territory_selector()

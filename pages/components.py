@@ -14,7 +14,7 @@ from core.text import markdown_text
 from geodata import territories
 from geodata.offline_assets import install_leaflet_assets
 from geodata.territories import Territory
-from loaders import store
+from sources import store
 from core.errors import EcoqpvError
 
 DEFAULT_REGION = "76"  # Occitanie: QPV contours are embedded offline

@@ -17,9 +17,9 @@ import settings
 from indicators import catalogue
 from indicators.coverage import coverage_table
 from core.formats import format_number
-from loaders import store
+from sources import store
 from core.errors import EcoqpvError
-from loaders.http import check_mirror
+from sources.http import check_mirror
 from pages.components import territory_selector
 
 

@@ -14,7 +14,7 @@ from datetime import date
 
 from geodata import territories
 from geodata.territories import Territory
-from loaders import store
+from sources import store
 from reports.content import Annex, build_annex
 from reports.options import AnnexOptions, options_from_text
 

@@ -36,7 +36,7 @@ from core.text import fold
 from indicators.methode import AGGREGATION_LABELS, NORMALISATION_LABELS
 from indicators.scores import ROBUST
 from indicators.table import FRAMES, reason_column, territory_table
-from loaders import store
+from sources import store
 from core.errors import BadArgumentError
 from reports import maps
 from reports.options import AnnexOptions

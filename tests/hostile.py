@@ -63,7 +63,7 @@ def build_hostile_overlay(data_dir: Path, names: list[str] | None = None, commun
     default :func:`hostile_names`.
     """
     import settings
-    from loaders import store
+    from sources import store
 
     bundle_dir = Path(bundle_dir or settings.BUNDLE_DIR)
     folder = Path(data_dir) / "primary" / f"COM-{INSEE_COM}"

@@ -12,6 +12,8 @@
 
 from __future__ import annotations
 
+from sources import fetching
+
 import os
 import socket
 import struct
@@ -22,7 +24,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import settings
-from loaders import http
+from sources import http
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "online"
 
@@ -56,12 +58,12 @@ def env_for(path: Path) -> dict[str, str]:
 
 def context(key: str, **overrides):
     from geodata import territories
-    from loaders import fetch, update
+    from loaders import update
 
     territory = territories.resolve_key(key)
     facts = update._territory_facts(territory)
     facts.update(overrides)
-    return fetch.Context(key=f"{territory.kind}-{territory.code}", kind=territory.kind, code=territory.code,
+    return fetching.Context(key=f"{territory.kind}-{territory.code}", kind=territory.kind, code=territory.code,
                          label=territory.label, mirror=None, **facts)
 
 

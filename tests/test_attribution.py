@@ -8,6 +8,10 @@ Occitanie against the DRIAS grid, the approximate IRIS contours and the LCZ file
 
 from __future__ import annotations
 
+from sources.publishers import cerema
+from sources.publishers import cstb
+from sources.publishers import meteofrance
+
 import math
 
 import geopandas as gpd
@@ -18,8 +22,7 @@ import shapely
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
 
 from geodata import attribution as at
-from geodata.contours import repair
-from loaders import parsers_env as pe
+from sources.geometry import repair
 from tests.conftest import OPENDATA, needs_opendata
 
 X0, Y0 = 700_000.0, 6_600_000.0  # somewhere in the Massif central, Lambert-93
@@ -308,7 +311,7 @@ def test_real_every_occitanie_qpv_gets_drias_values(occitanie_qpv):
     path = OPENDATA / "env" / "drias2020_cnrm_aladin63_annuel_REF_safran8km.txt"
     if not path.is_file():
         pytest.skip(f"fichier de données ouvertes absent : {path}")
-    ref = pe.read_drias(path)
+    ref = meteofrance.read_drias(path)
     out = at.attribute_grid(occitanie_qpv, at.drias_cells(ref), ref, ["NORTX35", "NORTAV"])
     assert len(out) == 105 and out["NORTX35"].notna().all() and out["NORTAV"].notna().all()
     assert out["NORTX35"].between(0, 7).all()  # REF 1976–2005: a few days a year at most
@@ -328,7 +331,7 @@ def test_real_bdnb_fg_share_through_approximate_iris(occitanie_qpv):
         if not path.is_file():
             pytest.skip(f"fichier de données ouvertes absent : {path}")
     iris = gpd.read_file(f"/vsigzip/{contours}")[["code_iris", "geometry"]]
-    bdnb = pe.read_bdnb_iris(bdnb_path).set_index("code_iris")
+    bdnb = cstb.read_bdnb_iris(bdnb_path).set_index("code_iris")
     weights = at.areal_weights(occitanie_qpv, iris.rename(columns={"code_iris": "zone_id"}))
     rates = at.interpolate_rates(weights, bdnb, "logd_dpe_fg_pct_24", "logd_dpe_total_24",
                                  codes=occitanie_qpv["code_qp"])
@@ -351,7 +354,7 @@ def test_real_lcz_covers_only_qpv_of_the_central_communes(occitanie_qpv):
         path = OPENDATA / "env" / f"lcz_heat_iris_{city}.geojson"
         if not path.is_file():
             pytest.skip(f"fichier de données ouvertes absent : {path}")
-        cities.append(pe.read_lcz_iris(path))
+        cities.append(cerema.read_lcz_iris(path))
     out = at.lcz_share(occitanie_qpv, pd.concat(cities, ignore_index=True)).merge(
         occitanie_qpv[["code_qp", "commune_qp"]]
     )

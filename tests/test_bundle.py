@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from sources.publishers import insee
+
 import json
 import os
 from pathlib import Path
@@ -12,10 +14,9 @@ import shapely
 
 import settings
 from loaders import __main__ as loaders_cli
-from loaders import parsers
 from loaders.bundle import build_bundle
 from core.errors import ChecksumError, SourceFormatError, SourceMissingError
-from loaders.sources import INPUTS
+from sources.registry import COPIES
 from tests.conftest import OPENDATA, ROOT, needs_opendata
 
 pytestmark = needs_opendata
@@ -66,9 +67,9 @@ def test_contours(built):
 
 def test_known_values_match_raw_insee_files(built):
     values = _values(built)
-    demo = parsers.read_insee_qpv(OPENDATA / INPUTS["demo_2022"].path, ["POP_MUN", "TX_TOT_MEN1"])
-    filo = parsers.read_filosofi_qpv(OPENDATA / INPUTS["filo_qpv_2019"].path, 2019)
-    revn = parsers.read_insee_qpv(OPENDATA / INPUTS["revn_2022"].path, ["ARSAS", "A"])
+    demo = insee.read_insee_qpv(OPENDATA / COPIES["demo_2022"].path, ["POP_MUN", "TX_TOT_MEN1"])
+    filo = insee.read_filosofi_qpv(OPENDATA / COPIES["filo_qpv_2019"].path, 2019)
+    revn = insee.read_insee_qpv(OPENDATA / COPIES["revn_2022"].path, ["ARSAS", "A"])
     for code in ("QP001001", "QP031015", "QP034004", "QP066007"):
         assert _value(values, code, "population")[0] == demo.loc[code, "POP_MUN"]
         assert _value(values, code, "revenu_median")[0] == filo.loc[code, "revenu_median"]
@@ -121,7 +122,7 @@ def test_references(built):
 def test_manifest_lists_every_input(built):
     manifest = json.loads((built / "manifest.json").read_text(encoding="utf-8"))
     files = {row["fichier"] for row in manifest["entrees"]}
-    assert files == {item.path for item in INPUTS.values()}
+    assert files == {item.path for item in COPIES.values()}
     for row in manifest["entrees"]:
         for key in ("editeur", "licence", "millesime", "sha256"):
             assert row[key], (row["fichier"], key)
@@ -146,7 +147,7 @@ def test_committed_bundle_is_what_the_pipeline_builds(built):
 def test_raw_files_are_not_committed():
     import hashlib
 
-    raw = {hashlib.sha256((OPENDATA / i.path).read_bytes()).hexdigest() for i in INPUTS.values()}
+    raw = {hashlib.sha256((OPENDATA / i.path).read_bytes()).hexdigest() for i in COPIES.values()}
     for path in (ROOT / "data").rglob("*"):
         if path.is_file():
             assert hashlib.sha256(path.read_bytes()).hexdigest() not in raw, path
@@ -180,7 +181,7 @@ def _unchanged(out: Path, before: dict[str, bytes]) -> None:
 
 def test_missing_raw_file_names_it_and_writes_nothing(tmp_path):
     source = _mirror(tmp_path)
-    (source / INPUTS["demo_2022"].path).unlink()
+    (source / COPIES["demo_2022"].path).unlink()
     out, before = _existing_bundle(tmp_path)
     with pytest.raises(SourceMissingError, match="DEMO_2022.csv"):
         build_bundle(source, out, log=lambda *_: None)
@@ -189,7 +190,7 @@ def test_missing_raw_file_names_it_and_writes_nothing(tmp_path):
 
 def test_modified_raw_file_fails_checksum(tmp_path):
     source = _mirror(tmp_path)
-    target = source / INPUTS["rpls_2022"].path
+    target = source / COPIES["rpls_2022"].path
     target.unlink()
     target.write_bytes(b"CodGeo,Note\nQP001001,0\n")
     out, before = _existing_bundle(tmp_path)
@@ -208,7 +209,7 @@ def test_modified_raw_file_fails_checksum(tmp_path):
 )
 def test_malformed_raw_file_names_file_and_problem(tmp_path, content, message):
     source = _mirror(tmp_path)
-    target = source / INPUTS["demo_2022"].path
+    target = source / COPIES["demo_2022"].path
     target.unlink()
     target.write_bytes(content)
     out, before = _existing_bundle(tmp_path)
@@ -243,7 +244,7 @@ def test_geometries_are_polygonal_after_repair(built):
 
 
 def test_out_of_range_values_are_flagged_not_clipped():
-    from loaders.extract import RULES, apply_rule
+    from indicators.rules import RULES, apply_rule
 
     rule = next(r for r in RULES if r.indicator == "part_moins_25")
     parsed = pd.DataFrame({"TX_TOT_0A24": [36.5, 112.0, -3.0, float("nan")]},
@@ -259,7 +260,7 @@ def test_out_of_range_values_are_flagged_not_clipped():
 
 def test_evolution_series_match_the_insee_files(built):
     series = pd.read_parquet(built / "evolutions.parquet")
-    filo19 = parsers.read_filosofi_qpv(OPENDATA / INPUTS["filo_qpv_2019"].path, 2019)
+    filo19 = insee.read_filosofi_qpv(OPENDATA / COPIES["filo_qpv_2019"].path, 2019)
     mosson = series[(series["code_qp"] == "QP034005") & (series["indicateur"] == "revenu_median")]
     assert mosson["annee"].tolist() == list(range(2012, 2022))
     assert mosson.set_index("annee").loc[2019, "valeur"] == filo19.loc["QP034005", "revenu_median"]

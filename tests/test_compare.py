@@ -9,7 +9,7 @@ import pytest
 from geodata import territories
 from indicators.compare import compare
 from indicators.table import territory_table
-from loaders import store
+from sources import store
 
 
 def test_hand_computed_ratios_and_gaps():

@@ -21,6 +21,7 @@ import pytest
 
 import reports
 import settings
+from core.text import clean_text
 from core.exports import neutralise, neutralise_frame, set_cell
 from geodata import layers, territories
 from indicators.comparison import comparison_table
@@ -61,9 +62,10 @@ def _assert_neutralised(cells: list[list[str]], names: dict[str, str]) -> None:
     live = [cell for cell in flat if _live(cell)]
     assert not live, live
     for name in [*names.values(), COMMUNE]:
-        # A carriage return is written as a line feed (a lone CR would end an unquoted CSV row).
-        expected = "'" + name.replace("\r", "\n")
-        assert expected in flat, f"{name!r} should be in the export, behind an apostrophe"
+        # Names are cleaned where they enter (a control character other than tab or line feed becomes a
+        # space); what still reads as a formula is written behind an apostrophe.
+        expected = neutralise(clean_text(name))
+        assert expected in flat, f"{name!r} should be in the export as {expected!r}"
     assert all("\r" not in cell for cell in flat)
 
 
@@ -132,8 +134,10 @@ def test_annex_xlsx(formula_data):
                 if _live(cell.value):
                     assert cell.quotePrefix, (sheet.title, cell.coordinate, cell.value)
                     seen.add(cell.value)
-    # The names are written as they are, as text: nothing lost, nothing run.
-    assert set(formula_data["names"].values()) | {COMMUNE} <= seen
+    # The names are written as read (control characters other than tab and line feed cleaned where they
+    # enter), as text: nothing lost, nothing run.
+    formulas = {clean_text(n) for n in [*formula_data["names"].values(), COMMUNE]}
+    assert {n for n in formulas if _live(n)} <= seen
 
 
 def test_comparer_csv(formula_data):
@@ -145,7 +149,7 @@ def test_comparer_csv(formula_data):
     assert not [h for h in header if _live(h)], header
     shown = {table.set_index("code_qp").loc[c, "lib_qp"] for c in codes}
     for name in shown:
-        assert any(h.startswith("'" + name.replace("\r", "\n")) for h in header), (name, header)
+        assert any(h.startswith(neutralise(clean_text(name))) for h in header), (name, header)
     assert not [cell for row in cells for cell in row if _live(cell)]
 
 
@@ -160,14 +164,15 @@ def test_indicators_table_csv_on_the_command_line(formula_data):
 
 
 def test_indicators_json_keeps_names_as_they_are(formula_data, capsys):
-    """JSON is not read by spreadsheets: names stay exact there (nothing lost)."""
+    """JSON is not read by spreadsheets: names stay as read there (nothing neutralised; only the control
+    characters other than tab and line feed were turned into spaces where the data entered)."""
     from indicators.__main__ import main
 
     assert main(["table", "--territoire", TERRITORY, "--format", "json"]) == 0
     import json
 
     records = json.loads(capsys.readouterr().out)
-    assert {r["lib_qp"] for r in records} == set(formula_data["names"].values())
+    assert {r["lib_qp"] for r in records} == {clean_text(n) for n in formula_data["names"].values()}
 
 
 def test_annex_maps_draw_dollar_names_as_text(tmp_path, monkeypatch):

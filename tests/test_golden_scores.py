@@ -12,7 +12,7 @@ import os
 import pandas as pd
 
 from indicators.table import frame_scores
-from loaders import store
+from sources import store
 from tests.conftest import ROOT
 
 GOLDEN = ROOT / "tests" / "golden" / "scores_qpv_avec_contour.csv"

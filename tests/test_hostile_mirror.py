@@ -26,8 +26,8 @@ import settings
 from core import paths
 from core.errors import BadArgumentError, SourceFormatError
 from loaders import __main__ as cli
-from loaders import http
-from loaders.registry import SOURCES
+from sources import http
+from sources.registry import SOURCES
 from tests.online_support import (
     FaultServer,
     contours_zip,
@@ -369,7 +369,7 @@ def test_update_cleans_leftovers_of_killed_runs_first(tmp_path, monkeypatch, cap
 def test_a_full_disk_during_an_update_is_said_in_french_and_keeps_the_territory(tmp_path, monkeypatch, capsys):
     import errno
 
-    from loaders import bundle
+    from loaders import folders
 
     folder = tmp_path / "cle-usb"
     _file_mirror(folder)
@@ -384,7 +384,7 @@ def test_a_full_disk_during_an_update_is_said_in_french_and_keeps_the_territory(
         (out_dir / "qpv.parquet").write_bytes(b"PAR1 tronqu")
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(bundle, "_write_outputs", full)
+    monkeypatch.setattr(folders, "_write_outputs", full)
     code, out, err = _run(args, capsys)
     http.reset()
     assert code == 1 and "Traceback" not in err

@@ -114,8 +114,8 @@ def test_catalogue_json(capsys):
 
 
 def test_every_catalogue_indicator_has_an_extraction_rule():
-    from loaders.extract import RULES
-    from loaders.extract_geo import GEO_INDICATORS
+    from indicators.rules import RULES
+    from loaders.spatial import GEO_INDICATORS
 
     online = {i.id for i in catalogue.CATALOGUE if i.online_only}
     produced = {r.indicator for r in RULES} | set(GEO_INDICATORS)

@@ -9,7 +9,7 @@ import time
 import pytest
 
 import settings
-from loaders import http
+from sources import http
 from core.errors import ChecksumError, RateLimitedError, SourceFormatError, SourceMissingError, SourceUnavailableError
 from tests.online_support import FaultServer, snapshot, use_data_dir
 

@@ -12,7 +12,6 @@ request, so a test that would reach a real host fails.
 from __future__ import annotations
 
 import gzip
-import importlib
 import io
 import json
 import re
@@ -25,10 +24,16 @@ import responses
 import shapely
 from responses import matchers
 
-from loaders import fetch, parsers, parsers_env, parsers_online
+from sources.publishers import ademe
+from sources.publishers import anct
+from sources.publishers import cerema
+from sources.publishers import datagouv
+from sources.publishers import geoapi
+from sources.publishers import georisques
+from sources.publishers import ign
+from sources.publishers import insee
 from core.errors import ChecksumError, SourceFormatError
-from loaders.registry import SOURCES
-from loaders.sources import INPUTS
+from sources.registry import COPIES, SOURCES
 from tests.online_support import FIXTURES, context, fixture, use_data_dir
 
 DATASET = "https://www.data.gouv.fr/api/1/datasets/quartiers-prioritaires-de-la-politique-de-la-ville-qpv/"
@@ -66,19 +71,17 @@ def _query(call) -> dict[str, str]:
 
 def test_registry_declares_every_source_and_every_local_input():
     replaced = {key for src in SOURCES.values() for key in src.replaces}
-    assert set(INPUTS) <= replaced, sorted(set(INPUTS) - replaced)
+    assert set(COPIES) == replaced, sorted(set(COPIES) ^ replaced)
     for src in SOURCES.values():
-        for attribute in ("label", "publisher", "licence", "vintage", "url", "format", "parser"):
+        for attribute in ("label", "publisher", "licence", "vintage", "url", "format"):
             assert getattr(src, attribute), (src.key, attribute)
-        module, _, name = src.parser.rpartition(".")
-        target = importlib.import_module(module if module.startswith("loaders.") else src.parser)
-        assert name == "parsers_env" or hasattr(target, name), src.parser
         assert not re.search(r"/\d{8}-\d{6}/", src.url), f"URL datée codée en dur : {src.key}"
         if src.online:
-            assert src.key in fetch.FETCHERS or src.key == "cerema_lcz", src.key
+            # The update dispatches through the entry: it fetches with these callables, nothing else.
+            assert callable(src.fetch) and callable(src.parse), src.key
             assert src.stage, src.key
         else:
-            assert src.refresh, src.key
+            assert src.fetch is None and src.refresh, src.key
 
 
 # --- data.gouv.fr ---------------------------------------------------------------------------------
@@ -88,14 +91,14 @@ def test_qpv_list_is_resolved_through_the_dataset_api_and_skipped_when_unchanged
     rsps.get(DATASET, body=fixture("datagouv_qpv_dataset.json"), content_type="application/json")
     rsps.get(STATIC + "20260116-110350/listeqp2024-cog2024.csv", body=fixture("listeqp2024-cog2024.csv"))
     ctx = context("EPCI:243400017")
-    got = fetch.fetch_datagouv_resource(ctx, SOURCES["qpv2024_liste"])
+    got = datagouv.fetch_datagouv_resource(ctx, SOURCES["qpv2024_liste"])
     staged = got.files["geo/qpv2024_communes_epci_dep_reg.csv"]
-    frame = parsers.read_qpv2024_list(staged)
+    frame = anct.read_qpv2024_list(staged)
     assert sorted(frame.loc[frame["code_qp"] == "QN01342M", "insee_com"]) == ["13055", "13070"]
     assert got.vintage == "ressource du 2026-01-16" and not got.reused
     # Second run: same published checksum → no download, the dataset answer comes from the cache.
     calls = len(rsps.calls)
-    again = fetch.fetch_datagouv_resource(context("EPCI:243400017"), SOURCES["qpv2024_liste"])
+    again = datagouv.fetch_datagouv_resource(context("EPCI:243400017"), SOURCES["qpv2024_liste"])
     assert again.reused and len(rsps.calls) == calls
 
 
@@ -103,7 +106,7 @@ def test_a_checksum_mismatch_keeps_the_previous_copy(data_dir, rsps):
     rsps.get(DATASET, body=fixture("datagouv_qpv_dataset.json"))
     rsps.get(STATIC + "20260116-110350/listeqp2024-cog2024.csv", body=fixture("listeqp2024-cog2024.csv") + b"X;Y\r\n")
     with pytest.raises(ChecksumError, match="empreinte sha1"):
-        fetch.fetch_datagouv_resource(context("EPCI:243400017"), SOURCES["qpv2024_liste"])
+        datagouv.fetch_datagouv_resource(context("EPCI:243400017"), SOURCES["qpv2024_liste"])
     assert not list((data_dir / "raw").rglob("listeqp2024-cog2024.csv"))
 
 
@@ -111,8 +114,8 @@ def test_correspondence_2024_2015(data_dir, rsps):
     rsps.get(DATASET, body=fixture("datagouv_qpv_dataset.json"))
     rsps.get(STATIC + "20240419-151515/liste-correspondance-qp2024-qp2015.csv",
              body=fixture("liste-correspondance-qp2024-qp2015.csv"))
-    got = fetch.fetch_datagouv_resource(context("EPCI:243400017"), SOURCES["qpv2024_correspondance"])
-    table = parsers_online.read_qpv_correspondance(got.files["online/qpv2024_correspondance_qp2015.csv"])
+    got = datagouv.fetch_datagouv_resource(context("EPCI:243400017"), SOURCES["qpv2024_correspondance"])
+    table = anct.read_qpv_correspondance(got.files["online/qpv2024_correspondance_qp2015.csv"])
     assert table.loc[table["code_qp_2024"] == "QN01342M", "code_qp_2015"].tolist() == ["QP013019", "QP013020",
                                                                                        "QP013021"]
     assert table.loc[table["code_qp_2024"] == "QN03499N", "code_qp_2015"].isna().all()
@@ -137,7 +140,7 @@ def test_qpv2024_contours_zip_or_geojson_at_the_same_url(data_dir, rsps, served)
     rsps.get(src.url, status=302, headers={"Location": STATIC + "20250115-093000/qp2024.bin"})
     rsps.get(STATIC + "20250115-093000/qp2024.bin", body=body)
     ctx = context("EPCI:243400017")
-    got = fetch.fetch_file(ctx, src)
+    got = anct.fetch_contours_2024(ctx, src)
     assert "geo/qpv2024_paca_contours.geojson" in got.files
     contours = ctx.state["contours2024"]
     assert {"QN03405M", "QN03406I"} <= set(contours["code_qp"])
@@ -150,7 +153,7 @@ def test_qpv2024_contours_zip_or_geojson_at_the_same_url(data_dir, rsps, served)
 def test_qpv2015_contours_from_the_wfs_in_web_mercator(data_dir, rsps):
     rsps.get(WFS, body=fixture("wfs_qp2015.json"), content_type="application/json")
     ctx = context("COM:34172")
-    got = fetch.fetch_qpv2015_contours(ctx, SOURCES["qpv2015_contours"])
+    got = anct.fetch_qpv2015_contours(ctx, SOURCES["qpv2015_contours"])
     query = _query(rsps.calls[0])
     assert query["TYPENAMES"] == "AREAMANAGEMENT.QP.VECTOR:qp_decretmodif_2015_epsg3857_wm"
     assert query["CQL_FILTER"].startswith("code_qp IN ('QP034004'") and query["SRSNAME"] == "EPSG:3857"
@@ -174,7 +177,7 @@ def test_iris_contours_by_commune_then_by_bbox_near_commune_edges(data_dir, rsps
     qpv["generation"] = 2015
     ctx = context("COM:34172")
     ctx.state["contours2015"] = qpv
-    got = fetch.fetch_iris(ctx, SOURCES["iris_contours"])
+    got = ign.fetch_iris(ctx, SOURCES["iris_contours"])
     assert "CQL_FILTER=code_insee+IN" in seen[0]
     assert any("BBOX=" in url and "EPSG%3A3857" in url for url in seen[1:])  # QPV not fully surrounded
     staged = got.files["geo/iris/iris2020_occitanie_paca_from_tiles_z9.geojson.gz"]
@@ -186,7 +189,7 @@ def test_wfs_exception_report_is_a_french_error(data_dir, rsps):
     rsps.get(WFS, body=b'<?xml version="1.0"?><ows:ExceptionReport><ows:Exception><ows:ExceptionText>'
                       b'Unknown type name qp_decretmodif_2015</ows:ExceptionText></ows:Exception></ows:ExceptionReport>')
     with pytest.raises(SourceFormatError, match="Contours des QPV 2015.*message XML.*Unknown type name"):
-        fetch.fetch_qpv2015_contours(context("COM:34172"), SOURCES["qpv2015_contours"])
+        anct.fetch_qpv2015_contours(context("COM:34172"), SOURCES["qpv2015_contours"])
 
 
 # --- geo.api.gouv.fr ------------------------------------------------------------------------------------
@@ -197,7 +200,7 @@ def test_communes_and_contours_from_geo_api(data_dir, rsps):
     rsps.get(src.url, body=fixture("geoapi_communes_epci.geojson"),
              match=[matchers.query_param_matcher({"codeEpci": "243400017", **src.params})])
     ctx = context("EPCI:243400017", qpv_communes=["34172", "34129"])
-    got = fetch.fetch_communes(ctx, src)
+    got = geoapi.fetch_communes(ctx, src)
     table = pd.read_csv(got.files["geo/communes_epci_dep_reg_2025_datafrance.csv"], dtype=str)
     montpellier = table.set_index("insee_com").loc["34172"]
     assert montpellier["lib_epci"] == "Montpellier Méditerranée Métropole" and montpellier["population_municipale"] == "302454"
@@ -218,11 +221,11 @@ def test_insee_file_names_are_discovered_on_the_publication_page(data_dir, rsps)
     rsps.get("https://www.insee.fr/fr/statistiques/fichier/5359605/IPRO_2022_csv.zip",
              body=_zip({"IPRO_2022.csv": ipro, "Documentation.txt": b"doc"}))
     ctx = context("COM:34172")
-    got = fetch.fetch_insee_page(ctx, SOURCES["insee_demo_2022"])
-    demo = parsers.read_insee_qpv(got.files["stats/qpv2015_insee_thematiques/DEMO_2022.csv"], ["POP_MUN"])
+    got = insee.fetch_insee_page(ctx, SOURCES["insee_demo_2022"])
+    demo = insee.read_insee_qpv(got.files["stats/qpv2015_insee_thematiques/DEMO_2022.csv"], ["POP_MUN"])
     assert demo.loc["QP034005", "POP_MUN"] == 21684
-    got = fetch.fetch_insee_page(ctx, SOURCES["insee_ipro_2022"])
-    ipro_frame = parsers.read_insee_qpv(got.files["stats/qpv2015_insee_thematiques/IPRO_2022.csv"], ["ABCDE"])
+    got = insee.fetch_insee_page(ctx, SOURCES["insee_ipro_2022"])
+    ipro_frame = insee.read_insee_qpv(got.files["stats/qpv2015_insee_thematiques/IPRO_2022.csv"], ["ABCDE"])
     assert ipro_frame.loc["QP034005", "ABCDE"] == 4120
     assert sum("5359605?" in c.request.url or c.request.url.endswith("5359605") for c in rsps.calls) <= 2
 
@@ -231,8 +234,8 @@ def test_insee_qpv2024_filosofi_2021(data_dir, rsps):
     rsps.get("https://www.insee.fr/fr/statistiques/8243167", body=fixture("insee_page_8243167.html"))
     rsps.get("https://www.insee.fr/fr/statistiques/fichier/8243167/filo2021_qp2024_csv.zip",
              body=_zip({"filo2021_qp2024.csv": fixture("filo2021_qp2024_extrait.csv")}))
-    got = fetch.fetch_insee_page(context("COM:34172"), SOURCES["insee_qpv2024_filosofi"])
-    table = parsers_online.read_insee_qpv2024(got.files["online/insee_qpv2024_filosofi2021.csv"],
+    got = insee.fetch_insee_page(context("COM:34172"), SOURCES["insee_qpv2024_filosofi"])
+    table = insee.read_insee_qpv2024(got.files["online/insee_qpv2024_filosofi2021.csv"],
                                               ["revenu_median", "taux_pauvrete"])
     assert table.loc["QN03405M", "revenu_median"] == 11530
     assert pd.isna(table.loc["QN03406I", "taux_pauvrete"])  # blank = secret, never 0
@@ -243,12 +246,12 @@ def test_melodi_population_secret_is_missing_and_latest_period_kept(data_dir, rs
     rsps.get(src.url, body=fixture("melodi_populations_dep34.json"),
              match=[matchers.query_param_matcher({"GEO": "DEP-34*COM", "POPREF_MEASURE": "PMUN", "maxResult": "10000"})])
     ctx = context("COM:34172", communes=["34172", "34129", "34999"], qpv_communes=["34172"])
-    got = fetch.fetch_melodi(ctx, src)
+    got = insee.fetch_melodi(ctx, src)
     table = pd.read_csv(got.files["online/melodi_population_communes.csv"], dtype={"code": str, "periode": str})
     row = table.set_index("code")
     assert row.loc["34172", "valeur"] == 302454 and row.loc["34172", "periode"] == "2022"
     assert pd.isna(row.loc["34999", "valeur"]) and row.loc["34999", "raison"] == "secret_statistique"
-    raw = parsers_online.read_melodi(json.loads(fixture("melodi_populations_dep34.json")))
+    raw = insee.read_melodi(json.loads(fixture("melodi_populations_dep34.json")))
     assert raw.loc[0, "geo_millesime"] == "2025" and raw.loc[0, "niveau"] == "COM"
 
 
@@ -261,7 +264,7 @@ def test_ademe_data_iris_follows_next_until_absent(data_dir, rsps):
     rsps.get(src.url, body=fixture("ademe_data_iris_p1.json"))
     rsps.get(first["next"].split("?")[0], body=fixture("ademe_data_iris_p2.json"),
              match=[matchers.query_param_matcher({"after": "1,341720702"}, strict_match=False)])
-    got = fetch.fetch_ademe_lines(context("COM:34172"), src)
+    got = src.fetch(context("COM:34172"), src)
     table = pd.read_csv(got.files["online/ademe_data_iris.csv"], dtype={"iris": str}).set_index("iris")
     assert list(table.index) == ["341720701", "341720702", "341720801"]
     assert pd.isna(table.loc["341720801", "share_nrj_preca_log"])  # null stays missing
@@ -271,7 +274,7 @@ def test_ademe_data_iris_follows_next_until_absent(data_dir, rsps):
 def test_ademe_data_communes_air(data_dir, rsps):
     src = SOURCES["ademe_data_communes"]
     rsps.get(src.url, body=fixture("ademe_data_communes.json"))
-    got = fetch.fetch_ademe_lines(context("COM:34172", qpv_communes=["34172", "34129"]), src)
+    got = src.fetch(context("COM:34172", qpv_communes=["34172", "34129"]), src)
     table = pd.read_csv(got.files["online/ademe_data_communes.csv"], dtype={"code_commune_insee": str})
     assert table.set_index("code_commune_insee").loc["34172", "moyenne_annuelle_de_concentration_de_no2_ugm3"] == 21.4
     assert _query(rsps.calls[0])["code_commune_insee_in"] == "34129,34172"
@@ -283,13 +286,13 @@ def test_ademe_renamed_field_stops_the_source(data_dir, rsps):
                                                           b"no2_moyenne_annuelle")
     rsps.get(src.url, body=renamed)
     with pytest.raises(SourceFormatError, match="colonne.*moyenne_annuelle_de_concentration_de_no2_ugm3"):
-        fetch.fetch_ademe_lines(context("COM:34172"), src)
+        src.fetch(context("COM:34172"), src)
 
 
 def test_ademe_dpe_label_counts_values_agg(data_dir, rsps):
     src = SOURCES["ademe_dpe_communes"]
     rsps.get(src.url, body=fixture("ademe_dpe_values_agg.json"))
-    got = fetch.fetch_ademe_values_agg(context("COM:34172"), src)
+    got = ademe.fetch_dpe_communes(context("COM:34172"), src)
     table = pd.read_csv(got.files["online/ademe_dpe_communes.csv"], dtype=str)
     counts = table.set_index("etiquette_dpe")["nombre"].astype(int)
     assert counts["F"] == 360 and counts.sum() == 4120
@@ -307,22 +310,22 @@ def test_gaspar_archive_with_dated_members_is_downloaded_once(data_dir, rsps):
                     "pprn_gaspar_2025-01-31.csv": b"CODE INSEE COMMUNE;NOM COMMUNE\r\n"})
     rsps.get(SOURCES["georisques_risques"].url, body=archive, content_type="application/zip")
     ctx = context("EPCI:243400017", qpv_communes=["34172", "34129"])
-    risks = fetch.fetch_gaspar(ctx, SOURCES["georisques_risques"])
-    catnat = fetch.fetch_gaspar(ctx, SOURCES["georisques_catnat"])
+    risks = georisques.fetch_gaspar(ctx, SOURCES["georisques_risques"])
+    catnat = georisques.fetch_gaspar(ctx, SOURCES["georisques_catnat"])
     assert len(rsps.calls) == 1  # one archive, two sources
     assert risks.vintage == "extraction du 2025-01-31"
-    ddrm = parsers_env.read_gaspar_ddrm(risks.files["env/gaspar_ddrm_risques_communes_occitanie_paca.csv"])
+    ddrm = georisques.read_gaspar_ddrm(risks.files["env/gaspar_ddrm_risques_communes_occitanie_paca.csv"])
     assert ddrm.set_index("insee_com").loc["34172", "risques"] == ["11", "13", "24", "113", "114"]
-    table = parsers_online.read_catnat(catnat.files["online/catnat_gaspar.csv"])
-    assert parsers_online.count_catnat(table)["34172"] == 3  # two rows of the 2003 decree counted once
+    table = georisques.read_catnat(catnat.files["online/catnat_gaspar.csv"])
+    assert georisques.count_catnat(table)["34172"] == 3  # two rows of the 2003 decree counted once
 
 
 def test_gaspar_legacy_member_names_and_schema(data_dir, rsps):
     archive = _zip({"risq_gaspar.csv": fixture("ddrm_risq_gaspar.csv"),
                     "catnat_gaspar.csv": fixture("catnat_gaspar_legacy.csv"), "azi_gaspar.csv": b"x;y\r\n"})
     rsps.get(SOURCES["georisques_catnat"].url, body=archive)
-    got = fetch.fetch_gaspar(context("COM:34172"), SOURCES["georisques_catnat"])
-    table = parsers_online.read_catnat(got.files["online/catnat_gaspar.csv"])
+    got = georisques.fetch_gaspar(context("COM:34172"), SOURCES["georisques_catnat"])
+    table = georisques.read_catnat(got.files["online/catnat_gaspar.csv"])
     assert set(table["insee_com"]) == {"34172"} and len(table) == 2
     assert got.vintage == "archive (catnat_gaspar.csv)"
 
@@ -336,12 +339,12 @@ def test_gaspar_falls_back_on_the_api_when_the_archive_fails(data_dir, rsps):
              match=[matchers.query_param_matcher({"code_insee": "34172", "page": "2", "page_size": "2"})])
     rsps.get("https://www.georisques.gouv.fr/api/v1/gaspar/risques", body=fixture("georisques_risques.json"))
     ctx = context("COM:34172", qpv_communes=["34172"])
-    catnat = fetch.fetch_gaspar(ctx, SOURCES["georisques_catnat"])
+    catnat = georisques.fetch_gaspar(ctx, SOURCES["georisques_catnat"])
     assert catnat.vintage == "API Géorisques (repli)"
-    table = parsers_online.read_catnat(catnat.files["online/catnat_gaspar.csv"])
-    assert parsers_online.count_catnat(table)["34172"] == 3
-    risks = fetch.fetch_gaspar(ctx, SOURCES["georisques_risques"])
-    ddrm = parsers_env.read_gaspar_ddrm(risks.files["env/gaspar_ddrm_risques_communes_occitanie_paca.csv"])
+    table = georisques.read_catnat(catnat.files["online/catnat_gaspar.csv"])
+    assert georisques.count_catnat(table)["34172"] == 3
+    risks = georisques.fetch_gaspar(ctx, SOURCES["georisques_risques"])
+    ddrm = georisques.read_gaspar_ddrm(risks.files["env/gaspar_ddrm_risques_communes_occitanie_paca.csv"])
     assert ddrm.loc[0, "risques"] == ["11", "13", "24", "113"]
 
 
@@ -370,14 +373,14 @@ def test_lcz_archive_of_an_urban_area_outside_the_bundle(data_dir, rsps, tmp_pat
                                       shapely.box(x0 + 1000, y0 - 50, x0 + 2000, y0 + 150)], crs="EPSG:2154").to_crs(4326)
     ctx = context("COM:59183", qpv_communes=["59183"])
     ctx.state["iris"] = iris
-    got = fetch.fetch_lcz(ctx, src, bundled_communes={"34172"})
+    got = cerema.fetch_lcz(ctx, src, bundled_communes={"34172"})
     staged = got.files["env/lcz_heat_iris_dunkerque.geojson"]
-    classes = parsers_env.read_lcz_iris(staged).set_index("code_iris")["heat_score"]
+    classes = cerema.read_lcz_iris(staged).set_index("code_iris")["heat_score"]
     assert classes.to_dict() == {"591830101": "High", "591830102": "Low"}
 
 
 def test_lcz_is_not_fetched_for_the_nine_bundled_cities(data_dir, rsps):
-    got = fetch.fetch_lcz(context("COM:34172", qpv_communes=["34172"]), SOURCES["cerema_lcz"], bundled_communes={"34172"})
+    got = cerema.fetch_lcz(context("COM:34172", qpv_communes=["34172"]), SOURCES["cerema_lcz"], bundled_communes={"34172"})
     assert not got.files and not rsps.calls
 
 
@@ -394,36 +397,36 @@ def test_fixtures_use_the_documented_encodings():
 
 def test_datagouv_resource_by_title_takes_the_latest_and_names_a_missing_one():
     payload = json.loads(fixture("datagouv_qpv_dataset.json"))
-    found = parsers_online.datagouv_resource(payload, name="QPV", title=r"listeqp2024-cog")
+    found = datagouv.datagouv_resource(payload, name="QPV", title=r"listeqp2024-cog")
     assert found["url"].endswith("listeqp2024-cog2025.csv")  # the most recently modified match
     assert found["checksum"] == ("sha1", "5e4d3c2b1a0f9e8d7c6b5a4f3e2d1c0b9a8f7e6d")
     with pytest.raises(SourceFormatError, match="ressource « liste-qp2030 » absente"):
-        parsers_online.datagouv_resource(payload, name="QPV", title="liste-qp2030")
+        datagouv.datagouv_resource(payload, name="QPV", title="liste-qp2030")
     with pytest.raises(SourceFormatError, match="sans liste « resources »"):
-        parsers_online.datagouv_resource({"data": []}, name="QPV")
+        datagouv.datagouv_resource({"data": []}, name="QPV")
 
 
 def test_geo_api_plain_json_list_without_nested_labels():
-    communes, features = parsers_online.read_geoapi_communes(
+    communes, features = geoapi.read_geoapi_communes(
         [{"nom": "Vitry-le-François", "code": "51649", "codeDepartement": "51", "codeRegion": "44",
           "codeEpci": "200066330", "population": 11780}], name="geo.api")
     row = communes.iloc[0]
     assert row["insee_dep"] == "51" and pd.isna(row["lib_dep"]) and row["population_municipale"] == 11780
     assert features == []
     with pytest.raises(SourceFormatError, match="code commune invalide"):
-        parsers_online.read_geoapi_communes([{"nom": "X", "code": "5164"}], name="geo.api")
+        geoapi.read_geoapi_communes([{"nom": "X", "code": "5164"}], name="geo.api")
 
 
 @pytest.mark.parametrize(("value", "expected"), [("2", "High"), (10, "High"), ("LCZ 6", "Medium"), (15, "Medium"),
                                                  ("E", "Medium"), (11, "Low"), ("9.0", "Low"), ("G", "Low"),
                                                  (None, None), ("Z", None)])
 def test_lcz_classes_map_to_the_three_heat_levels(value, expected):
-    assert parsers_online.LCZ_HEAT.get(parsers_online.lcz_class(value)) == expected
+    assert cerema.LCZ_HEAT.get(cerema.lcz_class(value)) == expected
 
 
 def test_insee_page_without_the_file_is_a_french_error():
     with pytest.raises(SourceFormatError, match="aucun lien vers un fichier.*page réorganisée"):
-        parsers_online.find_file_links("<html><a href='/autre.csv'>x</a></html>", "https://www.insee.fr/p",
+        insee.find_file_links("<html><a href='/autre.csv'>x</a></html>", "https://www.insee.fr/p",
                                        r"^DEMO_2022.*\.csv$", name="Insee")
 
 
@@ -431,7 +434,7 @@ def test_contours_neither_zip_nor_geojson(tmp_path):
     path = tmp_path / "contours"
     path.write_bytes(b"code_qp;x\nQN00101M;1\n")
     with pytest.raises(SourceFormatError, match="ni archive ZIP ni GeoJSON"):
-        parsers_online.read_qpv2024_contours(path, name="Contours")
+        anct.read_qpv2024_contours(path, name="Contours")
 
 
 def test_wfs_page_with_a_renamed_property():
@@ -439,12 +442,12 @@ def test_wfs_page_with_a_renamed_property():
     for feature in page["features"]:
         feature["properties"]["CODE_QP"] = feature["properties"].pop("code_qp")
     with pytest.raises(SourceFormatError, match="propriété\\(s\\) attendue\\(s\\) absente\\(s\\) : code_qp"):
-        parsers_online.wfs_features(page, name="WFS", required=["code_qp"])
+        ign.wfs_features(page, name="WFS", required=["code_qp"])
 
 
 def test_online_only_rows_from_staged_files(tmp_path):
     """CatNat union over the QPV's communes, air mean of several communes, and missing = not covered."""
-    from loaders import extract_online
+    from loaders import online_values
 
     (tmp_path / "online").mkdir()
     (tmp_path / "online" / "catnat_gaspar.csv").write_bytes(fixture("catnat_gaspar_dated.csv"))
@@ -454,7 +457,7 @@ def test_online_only_rows_from_staged_files(tmp_path):
     registry = pd.DataFrame({"code_qp": ["QX000001", "QX000002", "QX000003"], "generation": [2024, 2024, 2024]})
     links = pd.DataFrame({"code_qp": ["QX000001", "QX000002", "QX000002", "QX000003"],
                           "insee_com": ["34172", "34172", "34129", "99999"]})
-    rows = extract_online.online_rows(tmp_path, registry, links, gpd.GeoDataFrame(geometry=[]), None, {})
+    rows = online_values.online_rows(tmp_path, registry, links, gpd.GeoDataFrame(geometry=[]), None, {})
     table = pd.concat(rows).set_index(["code_qp", "indicateur"])
     assert table.loc[("QX000001", "nb_arretes_catnat"), "valeur"] == 3
     assert table.loc[("QX000002", "nb_arretes_catnat"), "valeur"] == 3  # the 2014 decree covers both communes

@@ -9,6 +9,8 @@ traceback, the raw cache byte for byte as before, and the territory's values unc
 
 from __future__ import annotations
 
+from core.checksums import sha256_file
+
 import io
 import json
 import os
@@ -26,7 +28,7 @@ import shapely
 
 import settings
 from loaders import __main__ as cli
-from loaders import http, store
+from sources import http, store
 from tests.online_support import FaultServer, env_for, fixture, snapshot, use_data_dir
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -244,7 +246,7 @@ def test_killing_the_process_mid_download_leaves_nothing_taken_as_good(tmp_path,
     after = {k: v for k, v in snapshot(folder / "raw").items() if not k.rsplit("/", 1)[-1].endswith(".part")}
     assert after == good
     use_data_dir(monkeypatch, folder)
-    assert http.read_meta(raw_demo)["sha256"] == http.sha256_file(raw_demo)
+    assert http.read_meta(raw_demo)["sha256"] == sha256_file(raw_demo)
 
 
 # --- arguments ---------------------------------------------------------------------------------------------
@@ -303,7 +305,7 @@ def test_online_only_sources_feed_indicators_references_and_tables(tmp_path, mon
     import responses
     from responses import matchers
 
-    from loaders.registry import SOURCES as REGISTRY
+    from sources.registry import SOURCES as REGISTRY
     from loaders.update import update_territory
 
     folder = use_data_dir(monkeypatch, tmp_path / "donnees")

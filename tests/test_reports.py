@@ -25,7 +25,7 @@ from geodata import territories
 from indicators import catalogue
 from indicators.catalogue import DOMAINS
 from indicators.table import reason_column, territory_table
-from loaders import store
+from sources import store
 from reports import content, maps, pdf
 from reports import csv as rcsv
 from reports import xlsx as rxlsx

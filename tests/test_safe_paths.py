@@ -21,7 +21,8 @@ from hypothesis import HealthCheck, example, given, settings as hsettings, strat
 import settings
 from core import paths
 from core.errors import SourceError, StorageError, UnsafePathError
-from loaders import bundle, http
+from loaders import bundle, folders
+from sources import http
 from tests.online_support import FaultServer, snapshot, use_data_dir
 
 # --- safe_path ------------------------------------------------------------------------------------
@@ -324,7 +325,7 @@ def test_a_full_disk_while_storing_an_api_product_keeps_the_previous_one(data_di
 def test_a_full_disk_while_writing_a_territory_folder_keeps_the_previous_folder(tmp_path, monkeypatch):
     folder = tmp_path / "primary" / "COM-34172"
     frame = pd.DataFrame({"code_qp": ["QN03405M"], "valeur": [1.0]})
-    bundle.write_folder(folder, {"valeurs": frame}, lambda outputs: {"sorties": outputs})
+    folders.write_folder(folder, {"valeurs": frame}, lambda outputs: {"sorties": outputs})
     before = snapshot(folder)
     real = pd.DataFrame.to_parquet
 
@@ -335,7 +336,7 @@ def test_a_full_disk_while_writing_a_territory_folder_keeps_the_previous_folder(
 
     monkeypatch.setattr(pd.DataFrame, "to_parquet", half_then_full)
     with pytest.raises(StorageError) as info:
-        bundle.write_folder(folder, {"valeurs": frame.assign(valeur=2.0)}, lambda outputs: {"sorties": outputs})
+        folders.write_folder(folder, {"valeurs": frame.assign(valeur=2.0)}, lambda outputs: {"sorties": outputs})
     assert str(info.value).startswith(f"Espace disque insuffisant dans {folder.parent} : ")
     assert snapshot(folder) == before
     assert sorted(p.name for p in folder.parent.iterdir()) == ["COM-34172"]  # no .bundle-*, no *.old

@@ -25,7 +25,7 @@ def test_occitanie_map_draws_offline(streamlit_server, browser_page):
 
 
 def test_paca_map_and_click_opens_fiche(streamlit_server, browser_page):
-    from loaders import store
+    from sources import store
 
     page = browser_page
     page.goto(f"{streamlit_server}/carte?territoire=EPCI:200054807")  # Aix-Marseille-Provence

@@ -13,7 +13,7 @@ methode, detail``, values outside the physical range flagged (never clipped), mi
   estimates when present.
 
 The indicators here are declared ``online_only`` in the catalogue (or, for QPV 2024 INSEE values,
-override estimates), so they are not listed in ``extract.RULES`` / ``extract_geo.GEO_INDICATORS``.
+override estimates), so they are not listed in ``indicators.rules.RULES`` / ``spatial.GEO_INDICATORS``.
 """
 
 from __future__ import annotations
@@ -27,8 +27,8 @@ import pandas as pd
 from core import reasons
 from geodata import attribution
 from indicators import catalogue
-from loaders import extract, extract_geo, parsers_online
-from loaders.registry import SOURCES
+from loaders import spatial
+from sources.registry import SOURCES
 
 ONLINE_INDICATORS = ("nb_arretes_catnat", "no2_moyenne", "pm25_moyenne", "part_precarite_energetique")
 AIR = {"no2_moyenne": "moyenne_annuelle_de_concentration_de_no2_ugm3",
@@ -46,7 +46,7 @@ def _qpv_communes(links: pd.DataFrame, codes: list[str], parent: dict[str, str])
 
 
 def catnat_rows(path: Path, registry: pd.DataFrame, links: pd.DataFrame, parent: dict[str, str]) -> pd.DataFrame:
-    table = parsers_online.read_catnat(path, name=SOURCES["georisques_catnat"].label)
+    table = SOURCES["georisques_catnat"].parse(path, name=SOURCES["georisques_catnat"].label)
     arrete = table["date_arrete"].fillna("") + "|" + table["date_jo"].fillna("")
     decree = arrete.where(arrete != "|", table["id"].fillna(""))
     communes = table["insee_com"].map(lambda c: parent.get(c, c))
@@ -62,11 +62,11 @@ def catnat_rows(path: Path, registry: pd.DataFrame, links: pd.DataFrame, parent:
         values.append(float(len(union)))
         details.append(("arrêtés des communes " if len(per_qpv[code]) > 1 else "arrêtés de la commune ")
                        + ", ".join(per_qpv[code]))
-    return extract_geo._rows("nb_arretes_catnat", codes, values, [pd.NA] * len(codes), "commune_contexte", details)
+    return spatial.value_rows("nb_arretes_catnat", codes, values, [pd.NA] * len(codes), "commune_contexte", details)
 
 
 def air_rows(path: Path, registry: pd.DataFrame, links: pd.DataFrame, parent: dict[str, str]) -> pd.DataFrame:
-    table = pd.read_csv(path, dtype={"code_commune_insee": str})
+    table = SOURCES["ademe_data_communes"].parse(path)
     table["insee_com"] = table["code_commune_insee"].map(lambda c: parent.get(c, c))
     means = table.groupby("insee_com")[list(AIR.values())].mean()
     codes = registry["code_qp"].tolist()
@@ -79,22 +79,22 @@ def air_rows(path: Path, registry: pd.DataFrame, links: pd.DataFrame, parent: di
             values.append(float(np.mean(found)) if found else np.nan)
             why.append(pd.NA if found else reasons.NOT_COVERED)
             details.append(f"moyenne de {len(found)} communes" if len(found) > 1 else pd.NA)
-        frames.append(extract_geo._rows(indicator, codes, values, why, "commune_contexte", details))
+        frames.append(spatial.value_rows(indicator, codes, values, why, "commune_contexte", details))
     return pd.concat(frames, ignore_index=True)
 
 
 def precarity_rows(path: Path, zones: gpd.GeoDataFrame | None, contours: gpd.GeoDataFrame) -> pd.DataFrame | None:
     if zones is None or contours.empty:
         return None
-    table = pd.read_csv(path, dtype={"iris": str}).drop_duplicates("iris").set_index("iris")
+    table = SOURCES["ademe_data_iris"].parse(path).drop_duplicates("iris").set_index("iris")
     weights = attribution.areal_weights(contours[["code_qp", "geometry"]], zones.drop(columns="exact"))
     is_exact = weights["zone_id"].isin(set(zones.loc[zones["exact"], "zone_id"]))
     exact = is_exact.groupby(weights["code_qp"]).all()
     codes = contours["code_qp"].tolist()
     result = attribution.interpolate_rates(weights, table, "share_nrj_preca_log", "men_total_weight", codes=codes)
-    value, reason, detail = extract_geo._with_reason(result, exact)
+    value, reason, detail = spatial.iris_estimate(result, exact)
     rule = catalogue.get("part_precarite_energetique").attribution
-    return extract_geo._rows("part_precarite_energetique", codes, value.reindex(codes), reason.reindex(codes), rule,
+    return spatial.value_rows("part_precarite_energetique", codes, value.reindex(codes), reason.reindex(codes), rule,
                              detail.reindex(codes))
 
 
@@ -102,20 +102,22 @@ def qpv2024_rows(staging: Path, registry: pd.DataFrame) -> list[pd.DataFrame]:
     """INSEE values published for QPV 2024 (direct): only where a value is published."""
     codes24 = registry.loc[registry["generation"] == 2024, "code_qp"].tolist()
     frames = []
-    for key, concepts, detail in (
-        ("insee_qpv2024_filosofi", ["revenu_median", "taux_pauvrete"], "Insee, Filosofi 2021 (QPV 2024)"),
-        ("insee_qpv2024_population", ["population"], "Insee, recensement 2020 (QPV 2024)"),
+    for key, detail in (
+        ("insee_qpv2024_filosofi", "Insee, Filosofi 2021 (QPV 2024)"),
+        ("insee_qpv2024_population", "Insee, recensement 2020 (QPV 2024)"),
     ):
         path = staged(staging, key)
         if path is None or not codes24:
             continue
-        table = parsers_online.read_insee_qpv2024(path, concepts, name=SOURCES[key].label)
+        source = SOURCES[key]
+        concepts = source.params["columns"]
+        table = source.parse(path, concepts, name=source.label)
         for concept in concepts:
             series = table[concept].reindex(codes24)
             present = series.dropna()
             if present.empty:
                 continue
-            frames.append(extract_geo._rows(concept, present.index.tolist(), present.to_numpy(),
+            frames.append(spatial.value_rows(concept, present.index.tolist(), present.to_numpy(),
                                             [pd.NA] * len(present), "direct", [detail] * len(present)))
     return frames
 
@@ -144,7 +146,7 @@ def references(staging: Path, communes: pd.DataFrame) -> pd.DataFrame | None:
     path = staged(staging, "insee_melodi_population")
     if path is None:
         return None
-    table = pd.read_csv(path, dtype={"code": str, "periode": str})
+    table = SOURCES["insee_melodi_population"].parse(path)
     table = table[table["valeur"].notna()]
     if table.empty:
         return None
@@ -162,10 +164,10 @@ def extra_tables(staging: Path, codes: list[str]) -> dict[str, pd.DataFrame]:
     out = {}
     path = staged(staging, "qpv2024_correspondance")
     if path is not None:
-        table = parsers_online.read_qpv_correspondance(path, name=SOURCES["qpv2024_correspondance"].label)
+        table = SOURCES["qpv2024_correspondance"].parse(path, name=SOURCES["qpv2024_correspondance"].label)
         keep = table["code_qp_2024"].isin(codes) | table["code_qp_2015"].isin(codes)
         out["qpv_correspondance"] = table[keep].reset_index(drop=True)
     path = staged(staging, "ademe_dpe_communes")
     if path is not None:
-        out["dpe_communes"] = pd.read_csv(path, dtype={"insee_com": str, "etiquette_dpe": str})
+        out["dpe_communes"] = SOURCES["ademe_dpe_communes"].parse(path)
     return out

@@ -17,11 +17,12 @@ import pandas as pd
 from core import reasons
 from geodata import attribution
 from indicators import catalogue
-from loaders import extract, parsers_env
-from loaders.sources import INPUTS
+from indicators import rules
+from sources.publishers import cerema, meteofrance, sdes
+from sources.registry import COPIES
 
 MIN_COVERAGE = 0.5
-LCZ_KEYS = tuple(k for k in INPUTS if k.startswith("lcz_"))
+LCZ_KEYS = tuple(k for k in COPIES if k.startswith("lcz_"))
 
 #: Indicators computed here (the others come from ``loaders.extract.RULES`` or are online only).
 GEO_INDICATORS = (
@@ -35,10 +36,10 @@ COLUMNS = ["code_qp", "indicateur", "valeur", "raison_manquante", "methode", "de
 
 
 def _path(source_dir: Path, key: str) -> Path:
-    return source_dir / INPUTS[key].path
+    return source_dir / COPIES[key].path
 
 
-def _rows(indicator: str, codes: list[str], values, reasons, rule: str, details=None) -> pd.DataFrame:
+def value_rows(indicator: str, codes: list[str], values, reasons, rule: str, details=None) -> pd.DataFrame:
     frame = pd.DataFrame(
         {
             "code_qp": codes,
@@ -49,22 +50,22 @@ def _rows(indicator: str, codes: list[str], values, reasons, rule: str, details=
             "detail": pd.array(details if details is not None else [pd.NA] * len(codes), dtype="string"),
         }
     )
-    return _check_range(frame)
+    return check_range(frame)
 
 
-def _check_range(frame: pd.DataFrame) -> pd.DataFrame:
+def check_range(frame: pd.DataFrame) -> pd.DataFrame:
     """Flag and drop values outside the indicator's physical range (never clipped)."""
     if frame.empty:
         return frame
     indicator = catalogue.get(frame["indicateur"].iloc[0])
-    bad = extract.out_of_range(frame["valeur"], indicator.valid_range)
+    bad = rules.out_of_range(frame["valeur"], indicator.valid_range)
     frame.loc[bad, "valeur"] = np.nan
     frame.loc[bad, "raison_manquante"] = reasons.INVALID
     return frame
 
 
 def not_loaded(indicator: str, codes: list[str], rule: str) -> pd.DataFrame:
-    return _rows(indicator, codes, [np.nan] * len(codes), [reasons.NOT_LOADED] * len(codes), rule)
+    return value_rows(indicator, codes, [np.nan] * len(codes), [reasons.NOT_LOADED] * len(codes), rule)
 
 
 # --- DRIAS grid --------------------------------------------------------------------------------
@@ -80,15 +81,15 @@ def drias_grid(source_dir: Path) -> pd.DataFrame:
     RCP4.5 near term, RCP8.5 summer Tmax rise recomputed from absolute values). DRIAS has no API: this
     national table is embedded in the bundle so that any territory gets its heat values offline.
     """
-    ref = parsers_env.read_drias(_path(source_dir, "drias_ref"), name=INPUTS["drias_ref"].path)
-    rcp45 = parsers_env.read_drias(_path(source_dir, "drias_rcp45"), name=INPUTS["drias_rcp45"].path)
-    ete_ref = parsers_env.read_drias(_path(source_dir, "drias_ete_ref"), name=INPUTS["drias_ete_ref"].path)
-    ete_85 = parsers_env.read_drias(_path(source_dir, "drias_ete_85"), name=INPUTS["drias_ete_85"].path)
+    ref = meteofrance.read_drias(_path(source_dir, "drias_ref"), name=COPIES["drias_ref"].path)
+    rcp45 = meteofrance.read_drias(_path(source_dir, "drias_rcp45"), name=COPIES["drias_rcp45"].path)
+    ete_ref = meteofrance.read_drias(_path(source_dir, "drias_ete_ref"), name=COPIES["drias_ete_ref"].path)
+    ete_85 = meteofrance.read_drias(_path(source_dir, "drias_ete_85"), name=COPIES["drias_ete_85"].path)
     grid = ref.drop_duplicates("Point")[["Point", "Latitude", "Longitude", *DRIAS_REF.values()]]
     grid = grid.rename(columns={v: k for k, v in DRIAS_REF.items()})
     h1 = rcp45[rcp45["Période"] == "H1"].drop_duplicates("Point")[["Point", *DRIAS_H1.values()]]
     grid = grid.merge(h1.rename(columns={v: k for k, v in DRIAS_H1.items()}), on="Point", how="left")
-    h3 = parsers_env.drias_anomalies(ete_85[ete_85["Période"] == "H3"], ete_ref, ["NORTXAV"])
+    h3 = meteofrance.drias_anomalies(ete_85[ete_85["Période"] == "H3"], ete_ref, ["NORTXAV"])
     h3 = h3.drop_duplicates("Point")[["Point", "ATXAV"]].rename(columns={"ATXAV": "hausse_tmax_ete_2085"})
     grid = grid.merge(h3, on="Point", how="left")
     return grid.reset_index(drop=True)
@@ -104,7 +105,7 @@ def drias_indicators(grid: pd.DataFrame, contours: gpd.GeoDataFrame) -> pd.DataF
         table = attribution.attribute_grid(contours, cells, values, list(group))
         for indicator in group:
             present = table[indicator].notna()
-            frames.append(_rows(indicator, table["code_qp"].tolist(), table[indicator],
+            frames.append(value_rows(indicator, table["code_qp"].tolist(), table[indicator],
                                 np.where(present, pd.NA, reasons.OUTSIDE), "grille_drias", table["methode"]))
     out = pd.concat(frames, ignore_index=True)
     assert set(out["code_qp"]) <= set(codes)
@@ -116,13 +117,7 @@ def drias_indicators(grid: pd.DataFrame, contours: gpd.GeoDataFrame) -> pd.DataF
 
 def read_lcz_cities(source_dir: Path) -> list[gpd.GeoDataFrame]:
     """The nine LCZ-per-IRIS city files of the open-data folder, in registry order."""
-    return [parsers_env.read_lcz_iris(_path(source_dir, k), name=INPUTS[k].path) for k in LCZ_KEYS]
-
-
-def read_iris_contours(path: Path) -> gpd.GeoDataFrame:
-    """IRIS contours (gzipped GeoJSON with a ``code_iris`` property) → ``zone_id, geometry``."""
-    zones = gpd.read_file(f"/vsigzip/{path}", columns=["code_iris"])
-    return zones.rename(columns={"code_iris": "zone_id"})
+    return [cerema.read_lcz_iris(_path(source_dir, k), name=COPIES[k].path) for k in LCZ_KEYS]
 
 
 def iris_zones(zones: gpd.GeoDataFrame, lcz_cities: list[gpd.GeoDataFrame]) -> gpd.GeoDataFrame:
@@ -144,7 +139,7 @@ def iris_zones(zones: gpd.GeoDataFrame, lcz_cities: list[gpd.GeoDataFrame]) -> g
     return gpd.GeoDataFrame(zones, geometry="geometry", crs=zones.crs)
 
 
-def _with_reason(result: pd.DataFrame, exact: pd.Series,
+def iris_estimate(result: pd.DataFrame, exact: pd.Series,
                  value_col: str = "value") -> tuple[pd.Series, pd.Series, pd.Series]:
     refused = attribution.missing_reason(result, value_col, min_coverage=MIN_COVERAGE)
     kind = pd.Series(np.where(exact.reindex(result.index, fill_value=False), "exacts", "approchés"),
@@ -172,8 +167,8 @@ def iris_indicators(zones: gpd.GeoDataFrame, bdnb: pd.DataFrame, caf: pd.DataFra
 
     bdnb = bdnb.drop_duplicates("code_iris").set_index("code_iris")
     dpe = attribution.interpolate_rates(weights, bdnb, "logd_dpe_fg_pct_24", "logd_dpe_total_24", codes=codes)
-    value, reason, detail = _with_reason(dpe, exact)
-    frames.append(_rows("part_dpe_fg", codes, value.reindex(codes), reason.reindex(codes), "iris_dpe",
+    value, reason, detail = iris_estimate(dpe, exact)
+    frames.append(value_rows("part_dpe_fg", codes, value.reindex(codes), reason.reindex(codes), "iris_dpe",
                         detail.reindex(codes)))
 
     caf = caf.drop_duplicates("code_iris").set_index("code_iris")
@@ -184,16 +179,16 @@ def iris_indicators(zones: gpd.GeoDataFrame, bdnb: pd.DataFrame, caf: pd.DataFra
         share = 100 * counts[numerator] / counts["A"].where(counts["A"] > 0)
         result = pd.DataFrame({"value": share, "coverage": coverage,
                                "zone_coverage": _listed_share(weights, caf.index, codes)})
-        value, reason, detail = _with_reason(result, exact)
-        frames.append(_rows(indicator, subset, value.reindex(subset), reason.reindex(subset),
+        value, reason, detail = iris_estimate(result, exact)
+        frames.append(value_rows(indicator, subset, value.reindex(subset), reason.reindex(subset),
                             "iris_effectifs", detail.reindex(subset)))
 
     filo = filo.drop_duplicates("code_iris").set_index("code_iris")
     filo["population"] = bdnb["P22_POP"].reindex(filo.index)
     for indicator, column in (("taux_pauvrete", "taux_pauvrete"), ("revenu_median", "revenu_median")):
         result = attribution.interpolate_rates(weights, filo, column, "population", codes=codes24)
-        value, reason, detail = _with_reason(result, exact)
-        frames.append(_rows(indicator, codes24, value.reindex(codes24), reason.reindex(codes24),
+        value, reason, detail = iris_estimate(result, exact)
+        frames.append(value_rows(indicator, codes24, value.reindex(codes24), reason.reindex(codes24),
                             "iris_population", detail.reindex(codes24)))
     return pd.concat(frames, ignore_index=True)
 
@@ -214,13 +209,13 @@ def lcz_indicator(lcz_cities: list[gpd.GeoDataFrame], contours: gpd.GeoDataFrame
     reason = refused["raison"].replace({reasons.NOT_COVERED: reasons.OUTSIDE})
     detail = ("IRIS classés couvrant " + (100 * share["coverage"]).round().astype("Int64").astype("string")
               + " % du quartier")
-    return _rows("part_surface_chaleur_forte", share["code_qp"].tolist(), refused["part_surface_chaleur_forte"],
+    return value_rows("part_surface_chaleur_forte", share["code_qp"].tolist(), refused["part_surface_chaleur_forte"],
                  reason, "lcz_surface", detail)
 
 
 def heat_served_iris(source_dir: Path) -> pd.DataFrame:
     """IRIS with delivery points of a heat network (SDES 2023), one row per ``code_iris``."""
-    heat = parsers_env.read_sdes_heat(_path(source_dir, "sdes_2023"), name=INPUTS["sdes_2023"].path)
+    heat = sdes.read_sdes_heat(_path(source_dir, "sdes_2023"), name=COPIES["sdes_2023"].path)
     served = sorted(set(heat.loc[(heat["filiere"] == "C"), "code_iris"]))
     return pd.DataFrame({"code_iris": pd.array(served, dtype="string")})
 
@@ -232,7 +227,7 @@ def heat_network_indicator(served: set[str], zones: gpd.GeoDataFrame, contours: 
     hit = weights.assign(served=weights["zone_id"].isin(served)).groupby("code_qp")["served"].any()
     codes = contours["code_qp"].tolist()
     values = hit.reindex(codes, fill_value=False).astype(float)
-    return _rows("reseau_chaleur", codes, values, [pd.NA] * len(codes), "iris_reseau")
+    return value_rows("reseau_chaleur", codes, values, [pd.NA] * len(codes), "iris_reseau")
 
 
 # --- commune context: GASPAR ----------------------------------------------------------------------
@@ -264,7 +259,7 @@ def gaspar_indicators(ddrm: pd.DataFrame, registry: pd.DataFrame, links: pd.Data
     region = registry.set_index("code_qp")["insee_reg"]
     communes = links.groupby("code_qp")["insee_com"].apply(list)
     out = {"nb_risques_naturels": [], "nb_risques_inondation": [], "nb_risques_technologiques": []}
-    reasons = []
+    why = []
     for code in codes:
         listed = [risks[c] for c in communes.get(code, []) if c in risks]
         if listed:
@@ -272,11 +267,11 @@ def gaspar_indicators(ddrm: pd.DataFrame, registry: pd.DataFrame, links: pd.Data
             out["nb_risques_naturels"].append(_families(union, ("1",)))
             out["nb_risques_inondation"].append(_flood_types(union))
             out["nb_risques_technologiques"].append(_families(union, ("2", "3")))
-            reasons.append(pd.NA)
+            why.append(pd.NA)
         else:
             for values in out.values():
                 values.append(np.nan)
             covered = covered_regions is None or region.get(code) in covered_regions
-            reasons.append(reasons.NOT_COVERED if covered else reasons.NOT_LOADED)
-    return pd.concat([_rows(ind, codes, vals, reasons, "commune_contexte") for ind, vals in out.items()],
+            why.append(reasons.NOT_COVERED if covered else reasons.NOT_LOADED)
+    return pd.concat([value_rows(ind, codes, vals, why, "commune_contexte") for ind, vals in out.items()],
                      ignore_index=True)

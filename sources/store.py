@@ -18,6 +18,7 @@ import geopandas as gpd
 import pandas as pd
 
 import settings
+from core.text import clean_frame
 from core.errors import SourceFormatError, SourceMissingError
 
 _TERRITORY_FOLDER = re.compile(r"[A-Z]+-[0-9A-Z]+")
@@ -77,6 +78,8 @@ def _version(path: Path) -> float:
 @functools.lru_cache(maxsize=64)
 def _merged(name: str, versions: tuple[tuple[str, float], ...]) -> pd.DataFrame:
     frames = [_read(path, mtime) for path, mtime in versions]
+    # Updated territories were written from downloaded files: their texts are cleaned like every parsed file.
+    frames = frames[:1] + [clean_frame(frame) for frame in frames[1:]]
     if len(frames) == 1:
         return frames[0]
     merged = pd.concat(frames, ignore_index=True)
@@ -124,3 +127,11 @@ def status() -> dict:
         updates.append({"territoire": data.get("territoire", folder.name), "mis_a_jour_le": data.get("construit_le"),
                         "dossier": str(folder), "sources": data.get("sources", [])})
     return {"bundle": manifest(), "mises_a_jour": updates}
+
+
+def bundled_lcz_communes() -> set[str]:
+    """Communes whose LCZ per IRIS the bundle embeds (the nine cities): the update does not fetch them again."""
+    path = bundle_dir() / "lcz_iris.parquet"
+    if not path.is_file():
+        return set()
+    return set(pd.read_parquet(path, columns=["code_iris"])["code_iris"].str[:5])

@@ -1,0 +1,164 @@
+"""The long value table (one row per QPV × indicator): defaults, computed rows laid over them, merges.
+
+Every QPV × indicator starts "not loaded"; rows computed by the rules (``indicators.rules``), the
+spatial attribution (``loaders.spatial``) and the online-only sources (``loaders.online_values``) replace
+them, and a territory update keeps what was already loaded for what it could not compute. Bundle and
+update share these functions, so a value is computed the same way in both.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from core import reasons
+from indicators import catalogue
+from indicators.rules import RULES, apply_rule
+from loaders import spatial
+from sources.registry import COPIES, source_of
+
+
+def extract_qpv2015(source_dir: Path, codes: pd.Index, optional: bool = False) -> pd.DataFrame:
+    """Long table ``code_qp, indicateur, valeur, raison_manquante`` for the QPV 2015 ``codes``.
+
+    With ``optional`` (a territory update), rules whose input file is absent are skipped: their
+    indicators keep the values already loaded.
+    """
+    cache: dict[tuple[str, tuple[str, ...]], pd.DataFrame] = {}
+    needed: dict[str, set[str]] = {}
+    for rule in RULES:
+        needed.setdefault(rule.input_key, set()).update(rule.columns)
+    frames = []
+    for rule in RULES:
+        key = (rule.input_key, tuple(sorted(needed[rule.input_key])))
+        path = source_dir / COPIES[rule.input_key].path
+        if optional and not path.is_file():
+            continue
+        if key not in cache:  # per-QPV tables are read by their source's parser, with the columns needed
+            cache[key] = source_of(rule.input_key).parse(path, list(key[1]))
+        values, why = apply_rule(rule, cache[key], codes)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "code_qp": codes.to_numpy(),
+                    "indicateur": rule.indicator,
+                    "valeur": values.to_numpy(),
+                    "raison_manquante": why.to_numpy(),
+                    "methode": catalogue.get(rule.indicator).rule_for(2015),
+                }
+            )
+        )
+    if not frames:
+        return pd.DataFrame(columns=["code_qp", "indicateur", "valeur", "raison_manquante", "methode"])
+    return pd.concat(frames, ignore_index=True)
+
+
+def defaults(registry: pd.DataFrame) -> pd.DataFrame:
+    """Every QPV × indicator, missing with reason ``non_charge``: what is left when no offline source
+    gives a value (QPV 2024 INSEE statistics, online-only sources, QPV without an offline contour)."""
+    ids = catalogue.ids()
+    codes = registry["code_qp"].to_numpy()
+    generations = registry["generation"].to_numpy()
+    return pd.DataFrame(
+        {
+            "code_qp": np.repeat(codes, len(ids)),
+            "indicateur": np.tile(ids, len(codes)),
+            "valeur": np.nan,
+            "raison_manquante": reasons.NOT_LOADED,
+            "methode": [catalogue.get(i).rule_for(int(g)) for g in generations for i in ids],
+        }
+    )
+
+
+VALUE_COLUMNS = ["valeur", "raison_manquante", "methode", "detail"]
+
+
+def overlay(values: pd.DataFrame, found: pd.DataFrame) -> pd.DataFrame:
+    """``values`` (long: code_qp, indicateur, valeur, raison_manquante, methode, detail) with the rows of
+    ``found`` for the same (code_qp, indicateur) replacing theirs; rows of ``found`` for pairs absent from
+    ``values`` are ignored. A present value never keeps a missing reason."""
+    out = values.set_index(["code_qp", "indicateur"])
+    found = found.set_index(["code_qp", "indicateur"])
+    if "detail" not in found.columns:
+        found = found.assign(detail=pd.NA)
+    found = found[found.index.isin(out.index)]
+    if len(found):
+        out.loc[found.index, VALUE_COLUMNS] = found[VALUE_COLUMNS].to_numpy()
+    out = out.reset_index()
+    out["valeur"] = out["valeur"].astype("float64")
+    for column in ("raison_manquante", "methode", "detail"):
+        out[column] = out[column].astype("string")
+    out.loc[out["valeur"].notna(), "raison_manquante"] = pd.NA
+    return out
+
+
+def build_values(inputs, registry: pd.DataFrame, links: pd.DataFrame,
+                 qpv_contours: gpd.GeoDataFrame, log=print) -> pd.DataFrame:
+    """Long table of every QPV × indicator: value, or missing with its reason; method and detail.
+
+    ``inputs`` is a ``loaders.inputs.OpenDataInputs`` (bundle) or ``TerritoryInputs`` (update); an
+    input that a territory update could not obtain is skipped and its indicators stay "not loaded".
+    """
+    codes15 = pd.Index(registry.loc[registry["generation"] == 2015, "code_qp"])
+    computed = [extract_qpv2015(inputs.source_dir, codes15, optional=inputs.territory)]
+    gaspar = inputs.gaspar()
+    if gaspar is not None:
+        computed.append(spatial.gaspar_indicators(gaspar[0], registry, links, gaspar[1]))
+    if not qpv_contours.empty:
+        log("Indicateurs spatiaux : grille DRIAS, IRIS, LCZ, réseaux de chaleur…")
+        grid = inputs.drias_grid()
+        if grid is not None:
+            computed.append(spatial.drias_indicators(grid, qpv_contours))
+        zones = inputs.iris_zones()
+        iris_tables = (inputs.bdnb(), inputs.caf(), inputs.filo_iris())
+        if zones is not None and all(t is not None for t in iris_tables):
+            computed.append(spatial.iris_indicators(zones, *iris_tables, qpv_contours))
+        cities = inputs.lcz_cities()
+        if cities:
+            computed.append(spatial.lcz_indicator(cities, qpv_contours))
+        served = inputs.heat_served()
+        if zones is not None and served is not None:
+            computed.append(spatial.heat_network_indicator(served, zones, qpv_contours))
+    return merge_values(registry, computed)
+
+
+def merge_values(registry: pd.DataFrame, computed: list[pd.DataFrame]) -> pd.DataFrame:
+    """Defaults ("not loaded") for every QPV × indicator, overwritten by the computed rows."""
+    values = defaults(registry).assign(detail=pd.Series(pd.NA, dtype="string"))
+    found = pd.concat(computed, ignore_index=True) if computed else values.iloc[0:0]
+    if found.duplicated(["code_qp", "indicateur"]).any():
+        dup = found[found.duplicated(["code_qp", "indicateur"], keep=False)].iloc[0]
+        raise RuntimeError(f"valeur calculée deux fois : {dup['code_qp']} × {dup['indicateur']}")
+    return overlay(values, found)
+
+
+def override(values: pd.DataFrame, rows: list[pd.DataFrame]) -> pd.DataFrame:
+    """Replace the (code_qp, indicateur) rows computed by the online-only rules."""
+    if not rows:
+        return values
+    found = pd.concat(rows, ignore_index=True).drop_duplicates(["code_qp", "indicateur"], keep="last")
+    return overlay(values, found)
+
+
+def keep_loaded(values: pd.DataFrame, loaded: pd.DataFrame) -> pd.DataFrame:
+    """Indicators no fetched source could compute ("not loaded") keep the values already loaded."""
+    missing = values["raison_manquante"] == reasons.NOT_LOADED
+    if not missing.any():
+        return values
+    base = loaded.set_index(["code_qp", "indicateur"])
+    base = base[base["raison_manquante"].fillna("") != reasons.NOT_LOADED]
+    keys = pd.MultiIndex.from_frame(values.loc[missing, ["code_qp", "indicateur"]])
+    usable = keys[keys.isin(base.index)]
+    if not len(usable):
+        return values
+    out = values.set_index(["code_qp", "indicateur"])
+    columns = ["valeur", "raison_manquante", "methode", "detail"]
+    out.loc[usable, columns] = base.loc[usable, columns].to_numpy()
+    out = out.reset_index()
+    out["valeur"] = out["valeur"].astype("float64")
+    for column in ("raison_manquante", "methode", "detail"):
+        out[column] = out[column].astype("string")
+    return out
