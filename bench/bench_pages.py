@@ -22,7 +22,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from geodata import layers, territories, webmap  # noqa: E402
+from assembly import layers
+from assembly.territory_table import territory_table
+
+from geodata import territories, webmap  # noqa: E402
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, count_polygons, free_port, map_frame  # noqa: E402
 
 REPEAT = 3
@@ -48,7 +51,7 @@ def start_server() -> tuple[subprocess.Popen, str]:
 
 def map_payload_bytes(key: str) -> int:
     territory = territories.resolve_key(key)
-    generation = layers.contour_generations(territory)[0]
+    generation = layers.contour_generations(territory_table(territory, with_scores=False))[0]
     return webmap.geojson_bytes(layers.qpv_layer(territory, generation, "jours_sup_35")) + webmap.geojson_bytes(
         layers.commune_outlines(territory))
 

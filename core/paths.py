@@ -50,7 +50,7 @@ _WINDOWS_DEVICES = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(10)),
 # ---------------------------------------------------------------------------------------------------
 
 
-def _control(text: str) -> str | None:
+def control_character(text: str) -> str | None:
     """The first control character of ``text`` (NUL, C0/C1 controls, invisible format characters such as
     a right-to-left override, lone surrogates, line separators), if any."""
     for char in text:
@@ -60,7 +60,7 @@ def _control(text: str) -> str | None:
 
 
 def _check_text(value: str, shown: str) -> None:
-    char = _control(value)
+    char = control_character(value)
     if char is not None:
         what = "caractère nul" if char == "\x00" else f"caractère de contrôle U+{ord(char):04X}"
         raise UnsafePathError(shown, what)
@@ -229,7 +229,7 @@ def url_segments(path: str, shown: str) -> list[str]:
             continue
         if plain == "..":
             raise UnsafePathError(shown, "remontée « .. » dans l'adresse")
-        if "\\" in plain or "/" in plain or _control(plain):
+        if "\\" in plain or "/" in plain or control_character(plain):
             raise UnsafePathError(shown, "caractère interdit encodé dans l'adresse")
         out.append(segment)
     return out

@@ -51,10 +51,10 @@ def main(argv: list[str] | None = None) -> int:
                 print(json.dumps(catalogue.as_records(), ensure_ascii=False, indent=2))
             return 0
         from geodata import territories
-        from indicators.table import territory_table
+        from assembly.territory_table import territory_table
 
         from indicators import catalogue
-        from indicators.table import ID_COLUMNS, SCORE_COLUMNS, reason_column
+        from assembly.territory_table import ID_COLUMNS, SCORE_COLUMNS, reason_column
 
         wanted = [i.strip() for i in args.indicateurs.split(",") if i.strip()]
         for indicator_id in wanted:

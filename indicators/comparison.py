@@ -1,58 +1,44 @@
-"""Side-by-side comparison of a few QPV and their reference territories (the Comparer page's table).
+"""Comparison of a QPV with its enclosing territories: ratio and gap to commune, EPCI, France.
 
-Values stay numbers here; the page formats them. Reference columns are added only where the bundle
-has a value for that territory and indicator: nothing is imputed.
+INSEE publishes QPV figures next to their "environnements urbains voisins"; practitioners asked for
+the same reading here. Ratios and gaps are computed only where the reference exists for the same
+indicator and vintage family; nothing is imputed.
 """
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
-from indicators import catalogue
-from indicators.compare import LEVEL_LABELS
-from sources import store
-
-MAX_QPV = 8
+LEVELS = {"COM": "commune", "EPCI": "epci", "DEP": "departement", "FRANCE": "france"}
+LEVEL_LABELS = {"COM": "Commune", "EPCI": "EPCI", "DEP": "Département", "FRANCE": "France métropolitaine",
+                "QPV_ENSEMBLE": "Ensemble des QPV"}
 
 
-def comparison_table(table: pd.DataFrame, codes: list[str]) -> tuple[pd.DataFrame, dict[str, str]]:
-    """Indicators as rows; one column per selected QPV, then per reference territory.
+def reference_keys(row: pd.Series) -> dict[str, str | None]:
+    """Codes of the enclosing territories of one QPV row (registry columns)."""
+    return {"COM": row.get("insee_com"), "EPCI": row.get("siren_epci"), "DEP": row.get("insee_dep"),
+            "FRANCE": "1"}
 
-    Returns the numeric table (index = indicator id) and the French header of each column.
+
+def compare(table: pd.DataFrame, references: pd.DataFrame, indicators: list[str]) -> pd.DataFrame:
+    """Columns ``<id>_ratio_<level>`` (x / ref) and ``<id>_ecart_<level>`` (x − ref) per QPV row.
+
+    ``table`` has ``code_qp``, the registry codes (``insee_com``, ``siren_epci``, ``insee_dep``) and the
+    indicator values; ``references`` is the bundle's long table (``niveau, code, indicateur, valeur``).
     """
-    chosen = table.set_index("code_qp").loc[codes]
-    refs = store.table("references")
-    columns: dict[str, pd.Series] = {}
-    headers: dict[str, str] = {}
-    ids = catalogue.ids()
-    for code, row in chosen.iterrows():
-        columns[code] = pd.Series({i: row[i] for i in ids}, dtype="float64")
-        headers[code] = f"{row['lib_qp']} ({row['lib_com']}, QPV {int(row['generation'])})"
-    wanted: list[tuple[str, str]] = []
-    for level, column in (("COM", "insee_com"), ("EPCI", "siren_epci")):
-        for code in dict.fromkeys(chosen[column].dropna()):
-            wanted.append((level, str(code)))
-    wanted.append(("FRANCE", "1"))
-    for level, code in wanted:
-        rows = refs[(refs["niveau"] == level) & (refs["code"] == code)]
-        if rows.empty:
-            continue
-        key = f"{level}:{code}"
-        columns[key] = rows.set_index("indicateur")["valeur"].reindex(ids).astype("float64")
-        headers[key] = f"{LEVEL_LABELS[level]} : {rows['libelle'].iloc[0]}"
-    return pd.DataFrame(columns, index=pd.Index(ids, name="indicateur")), headers
-
-
-def percentile_long(table: pd.DataFrame, codes: list[str]) -> pd.DataFrame:
-    """Long table ``code_qp, lib_qp, indicateur, libelle, domaine, centile`` for the dot charts."""
-    chosen = table.set_index("code_qp").loc[codes]
-    rows = []
-    for ind in catalogue.CATALOGUE:
-        if not ind.scored:
-            continue
-        for code, row in chosen.iterrows():
-            value = row.get(f"{ind.id}_pct")
-            if pd.notna(value):
-                rows.append({"code_qp": code, "lib_qp": row["lib_qp"], "indicateur": ind.id, "libelle": ind.label,
-                             "domaine": catalogue.DOMAINS[ind.domain].label, "centile": float(value)})
-    return pd.DataFrame(rows, columns=["code_qp", "lib_qp", "indicateur", "libelle", "domaine", "centile"])
+    columns: dict[str, np.ndarray] = {}
+    refs = references.set_index(["niveau", "code", "indicateur"])["valeur"]
+    refs = refs[~refs.index.duplicated()]
+    for level, suffix in LEVELS.items():
+        column = {"COM": "insee_com", "EPCI": "siren_epci", "DEP": "insee_dep"}.get(level)
+        codes = table[column] if column else pd.Series("1", index=table.index)
+        for ind in indicators:
+            keys = list(zip([level] * len(table), codes.astype(str), [ind] * len(table), strict=True))
+            ref = refs.reindex(keys).to_numpy(dtype=float)
+            value = table[ind].to_numpy(dtype=float)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                columns[f"{ind}_ratio_{suffix}"] = np.where(ref != 0, value / ref, np.nan)
+            columns[f"{ind}_ecart_{suffix}"] = value - ref
+            columns[f"{ind}_ref_{suffix}"] = ref
+    return pd.DataFrame(columns, index=table.index)

@@ -7,7 +7,7 @@ import streamlit as st
 
 from core.text import markdown_text
 from core.formats import format_number
-from indicators.table import territory_table
+from assembly.territory_table import territory_table
 from sources import store
 from pages.components import current_method, open_fiche, territory_selector
 

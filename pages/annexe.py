@@ -13,7 +13,7 @@ import streamlit as st
 import reports
 from core.text import markdown_text
 from core.formats import format_number
-from indicators.table import territory_table
+from assembly.territory_table import territory_table
 from pages.components import current_method, method_caption, method_notices, territory_selector
 from reports import pdf
 from reports.content import territory_title

@@ -10,9 +10,10 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from core.text import html_text
-from geodata import layers, webmap
+from assembly import layers
+from geodata import webmap
 from indicators import catalogue
-from indicators.table import territory_table
+from assembly.territory_table import territory_table
 from pages.components import ensure_map_assets, territory_selector
 
 territory = territory_selector()
@@ -43,7 +44,7 @@ st.markdown(f"<p style='font-size:2rem; font-weight:600; line-height:1.2'>{html_
             unsafe_allow_html=True)
 
 table = territory_table(territory, with_scores=False)
-generations = layers.contour_generations(territory)
+generations = layers.contour_generations(table)
 if table.empty or not generations:
     st.info("Aucun quartier de ce territoire n'a de contour disponible pour une carte d'atelier : choisissez un "
             "autre territoire, ou mettez ce territoire à jour sur la page *Données et sources*.")

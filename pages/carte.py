@@ -10,12 +10,13 @@ from streamlit_folium import st_folium
 import settings
 from core import reasons
 from core.text import markdown_text
-from geodata import layers, webmap
+from assembly import layers
+from geodata import webmap
 from indicators import catalogue
 from core.formats import format_value
 from core.reasons import missing_label
-from indicators.fiche import ESTIMATION_RULES
-from indicators.table import methods_for, reason_column, territory_table
+from assembly.fiche import ESTIMATION_RULES
+from assembly.territory_table import methods_for, reason_column, territory_table
 from pages.components import QPV_KEY, current_method, ensure_map_assets, method_caption, open_fiche, territory_selector
 
 territory = territory_selector()
@@ -51,7 +52,7 @@ else:
     vintage, source = "selon les indicateurs", "calcul ecoqpv à partir des indicateurs du catalogue (page Méthode)"
 
 table = territory_table(territory, method, frame)
-generations = layers.contour_generations(territory)
+generations = layers.contour_generations(table)
 if table.empty:
     st.info("Aucun quartier prioritaire n'est rattaché à ce territoire dans les données chargées.")
     st.stop()

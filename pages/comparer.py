@@ -9,9 +9,9 @@ import streamlit as st
 
 from core.text import html_text
 from indicators import catalogue
-from indicators.comparison import MAX_QPV, comparison_table, percentile_long
+from assembly.comparer import MAX_QPV, comparison_table, percentile_long
 from core.formats import format_number, format_value
-from indicators.table import territory_table
+from assembly.territory_table import territory_table
 from pages.components import QPV_KEY, current_method, method_caption, territory_selector
 from reports.csv import comparison_csv_bytes
 

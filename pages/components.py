@@ -177,7 +177,7 @@ def method_notices() -> tuple[str, ...]:
 
 def method_caption() -> str:
     """One French sentence saying which method the scores shown use."""
-    from indicators.table import FRAMES
+    from assembly.territory_table import FRAMES
 
     method, frame = current_method()
     custom = bool(method.domain_weights) or method.normalisation != "percentile" or method.aggregation != "arithmetique"

@@ -15,7 +15,7 @@ import streamlit as st
 
 import settings
 from indicators import catalogue
-from indicators.coverage import coverage_table
+from assembly.coverage import coverage_table
 from core.formats import format_number
 from sources import store
 from core.errors import EcoqpvError

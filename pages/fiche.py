@@ -8,9 +8,9 @@ import plotly.express as px
 import streamlit as st
 
 from core.text import markdown_text
-from indicators.fiche import evolution, profile
+from assembly.fiche import evolution, profile
 from core.formats import format_number, format_value
-from indicators.table import territory_table
+from assembly.territory_table import territory_table
 from core.errors import EcoqpvError
 from pages.components import QPV_KEY, current_method, method_caption, territory_selector
 

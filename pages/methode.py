@@ -10,10 +10,10 @@ from core.text import html_text, markdown_text
 from indicators import catalogue
 from core.formats import format_number
 from indicators.methode import AGGREGATION_LABELS, NORMALISATION_LABELS, render_markdown
-from indicators.ranking import rank_shifts
+from assembly.ranking import rank_shifts
 from indicators.scores import Method
-from indicators.settings_io import WEIGHT_STEPS, from_json, to_json
-from indicators.table import FRAMES
+from indicators.method_settings import WEIGHT_STEPS, from_json, to_json
+from assembly.territory_table import FRAMES
 from core.errors import EcoqpvError
 from pages.components import current_method, method_notices, set_method, territory_selector
 
@@ -73,7 +73,7 @@ with left:
         set_method(Method(), "generation")
         st.rerun()
 
-# A weight of 1 is the default: left out, as settings_io does, so that equal methods compare equal.
+# A weight of 1 is the default: left out, as indicators.method_settings does, so that equal methods compare equal.
 chosen = Method(domain_weights={d: w for d, w in weights.items() if w != 1.0}, normalisation=normalisation,
                 aggregation=aggregation, draws=method.draws, seed=method.seed)
 try:

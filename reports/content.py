@@ -1,7 +1,7 @@
 """The annex content model: built once from the data, then rendered as DOCX, PDF, XLSX or CSV.
 
-``build_annex`` reads the indicator table of the territory (``indicators.table``), the comparison
-values (``indicators.compare``), the catalogue and the bundle manifest, and returns an ``Annex``:
+``build_annex`` reads the indicator table of the territory (``assembly.territory_table``), the comparison
+values (``indicators.comparison``), the catalogue and the bundle manifest, and returns an ``Annex``:
 
 * ``blocks``: the document in reading order (headings, paragraphs, bullet lists, notes, tables,
   figures, page starts), which the Word renderer walks as is;
@@ -24,18 +24,19 @@ import geopandas as gpd
 import pandas as pd
 
 import settings
-from geodata import layers, territories
+from assembly import layers
+from geodata import territories
 from geodata.territories import Territory
 from indicators import catalogue
 from indicators.catalogue import DOMAINS, Indicator
-from indicators.compare import compare
+from indicators.comparison import compare
 from core import reasons, territory_kinds
 from core.formats import format_number, format_value, french_date, is_missing
 from core.reasons import missing_label
 from core.text import fold
 from indicators.methode import AGGREGATION_LABELS, NORMALISATION_LABELS
 from indicators.scores import ROBUST
-from indicators.table import FRAMES, reason_column, territory_table
+from assembly.territory_table import FRAMES, reason_column, territory_table
 from sources import store
 from core.errors import BadArgumentError
 from reports import maps

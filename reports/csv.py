@@ -28,7 +28,7 @@ def to_csv_bytes(frame: pd.DataFrame) -> bytes:
 
 def comparison_csv_bytes(values: pd.DataFrame, headers: dict[str, str]) -> bytes:
     """The Comparer page's table as French-Excel CSV: one row per indicator, its label and unit, then one
-    column per quartier or reference territory (``indicators.comparison.comparison_table``'s output)."""
+    column per quartier or reference territory (``assembly.comparer.comparison_table``'s output)."""
     from indicators import catalogue
 
     export = values.copy()

@@ -102,7 +102,7 @@ def check_mirror(value: str | None) -> str | None:
         return BadArgumentError(f"Miroir refusé : « {shown(text)} » ({reason}). Valeurs acceptées : "
                                 f"{MIRROR_ACCEPTED}.")
 
-    if paths._control(text) is not None:
+    if paths.control_character(text) is not None:
         raise refuse("caractère de contrôle")
     try:
         parts = paths.split_url(text)
@@ -144,7 +144,7 @@ def check_url(url: str, *, source: str, mirror: str | None = None, found: bool =
     redirect); without a mirror, one aiming at a loopback, private or link-local address is refused.
     """
     try:
-        if paths._control(url) is not None or "\\" in url:
+        if paths.control_character(url) is not None or "\\" in url:
             raise UnsafePathError(url, "caractère interdit dans l'adresse")
         parts = paths.split_url(url)
         if parts.scheme.lower() not in ("http", "https"):

@@ -92,7 +92,7 @@ def build_hostile_overlay(data_dir: Path, names: list[str] | None = None, commun
 def hostile_table(names: list[str] | None = None) -> pd.DataFrame:
     """Carcassonne's territory table (bundle only) with hostile quartier and commune names."""
     from geodata import territories
-    from indicators.table import territory_table
+    from assembly.territory_table import territory_table
 
     table = _renamed(territory_table(territories.resolve_key(TERRITORY)), names)
     table["lib_com"] = HOSTILE_COMMUNE

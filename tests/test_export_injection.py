@@ -23,9 +23,10 @@ import reports
 import settings
 from core.text import clean_text
 from core.exports import neutralise, neutralise_frame, set_cell
-from geodata import layers, territories
-from indicators.comparison import comparison_table
-from indicators.table import territory_table
+from assembly import layers
+from geodata import territories
+from assembly.comparer import comparison_table
+from assembly.territory_table import territory_table
 from reports.csv import comparison_csv_bytes
 from tests.conftest import ROOT
 from tests.hostile import FORMULA_PAYLOADS, TERRITORY, build_hostile_overlay

@@ -11,7 +11,7 @@ import os
 
 import pandas as pd
 
-from indicators.table import frame_scores
+from assembly.territory_table import frame_scores
 from sources import store
 from tests.conftest import ROOT
 

@@ -13,7 +13,7 @@ import pytest
 from geodata import territories
 from indicators import __main__ as cli
 from indicators import catalogue
-from indicators.table import reason_column, territory_table
+from assembly.territory_table import reason_column, territory_table
 from core.errors import BadArgumentError, UnknownTerritoryError
 from tests.conftest import ROOT
 

@@ -19,7 +19,7 @@ import pytest
 
 from geodata import territories
 from indicators import catalogue
-from indicators.table import territory_table
+from assembly.territory_table import territory_table
 from tests.conftest import OPENDATA, needs_opendata
 from tests.mirror import SERVED_SOURCES, OfficialMirror, serve
 from tests.online_support import env_for, use_data_dir

@@ -97,7 +97,7 @@ def good_run(tmp_path_factory, server):
 def test_good_run_writes_an_overlay_seen_by_the_app(good_run, monkeypatch):
     use_data_dir(monkeypatch, good_run)
     from geodata import territories
-    from indicators.table import territory_table
+    from assembly.territory_table import territory_table
 
     table = territory_table(territories.resolve_key(TERRITORY)).set_index("code_qp")
     assert table.loc["QP034005", "population"] == 21684  # fixture value, not the bundle's

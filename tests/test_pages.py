@@ -186,9 +186,9 @@ def test_empty_table_sentence_on_pages(monkeypatch):
     """A territory left without QPV (e.g. after an update): each page says so in French."""
     import pandas as pd
 
-    import indicators.fiche  # noqa: F401  (imported before patching: it binds territory_table itself)
+    import assembly.fiche  # noqa: F401  (imported before patching: it binds territory_table itself)
     import reports  # noqa: F401
-    from indicators import table as table_module
+    from assembly import territory_table as table_module
 
     empty = table_module.territory_table(territories_resolve("EPCI:243400017")).iloc[0:0]
     for page in ("pages/accueil.py", "pages/carte.py", "pages/fiche.py", "pages/comparer.py", "pages/annexe.py"):

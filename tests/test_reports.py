@@ -24,7 +24,7 @@ from core.formats import format_number, format_value
 from geodata import territories
 from indicators import catalogue
 from indicators.catalogue import DOMAINS
-from indicators.table import reason_column, territory_table
+from assembly.territory_table import reason_column, territory_table
 from sources import store
 from reports import content, maps, pdf
 from reports import csv as rcsv

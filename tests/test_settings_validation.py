@@ -19,8 +19,9 @@ from streamlit.testing.v1 import AppTest
 import settings
 from core.settings_model import read_environment
 from core.text import markdown_text
-from indicators import settings_io
-from indicators.settings_io import MAX_BYTES, from_json, read
+from indicators import method_settings
+from indicators.method_settings import MAX_BYTES, from_json
+from reports.options import read_method_file as read
 from core.errors import BadArgumentError
 from tests.conftest import ROOT
 
@@ -77,7 +78,7 @@ def test_malformed_settings_are_refused_in_french(text, words):
 
 def test_weight_above_the_sliders_is_clamped_and_said():
     read_back = from_json(SEVEN)
-    assert read_back.method.domain_weights["chaleur"] == settings_io.WEIGHT_MAX == 3.0
+    assert read_back.method.domain_weights["chaleur"] == method_settings.WEIGHT_MAX == 3.0
     assert read_back.notices == ("Poids de « Chaleur » ramené de 7 à 3, le maximum de l'échelle des poids.",)
     decimal = from_json('{"poids_domaines": {"chaleur": 2, "pauvrete_revenus": 3.5}}')
     assert decimal.method.domain_weights == {"chaleur": 2.0, "pauvrete_revenus": 3.0}
@@ -375,7 +376,7 @@ def test_written_settings_files_read_back_without_notice(tmp_path):
     """What the page exports is what the command line reads, unchanged."""
     from indicators.scores import Method
 
-    text = settings_io.to_json(Method(domain_weights={"chaleur": 3.0, "pauvrete_revenus": 0.25}), "region")
+    text = method_settings.to_json(Method(domain_weights={"chaleur": 3.0, "pauvrete_revenus": 0.25}), "region")
     path = tmp_path / "reglages.json"
     path.write_text(text, encoding="utf-8")
     read_back = read(path)

@@ -19,7 +19,8 @@ from streamlit.testing.v1 import AppTest
 
 import settings
 from core.text import html_text, markdown_text
-from geodata import layers, territories, webmap
+from assembly import layers
+from geodata import territories, webmap
 from tests.conftest import ROOT
 from tests.hostile import (
     HOSTILE_COMMUNE,

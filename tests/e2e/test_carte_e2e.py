@@ -50,7 +50,7 @@ def test_territory_without_contours_says_so(streamlit_server, browser_page):
 
 def test_click_opens_fiche_then_weights_change_ranking(streamlit_server, browser_page):
     """Issue #5 journey: map → click → fiche with the right name and values → Méthode weight → ranking."""
-    from indicators.fiche import profile
+    from assembly.fiche import profile
 
     page = browser_page
     page.goto(f"{streamlit_server}/carte?territoire=EPCI:243400017")  # Montpellier Méditerranée Métropole

@@ -10,7 +10,7 @@ import pandas as pd
 
 from geodata.territories import Territory
 from indicators.scores import Method
-from indicators.table import territory_table
+from assembly.territory_table import territory_table
 
 
 def rank_shifts(territory: Territory, chosen: Method, frame: str = "generation",

@@ -7,7 +7,8 @@ import json
 import pytest
 
 from indicators.scores import Method
-from indicators.settings_io import from_json, read, to_json
+from indicators.method_settings import from_json, to_json
+from reports.options import read_method_file as read
 from core.errors import BadArgumentError
 
 

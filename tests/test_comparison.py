@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 from geodata import territories
-from indicators.compare import compare
-from indicators.table import territory_table
+from indicators.comparison import compare
+from assembly.territory_table import territory_table
 from sources import store
 
 

@@ -14,11 +14,11 @@ import pandas as pd
 
 from geodata.territories import Territory
 from indicators import catalogue
-from indicators.compare import LEVEL_LABELS, compare
+from indicators.comparison import LEVEL_LABELS, compare
 from core.formats import format_value
 from core.reasons import missing_label
 from indicators.scores import Method
-from indicators.table import reason_column, territory_table
+from assembly.territory_table import reason_column, territory_table
 from sources import store
 from core.errors import SourceMissingError, UnknownTerritoryError
 

@@ -23,7 +23,6 @@ import functools
 import json
 import math
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import AliasChoices, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, create_model
@@ -326,23 +325,3 @@ def from_json(text: str | bytes, source: str | None = None) -> MethodSettings:
         raise BadArgumentError(f"Le fichier de réglages {name}contient une valeur illisible. Exemple attendu : "
                                f"{EXAMPLE}.") from exc
     return from_dict(data)
-
-
-def read(path: str | Path) -> MethodSettings:
-    """Validated settings from a file (its size is checked before it is read)."""
-    path = Path(path)
-    try:
-        size = path.stat().st_size
-        if path.is_dir():
-            raise BadArgumentError(f"« {path} » est un dossier : indiquer un fichier de réglages JSON.")
-        if size > MAX_BYTES:
-            raise BadArgumentError(f"Le fichier de réglages « {path.name} » est trop volumineux ({size // 1024} Ko) : "
-                                   f"un fichier de réglages ecoqpv fait moins de {MAX_BYTES // 1024} Ko.")
-        data = path.read_bytes()
-    except FileNotFoundError as exc:
-        raise BadArgumentError(f"Fichier de réglages introuvable : « {path} ».") from exc
-    except PermissionError as exc:
-        raise BadArgumentError(f"Fichier de réglages « {path} » illisible : droits insuffisants.") from exc
-    except OSError as exc:
-        raise BadArgumentError(f"Fichier de réglages « {path} » illisible (erreur du système).") from exc
-    return from_json(data, source=path.name)

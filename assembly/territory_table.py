@@ -100,7 +100,23 @@ def frame_scores(method: Method | None = None, frame: str = "generation") -> pd.
 
 def territory_table(territory: Territory, method: Method | None = None, frame: str = "generation",
                     with_scores: bool = True) -> pd.DataFrame:
-    """One row per QPV of the territory (both generations, registry order)."""
+    """One row per QPV of the territory (both generations, registry order), as a fresh copy.
+
+    Built once per territory, method, reference frame and data version (a page asks for it several
+    times: the map, its generations, the table beside it); without ``with_scores`` nothing is scored.
+    """
+    method_key = _method_key(method or Method()) if with_scores else ""
+    return _cached_table(territory, method_key, frame, with_scores, store.version()).copy()
+
+
+@functools.lru_cache(maxsize=32)
+def _cached_table(territory: Territory, method_key: str, frame: str, with_scores: bool,
+                  data_version: tuple) -> pd.DataFrame:
+    return build_table(territory, Method(**json.loads(method_key)) if with_scores else None, frame, with_scores)
+
+
+def build_table(territory: Territory, method: Method | None, frame: str, with_scores: bool) -> pd.DataFrame:
+    """The territory table, computed (``territory_table`` caches it)."""
     codes = territories.qpv_codes(territory)
     registry = store.table("qpv").set_index("code_qp")
     ids = registry.loc[codes].reset_index()[ID_COLUMNS] if codes else pd.DataFrame(columns=ID_COLUMNS)

@@ -16,13 +16,12 @@ from core import reasons
 from core.territory_kinds import code_column
 from geodata import territories, webmap
 from geodata.territories import Territory
-from indicators.table import reason_column, territory_table
+from assembly.territory_table import reason_column, territory_table
 from sources import store
 
 
-def contour_generations(territory: Territory) -> list[int]:
-    """Generations (2015, 2024) for which the territory has at least one QPV contour offline."""
-    table = territory_table(territory)
+def contour_generations(table: pd.DataFrame) -> list[int]:
+    """Generations (2015, 2024) for which a territory table has at least one QPV contour offline."""
     gens = table.loc[table["a_contour"].astype(bool), "generation"].astype(int)
     return sorted(set(gens), reverse=True)
 
@@ -75,7 +74,7 @@ def qpv_layer(territory: Territory, generation: int, indicator_id: str,
     ``donnees_partielles``.
     """
     shapes = _simplified_qpv(territory.key, generation, store.version()).copy()
-    table = territory_table(territory) if table is None else table.copy()
+    table = territory_table(territory, with_scores=False) if table is None else table.copy()
     if reason_column(indicator_id) not in table:
         reason = pd.Series(pd.NA, index=table.index, dtype="string")
         reason[table[indicator_id].isna()] = reasons.PARTIAL

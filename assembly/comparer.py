@@ -1,0 +1,58 @@
+"""Side-by-side comparison of a few QPV and their reference territories (the Comparer page's table).
+
+Values stay numbers here; the page formats them. Reference columns are added only where the bundle
+has a value for that territory and indicator: nothing is imputed.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from indicators import catalogue
+from indicators.comparison import LEVEL_LABELS
+from sources import store
+
+MAX_QPV = 8
+
+
+def comparison_table(table: pd.DataFrame, codes: list[str]) -> tuple[pd.DataFrame, dict[str, str]]:
+    """Indicators as rows; one column per selected QPV, then per reference territory.
+
+    Returns the numeric table (index = indicator id) and the French header of each column.
+    """
+    chosen = table.set_index("code_qp").loc[codes]
+    refs = store.table("references")
+    columns: dict[str, pd.Series] = {}
+    headers: dict[str, str] = {}
+    ids = catalogue.ids()
+    for code, row in chosen.iterrows():
+        columns[code] = pd.Series({i: row[i] for i in ids}, dtype="float64")
+        headers[code] = f"{row['lib_qp']} ({row['lib_com']}, QPV {int(row['generation'])})"
+    wanted: list[tuple[str, str]] = []
+    for level, column in (("COM", "insee_com"), ("EPCI", "siren_epci")):
+        for code in dict.fromkeys(chosen[column].dropna()):
+            wanted.append((level, str(code)))
+    wanted.append(("FRANCE", "1"))
+    for level, code in wanted:
+        rows = refs[(refs["niveau"] == level) & (refs["code"] == code)]
+        if rows.empty:
+            continue
+        key = f"{level}:{code}"
+        columns[key] = rows.set_index("indicateur")["valeur"].reindex(ids).astype("float64")
+        headers[key] = f"{LEVEL_LABELS[level]} : {rows['libelle'].iloc[0]}"
+    return pd.DataFrame(columns, index=pd.Index(ids, name="indicateur")), headers
+
+
+def percentile_long(table: pd.DataFrame, codes: list[str]) -> pd.DataFrame:
+    """Long table ``code_qp, lib_qp, indicateur, libelle, domaine, centile`` for the dot charts."""
+    chosen = table.set_index("code_qp").loc[codes]
+    rows = []
+    for ind in catalogue.CATALOGUE:
+        if not ind.scored:
+            continue
+        for code, row in chosen.iterrows():
+            value = row.get(f"{ind.id}_pct")
+            if pd.notna(value):
+                rows.append({"code_qp": code, "lib_qp": row["lib_qp"], "indicateur": ind.id, "libelle": ind.label,
+                             "domaine": catalogue.DOMAINS[ind.domain].label, "centile": float(value)})
+    return pd.DataFrame(rows, columns=["code_qp", "lib_qp", "indicateur", "libelle", "domaine", "centile"])
