@@ -1,6 +1,7 @@
 """Geometries and choropleth maps for the browser, drawn without any internet access.
 
-Pure functions (no Streamlit import) so that they are unit-tested and reused by the static exports.
+Pure functions (no Streamlit import), unit-tested. The classes, their labels and colours come from
+``geodata.classes``, shared with the print maps of the annex.
 Three constraints shape this module (see design.md, "Known traps"):
 
 * Leaflet must come from the app's own ``/app/static`` (folium defaults to CDNs: blank map offline);
@@ -16,12 +17,8 @@ downloaded files, and a name such as ``<img src=x onerror=…>`` must read as te
 
 from __future__ import annotations
 
-import math
-from bisect import bisect_right
-from collections.abc import Iterable
 from typing import Any
 
-import branca.utilities
 import folium
 import geopandas as gpd
 import numpy as np
@@ -33,19 +30,16 @@ from folium.template import Template
 import settings
 from core.text import html_text
 from sources.geometry import polygonal_part, repair_invalid
+from geodata.classes import MISSING_COLOR, class_index, class_labels, palette, shown_breaks
 from geodata.offline_assets import LEAFLET_CSS_URL, LEAFLET_JS_URL
-from core.formats import format_number, format_value, is_missing
+from core.formats import format_value, is_missing
 from core.reasons import missing_label
 
-#: Fill of QPV without a value (with a dashed outline, so it is not read as the lowest class).
-MISSING_COLOR = "#a6a6a6"
 #: Fill opacity of classes / missing values (the legend swatches use the same, so colours match).
 CLASS_FILL_OPACITY = 0.8
 MISSING_FILL_OPACITY = 0.55
 #: Outline of communes (background that always works offline).
 COMMUNE_OUTLINE_COLOR = "#8c8c8c"
-#: Colour-blind-safe sequential palette (ColorBrewer YlGnBu), light = low values.
-PALETTE_NAME = "YlGnBu"
 
 _MISSING_LEGEND = "Non disponible"
 #: Tooltip: a bit smaller than folium's 1rem map font, fixed width so long texts wrap (the tooltip
@@ -146,75 +140,6 @@ def _round_coordinates(geoms: np.ndarray, decimals: int) -> np.ndarray:
 def geojson_bytes(gdf: gpd.GeoDataFrame) -> int:
     """Size in bytes of the GeoJSON text of ``gdf`` (what the browser receives), for the benchmark."""
     return len(gdf.to_json(na="null", drop_id=True).encode("utf-8"))
-
-
-# --------------------------------------------------------------------------------------------------
-# Classes and colours
-# --------------------------------------------------------------------------------------------------
-
-
-def class_breaks(values: Iterable[Any], n: int = settings.MAP_CLASSES) -> list[float]:
-    """Quantile class edges ``[min, …, max]`` over the non-missing values, duplicates removed.
-
-    Quantiles give classes of similar size whatever the distribution. ``[]`` when nothing is known,
-    a single edge when all known values are equal (one class).
-    """
-    if n < 1:
-        raise ValueError(f"n must be >= 1 (got {n})")
-    series = values if isinstance(values, pd.Series) else pd.Series(list(values), dtype=object)
-    numbers = pd.to_numeric(series, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-    numbers = numbers[np.isfinite(numbers)]
-    if numbers.size == 0:
-        return []
-    edges = np.quantile(numbers, np.linspace(0.0, 1.0, n + 1))
-    # 12 significant digits: drop interpolation noise (40.00000000000001) so that a value equal to
-    # an edge falls in a predictable class and equal edges deduplicate.
-    return sorted({float(f"{edge:.12g}") for edge in edges})
-
-
-def display_breaks(breaks: list[float], decimals: int) -> list[float]:
-    """Edges rounded to the shown precision, deduplicated: no legend line "de 1,9 à 1,9 jours".
-
-    Values are displayed with ``decimals`` too, so a value always reads within its class interval.
-    """
-    return sorted({round(edge, decimals) for edge in breaks})
-
-
-def class_index(value: object, breaks: list[float]) -> int | None:
-    """Class of ``value`` (0 = lowest) for edges from :func:`class_breaks`; None when missing."""
-    if is_missing(value) or not breaks:
-        return None
-    number = float(value)  # type: ignore[arg-type]
-    if not math.isfinite(number):
-        return None
-    if len(breaks) == 1:
-        return 0
-    return bisect_right(breaks[1:-1], number)
-
-
-def class_colors(k: int) -> list[str]:
-    """``k`` colours of the sequential palette, light to dark.
-
-    Taken from the (k+1)-class ColorBrewer scale without its near-white first colour, so that the
-    lowest class stays visible on a white background (no tiles offline) and at low zoom.
-    """
-    if k <= 0:
-        return []
-    if k == 1:  # all values equal: a mid-scale colour
-        return [branca.utilities.color_brewer(PALETTE_NAME, n=5)[2]]
-    return list(branca.utilities.color_brewer(PALETTE_NAME, n=max(k + 1, 3))[1 : k + 1])
-
-
-def class_labels(breaks: list[float], unit: str, decimals: int) -> list[str]:
-    """French interval texts of the legend: ``de 10,0 à 12,5 %``."""
-    if not breaks:
-        return []
-    if len(breaks) == 1:
-        return [format_value(breaks[0], unit, decimals)]
-    return [
-        f"de {format_number(low, decimals)} à {format_value(high, unit, decimals)}"
-        for low, high in zip(breaks[:-1], breaks[1:], strict=True)
-    ]
 
 
 # --------------------------------------------------------------------------------------------------
@@ -336,7 +261,7 @@ def legend_html(
     rows = [
         f"<div>{_swatch(color, CLASS_FILL_OPACITY, '1px solid #3d3d3d')}{html_text(text)}</div>"
         for color, text in zip(
-            class_colors(max(len(breaks) - 1, 1) if breaks else 0),
+            palette(breaks),
             class_labels(breaks, unit, decimals),
             strict=True,
         )
@@ -493,7 +418,7 @@ def choropleth_map(
             interactive=False,
         ).add_to(fmap)
 
-    breaks = display_breaks(class_breaks(qpv[value_col] if value_col in qpv else []), decimals)
+    breaks = shown_breaks(qpv[value_col] if value_col in qpv else [], decimals)
     features = _qpv_features(qpv, value_col, unit, vintage, decimals)
     if features["features"]:  # folium's tooltip cannot be bound to an empty layer
         layer = _qpv_layer(features, value_col, label, breaks)
@@ -510,7 +435,7 @@ def _qpv_layer(
     features: dict[str, Any], value_col: str, label: str, breaks: list[float]
 ) -> folium.GeoJson:
     """QPV polygons: class colour, grey dashed when missing, French tooltip, hover highlight."""
-    colors = class_colors(max(len(breaks) - 1, 1) if breaks else 0)
+    colors = palette(breaks)
 
     def style(feature: dict[str, Any]) -> dict[str, Any]:
         index = class_index(feature["properties"].get(value_col), breaks)

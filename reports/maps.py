@@ -3,7 +3,7 @@
 Each map shows one indicator over the QPV of one generation, on the commune outlines of the
 territory, in the territory's metric projection (Lambert-93 in metropolitan France, local UTM
 overseas) so that the scale bar is true. The classes, colours and legend texts are those of the
-interactive map (``geodata.webmap``), so a chef de projet sees the same classes on screen and on paper.
+interactive map (``geodata.classes``), so a chef de projet sees the same classes on screen and on paper.
 Nothing is fetched from the internet: no tiles, no fonts.
 """
 
@@ -21,7 +21,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrow, Patch, Rectangle
 
 import settings
-from geodata import webmap
+from geodata import classes
 from indicators.catalogue import DOMAINS, Indicator
 from core.formats import format_number, is_missing
 
@@ -92,24 +92,23 @@ def legend_entries(spec: MapSpec) -> list[tuple[str, str]]:
     values = spec.shapes["value"]
     if ind.unit == "oui/non":
         present = sorted({int(round(float(v))) for v in values if not is_missing(v)})
-        colors = webmap.class_colors(2)
+        colors = classes.class_colors(2)
         return [("non" if v == 0 else "oui", colors[v]) for v in present]
-    breaks = webmap.display_breaks(webmap.class_breaks(values, settings.MAP_CLASSES), ind.decimals)
-    labels = webmap.class_labels(breaks, ind.unit, ind.decimals)
-    return list(zip(labels, webmap.class_colors(len(labels)), strict=True))
+    breaks = classes.shown_breaks(values, ind.decimals, settings.MAP_CLASSES)
+    return list(zip(classes.class_labels(breaks, ind.unit, ind.decimals), classes.palette(breaks), strict=True))
 
 
 def _colours(spec: MapSpec) -> list[str | None]:
     ind = spec.indicator
     values = spec.shapes["value"].tolist()
     if ind.unit == "oui/non":
-        palette = webmap.class_colors(2)
+        palette = classes.class_colors(2)
         return [None if is_missing(v) else palette[int(round(float(v)))] for v in values]
-    breaks = webmap.display_breaks(webmap.class_breaks(values, settings.MAP_CLASSES), ind.decimals)
-    palette = webmap.class_colors(max(len(breaks) - 1, 1) if breaks else 0)
+    breaks = classes.shown_breaks(values, ind.decimals, settings.MAP_CLASSES)
+    palette = classes.palette(breaks)
     out: list[str | None] = []
     for v in values:
-        index = webmap.class_index(None if is_missing(v) else round(float(v), ind.decimals), breaks)
+        index = classes.class_index(None if is_missing(v) else round(float(v), ind.decimals), breaks)
         out.append(None if index is None else palette[min(index, len(palette) - 1)])
     return out
 
@@ -209,7 +208,7 @@ def _draw_layers(ax, spec: MapSpec, colours: list[str | None], extent: tuple[flo
         shapes[known].plot(ax=ax, color=[c for c in colours if c is not None], edgecolor=_QPV_EDGE,
                            linewidth=0.5, zorder=3)
     if not all(known):
-        shapes[[not k for k in known]].plot(ax=ax, facecolor=webmap.MISSING_COLOR, edgecolor=_QPV_EDGE,
+        shapes[[not k for k in known]].plot(ax=ax, facecolor=classes.MISSING_COLOR, edgecolor=_QPV_EDGE,
                                             hatch=_MISSING_HATCH, linewidth=0.5, linestyle="--", alpha=0.75,
                                             zorder=2)
     if not labels or not len(spec.communes):
@@ -282,7 +281,7 @@ def draw(spec: MapSpec):
     handles = [Patch(facecolor=c, edgecolor=_QPV_EDGE, linewidth=0.5, label=textwrap.fill(t, 30))
                for t, c in legend_entries(spec)]
     if not all(known):
-        handles.append(Patch(facecolor=webmap.MISSING_COLOR, edgecolor=_QPV_EDGE, hatch=_MISSING_HATCH,
+        handles.append(Patch(facecolor=classes.MISSING_COLOR, edgecolor=_QPV_EDGE, hatch=_MISSING_HATCH,
                              linestyle="--", linewidth=0.5, label="valeur non disponible\n(raison dans les tableaux)"))
     handles.append(Patch(facecolor=_BACKGROUND, edgecolor=_COMMUNE_EDGE, linewidth=0.5, label="commune"))
     unit = f" ({ind.unit})" if ind.unit and ind.unit != "oui/non" else ""

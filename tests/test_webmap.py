@@ -1,4 +1,5 @@
-"""Web geometries and the offline choropleth (geodata.webmap, geodata.offline_assets)."""
+"""Web geometries, map classes and the offline choropleth (geodata.webmap, geodata.classes,
+geodata.offline_assets)."""
 
 from __future__ import annotations
 
@@ -17,17 +18,17 @@ from shapely.geometry import GeometryCollection, LineString, MultiPolygon, Point
 
 import settings
 from geodata import offline_assets
-from geodata.webmap import (
+from geodata.classes import (
     MISSING_COLOR,
-    choropleth_map,
     class_breaks,
     class_colors,
     class_index,
     class_labels,
     display_breaks,
-    geojson_bytes,
-    simplify_for_web,
+    palette,
+    shown_breaks,
 )
+from geodata.webmap import choropleth_map, geojson_bytes, simplify_for_web
 
 NNBSP = "\u202f"  # thousands separator (CLDR French)
 NBSP = "\u00a0"  # between a number and its unit
@@ -232,6 +233,36 @@ def test_class_colors_are_sequential_and_distinct():
     assert len(set(class_colors(2))) == 2 and len(class_colors(1)) == 1
     assert class_colors(0) == []
     assert MISSING_COLOR not in class_colors(9)
+
+
+def test_palette_has_one_colour_per_shown_class():
+    assert palette([]) == []
+    assert palette([4.0]) == class_colors(1)  # all values equal: one class
+    assert palette([1.0, 2.0, 3.0]) == class_colors(2)
+    # Quantile edges rounded to the shown precision: 1,83 and 1,84 read as one class « 1,8 ».
+    assert shown_breaks([1.83, 1.84], 1, 4) == [1.8]
+    assert shown_breaks([0, 25, 50, 75, 100], 0, 4) == [0.0, 25.0, 50.0, 75.0, 100.0]
+
+
+def test_print_map_legend_matches_the_web_legend(qpv_values):
+    """The annex's print maps and the web map show the same classes, texts and colours."""
+    from datetime import date
+
+    from indicators import catalogue
+    from reports import maps
+
+    indicator = catalogue.get("taux_pauvrete")
+    shapes = gpd.GeoDataFrame({"value": qpv_values["taux"]}, geometry=qpv_values.geometry, crs=qpv_values.crs)
+    spec = maps.MapSpec(key="k", domain=indicator.domain, indicator=indicator, generation=2015,
+                        territory_label="T", shapes=shapes, communes=shapes.iloc[0:0], labelled_communes=(),
+                        crs=str(qpv_values.crs), contour_publisher="ANCT", commune_publisher="IGN",
+                        made_on=date(2026, 1, 15))
+    printed = maps.legend_entries(spec)
+    legend = _legend(_map(qpv_values, unit=indicator.unit).get_root().render())
+    assert len(printed) >= 2
+    for label, colour in printed:
+        assert label in legend, label
+        assert colour in legend, colour
 
 
 # --------------------------------------------------------------------------------------------------
