@@ -8,7 +8,9 @@ codes from the address bar: none of them may become markup. Two helpers, one per
 * :func:`markdown_text` — for anything shown through Streamlit's markdown (``st.markdown``,
   ``st.caption``, ``st.info``, ``st.error``, headers, widget labels): every character that markdown or
   Streamlit's extensions (``:red[…]`` directives, ``$`` maths) would interpret is escaped, so the text
-  reads exactly as it is in the data.
+  reads exactly as it is in the data; :func:`markdown_lines` is the same for a text of several lines
+  (a report whose lines quote what a server answered), keeping its line breaks and its ``- `` list
+  markers.
 
 Text is also cleaned once where it enters (:func:`clean_text`, :func:`clean_frame`: the common reading
 policy of the parsers and the read path of updated territories): a control character in a name would
@@ -28,6 +30,8 @@ import unicodedata
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>$:&=\"'^%])")
 #: Line breaks and other control characters: a name is one line of text.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
+#: A list item of a multi-line report: spaces, then ``- `` (kept as markup by :func:`markdown_lines`).
+_LIST_MARKER = re.compile(r"^( *- )?(.*)$", re.S)
 #: Control characters no data text keeps: C0 except tab and line feed, DEL, C1.
 _CONTROL_IN_DATA = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
@@ -57,6 +61,16 @@ def markdown_text(value: object) -> str:
     """``value`` as literal markdown text: markup characters escaped, line breaks turned into spaces."""
     flat = _CONTROL.sub(" ", _plain(value))
     return _MARKDOWN_SPECIAL.sub(r"\\\1", flat)
+
+
+def markdown_lines(value: object) -> str:
+    """``value`` as literal markdown text, line by line: each line escaped like :func:`markdown_text`, the
+    line breaks kept, and a leading ``- `` list marker (after spaces) kept so that a list stays a list."""
+    lines = []
+    for line in _plain(value).split("\n"):
+        marker, rest = _LIST_MARKER.match(line).groups()
+        lines.append((marker or "") + markdown_text(rest))
+    return "\n".join(lines)
 
 
 def clean_text(value: str) -> str:

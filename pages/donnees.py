@@ -3,12 +3,10 @@ online update of the chosen territory (with a progress bar and a French report).
 
 The page never takes a URL from a visitor: the mirror comes from the operator's configuration only
 (``ECOQPV_MIRROR``, else the key ``ECOQPV_MIRROR`` of ``.streamlit/secrets.toml``) and is shown read-only;
-a configured value that ``loaders.http.check_mirror`` refuses disables the update with a French message.
+a configured value that ``sources.http.check_mirror`` refuses disables the update with a French message.
 """
 
 from __future__ import annotations
-
-import re
 
 import pandas as pd
 import streamlit as st
@@ -19,21 +17,9 @@ from assembly.coverage import coverage_table
 from core.formats import format_number
 from sources import store
 from core.errors import EcoqpvError
+from core.text import markdown_lines
 from sources.http import check_mirror
 from pages.components import territory_selector
-
-
-_MARKDOWN = re.compile(r"([\\`*_\[\]<>|#~$])")
-
-
-def as_text(report: str) -> str:
-    """A report whose lines may quote what a server answered (URLs, file names), shown as plain text:
-    markdown characters are escaped, only the ``  - `` list markers stay."""
-    lines = []
-    for line in report.split("\n"):
-        marker, rest = re.match(r"^(\s*- )?(.*)$", line).groups()
-        lines.append((marker or "") + _MARKDOWN.sub(r"\\\1", rest))
-    return "\n".join(lines)
 
 
 def configured_mirror() -> str | None:
@@ -94,12 +80,12 @@ if st.button("Mettre à jour ce territoire", type="primary", key="donnees_maj", 
             report = update_territory(territory, mirror=mirror, progress=progress)
         except EcoqpvError as exc:
             box.update(label="Mise à jour impossible", state="error")
-            st.error(as_text(str(exc)))
+            st.error(markdown_lines(str(exc)))
         else:
             failed = report.failed
             box.update(label="Mise à jour terminée" + (" avec des erreurs" if failed else ""),
                        state="error" if failed else "complete")
-            st.markdown(as_text(report.summary_fr()))
+            st.markdown(markdown_lines(report.summary_fr()))
             bar.progress(1.0, text="Terminé")
 
 st.subheader("État des données")
