@@ -1,4 +1,4 @@
-"""How each access kind of the registry is fetched for one territory (all HTTP through ``loaders.http``).
+"""How each access kind of the registry is fetched for one territory (all HTTP through ``sources.http``).
 
 A fetcher gets the ``Context`` of the update (territory, its communes and QPV, mirror, progress) and
 its ``Source``; it downloads into the raw cache, checks what it got with the source's parser
@@ -13,19 +13,12 @@ file is written under a path built by ``core.paths`` (``http.raw_path``, ``produ
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:  # the registry imports the publishers: only for annotations
-    from sources.registry import Source
-
-
-from sources import http
-
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import pandas as pd
@@ -33,6 +26,10 @@ import pandas as pd
 import settings
 from core import paths
 from core.errors import SourceError, UnsafePathError, shown
+from sources import http
+
+if TYPE_CHECKING:  # the registry imports the publishers: only for annotations
+    from sources.registry import Source
 
 Report = Callable[[int, "int | None", str], None]
 
