@@ -32,20 +32,52 @@ def reason_column(indicator_id: str) -> str:
     return f"{indicator_id}_missing_reason"
 
 
+def nature_column(indicator_id: str) -> str:
+    """Column of the value's nature (``core.natures``: officiel, estimation_calibree…; empty when missing)."""
+    return f"{indicator_id}_nature"
+
+
+def interval_columns(indicator_id: str) -> list[str]:
+    """``<id>_ic_bas``, ``<id>_ic_haut`` (90 % interval) for an indicator whose values may be calibrated
+    estimates; no interval columns for the others."""
+    if not catalogue.get(indicator_id).calibratable:
+        return []
+    return [f"{indicator_id}_ic_bas", f"{indicator_id}_ic_haut"]
+
+
+def indicator_columns(indicator_id: str) -> list[str]:
+    """Every column of one indicator in the territory table, in order: value, missing reason, nature,
+    interval bounds (estimable indicators only)."""
+    return [indicator_id, reason_column(indicator_id), nature_column(indicator_id), *interval_columns(indicator_id)]
+
+
 def wide_values(codes: list[str]) -> pd.DataFrame:
-    """Indicators as columns (values + ``<id>_missing_reason``) for the given QPV codes."""
+    """Indicators as columns (values, ``<id>_missing_reason``, ``<id>_nature``, ``<id>_ic_bas``/``_ic_haut``)
+    for the given QPV codes."""
     ids = catalogue.ids()
     values = store.table("valeurs")
     values = values[values["code_qp"].isin(codes) & values["indicateur"].isin(ids)]
+    for column in ("nature", "ic_bas", "ic_haut"):  # a territory updated before natures existed
+        if column not in values.columns:
+            values[column] = pd.NA
     wide = values.pivot(index="code_qp", columns="indicateur", values="valeur")
     why = values.pivot(index="code_qp", columns="indicateur", values="raison_manquante")
+    kind = values.pivot(index="code_qp", columns="indicateur", values="nature")
+    low = values.pivot(index="code_qp", columns="indicateur", values="ic_bas")
+    high = values.pivot(index="code_qp", columns="indicateur", values="ic_haut")
     out = pd.DataFrame(index=pd.Index(codes, name="code_qp"))
+    empty = pd.Series(pd.NA, index=out.index)
     for ind in ids:
         out[ind] = wide[ind].reindex(out.index).astype("float64") if ind in wide else float("nan")
-        reason = why[ind].reindex(out.index) if ind in why else pd.Series(pd.NA, index=out.index)
+        reason = why[ind].reindex(out.index) if ind in why else empty
         reason = reason.astype("string").where(out[ind].isna())
         reason[out[ind].isna() & reason.isna()] = reasons.NOT_LOADED  # never loaded for this QPV
         out[reason_column(ind)] = reason.astype("string")
+        nature = kind[ind].reindex(out.index) if ind in kind else empty
+        out[nature_column(ind)] = nature.astype("string").where(out[ind].notna())
+        for column, table in zip(interval_columns(ind), (low, high), strict=False):
+            bound = table[ind].reindex(out.index) if ind in table else empty
+            out[column] = pd.to_numeric(bound, errors="coerce").astype("float64").where(out[ind].notna())
     return out.reset_index()
 
 
@@ -121,7 +153,7 @@ def build_table(territory: Territory, method: Method | None, frame: str, with_sc
     registry = store.table("qpv").set_index("code_qp")
     ids = registry.loc[codes].reset_index()[ID_COLUMNS] if codes else pd.DataFrame(columns=ID_COLUMNS)
     table = ids.merge(wide_values(codes), on="code_qp", how="left")
-    ordered = ID_COLUMNS + [c for ind in catalogue.ids() for c in (ind, reason_column(ind))]
+    ordered = ID_COLUMNS + [c for ind in catalogue.ids() for c in indicator_columns(ind)]
     table = table[ordered]
     if not with_scores:
         return table

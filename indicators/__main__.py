@@ -54,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
         from assembly.territory_table import territory_table
 
         from indicators import catalogue
-        from assembly.territory_table import ID_COLUMNS, SCORE_COLUMNS, reason_column
+        from assembly.territory_table import ID_COLUMNS, SCORE_COLUMNS, indicator_columns
 
         wanted = [i.strip() for i in args.indicateurs.split(",") if i.strip()]
         for indicator_id in wanted:
@@ -62,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
         territory = territories.resolve_key(args.territoire)
         frame = territory_table(territory, frame=args.cadre)
         if wanted:
-            columns = ID_COLUMNS + [c for i in wanted for c in (i, reason_column(i))] + SCORE_COLUMNS
+            columns = ID_COLUMNS + [c for i in wanted for c in indicator_columns(i)] + SCORE_COLUMNS
             frame = frame[columns]
         if args.format == "csv":
             from core.exports import neutralise_frame

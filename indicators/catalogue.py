@@ -86,6 +86,9 @@ class Indicator:
     caveats: str = ""
     online_only: bool = False
     tags: tuple[str, ...] = field(default_factory=tuple)
+    #: Model specification of the calibration of its QPV 2024 IRIS estimate on the QPV 2015 whose
+    #: official value is known (``indicators.calibration``); None when there is nothing to calibrate on.
+    calibration: str | None = None
 
     @property
     def pillar(self) -> Pillar:
@@ -101,6 +104,11 @@ class Indicator:
         return (self.direction != 0 and self.pillar in ("Exposition", "Vulnérabilité")
                 and self.attribution != "commune_contexte")
 
+    @property
+    def calibratable(self) -> bool:
+        """Has an official QPV value to calibrate its IRIS estimate against (poverty, income, RSA)."""
+        return self.calibration is not None
+
     def rule_for(self, generation: int) -> str:
         return (self.attribution_2024 or self.attribution) if generation == 2024 else self.attribution
 
@@ -109,6 +117,7 @@ class Indicator:
         data["pillar"] = self.pillar
         data["domain_label"] = DOMAINS[self.domain].label
         data["scored"] = self.scored
+        data["calibratable"] = self.calibratable
         data["attribution_label"] = ATTRIBUTION_RULES[self.attribution]
         data["attribution_2024"] = self.attribution_2024 or self.attribution
         data["attribution_2024_label"] = ATTRIBUTION_RULES[self.attribution_2024 or self.attribution]
@@ -303,7 +312,7 @@ CATALOGUE: tuple[Indicator, ...] = (
         source="Insee, Filosofi — revenus disponibles des QPV 2015 (data_filo19) ; IRIS (Filosofi 2019) pour "
         "les QPV 2024",
         publisher=_INSEE, licence=_INSEE_TERMS, vintage="Filosofi 2019", level="QPV 2015 ; IRIS",
-        attribution="direct", attribution_2024="iris_population", valid_range=_SHARE,
+        attribution="direct", attribution_2024="iris_population", valid_range=_SHARE, calibration="lineaire_etendu",
         caveats="Indicateur non additif : ne jamais faire la moyenne de plusieurs quartiers. " + _IRIS_NOTE,
     ),
     Indicator(
@@ -314,7 +323,7 @@ CATALOGUE: tuple[Indicator, ...] = (
         source="Insee, Filosofi — revenus disponibles des QPV 2015 (data_filo19) ; IRIS (Filosofi 2019) pour "
         "les QPV 2024 ; communes, EPCI, départements, régions, France (Filosofi 2019)",
         publisher=_INSEE, licence=_INSEE_TERMS, vintage="Filosofi 2019", level="QPV 2015 ; IRIS",
-        attribution="direct", attribution_2024="iris_population", valid_range=_POSITIVE,
+        attribution="direct", attribution_2024="iris_population", valid_range=_POSITIVE, calibration="log_etendu",
         caveats="Pour les QPV 2024, moyenne pondérée de médianes d'IRIS : approximation. " + _IRIS_NOTE,
     ),
     Indicator(
@@ -325,6 +334,7 @@ CATALOGUE: tuple[Indicator, ...] = (
         publisher="Cnaf, Insee", licence=_INSEE_TERMS,
         vintage="édition 2022 (données ≈ 2020-2021) ; IRIS 31/12/2020", level="QPV 2015 ; IRIS",
         attribution="ratio_direct", attribution_2024="iris_effectifs", valid_range=_SHARE, caveats=_IRIS_NOTE,
+        calibration="lineaire_etendu",
     ),
     Indicator(
         id="part_allocataires_apl", label="Allocataires percevant une aide au logement (APL)",

@@ -14,7 +14,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from core import reasons
+from core import natures, reasons
 from indicators import catalogue
 from indicators.rules import RULES, apply_rule
 from loaders import spatial
@@ -73,26 +73,66 @@ def defaults(registry: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-VALUE_COLUMNS = ["valeur", "raison_manquante", "methode", "detail"]
+#: Columns of the long value table that a computed row may carry (besides ``code_qp, indicateur``).
+#: ``nature`` (``core.natures``), ``ic_bas``/``ic_haut`` (90 % interval of a calibrated estimate),
+#: ``millesime``/``source`` (the value's own vintage and source: a value carried from a QPV 2015 keeps
+#: those of the QPV 2015) are derived from the rule and the catalogue when a row does not give them.
+VALUE_COLUMNS = ["valeur", "raison_manquante", "methode", "detail", "nature", "ic_bas", "ic_haut", "millesime",
+                 "source"]
+TEXT_COLUMNS = ["raison_manquante", "methode", "detail", "nature", "millesime", "source"]
+FLOAT_COLUMNS = ["valeur", "ic_bas", "ic_haut"]
+
+
+def finish(values: pd.DataFrame) -> pd.DataFrame:
+    """Typed value table with every column, natures and vintages filled where a value exists.
+
+    A present value never keeps a missing reason; a missing value has no nature, interval, vintage or
+    source. ``nature`` defaults to the nature of the value's rule, ``millesime``/``source`` to the
+    catalogue's; ``score_autorise`` answers "may this value enter the scores?" with the one rule of
+    ``core.natures.allowed_in_scores``.
+    """
+    out = values.copy()
+    for column in VALUE_COLUMNS:
+        if column not in out.columns:
+            out[column] = np.nan if column in FLOAT_COLUMNS else pd.NA
+    for column in FLOAT_COLUMNS:
+        out[column] = pd.to_numeric(out[column], errors="coerce").astype("float64")
+    for column in TEXT_COLUMNS:
+        out[column] = out[column].astype("string")
+    present = out["valeur"].notna()
+    out.loc[present, "raison_manquante"] = pd.NA
+    derived = out["methode"].map(natures.nature_of_rule).astype("string")
+    out["nature"] = out["nature"].fillna(derived).where(present)
+    meta = {ind.id: ind for ind in catalogue.CATALOGUE}
+    out["millesime"] = out["millesime"].fillna(out["indicateur"].map({k: v.vintage for k, v in meta.items()})
+                                               .astype("string")).where(present)
+    out["source"] = out["source"].fillna(out["indicateur"].map({k: v.source for k, v in meta.items()})
+                                         .astype("string")).where(present)
+    for column in ("ic_bas", "ic_haut"):
+        out[column] = out[column].where(present & out["nature"].isin(list(natures.WITH_INTERVAL)))
+    scored = out["indicateur"].map({k: v.scored for k, v in meta.items()}).fillna(False).astype(bool)
+    calibratable = out["indicateur"].map({k: v.calibratable for k, v in meta.items()}).fillna(False).astype(bool)
+    out["score_autorise"] = [natures.allowed_in_scores(n, s, c) for n, s, c in
+                             zip(out["nature"].tolist(), scored.tolist(), calibratable.tolist(), strict=True)]
+    return out[["code_qp", "indicateur", *VALUE_COLUMNS, "score_autorise"]]
 
 
 def overlay(values: pd.DataFrame, found: pd.DataFrame) -> pd.DataFrame:
-    """``values`` (long: code_qp, indicateur, valeur, raison_manquante, methode, detail) with the rows of
-    ``found`` for the same (code_qp, indicateur) replacing theirs; rows of ``found`` for pairs absent from
-    ``values`` are ignored. A present value never keeps a missing reason."""
+    """``values`` (the long table) with the rows of ``found`` for the same (code_qp, indicateur) replacing
+    theirs; rows of ``found`` for pairs absent from ``values`` are ignored. Columns of ``VALUE_COLUMNS``
+    that ``found`` lacks are reset (a new value never keeps the nature or interval of the one it replaces)."""
     out = values.set_index(["code_qp", "indicateur"])
     found = found.set_index(["code_qp", "indicateur"])
-    if "detail" not in found.columns:
-        found = found.assign(detail=pd.NA)
+    for column in VALUE_COLUMNS:
+        if column not in found.columns:
+            found = found.assign(**{column: np.nan if column in FLOAT_COLUMNS else pd.NA})
+        if column not in out.columns:
+            out = out.assign(**{column: np.nan if column in FLOAT_COLUMNS else pd.NA})
     found = found[found.index.isin(out.index)]
+    out = out[VALUE_COLUMNS].astype(object)
     if len(found):
-        out.loc[found.index, VALUE_COLUMNS] = found[VALUE_COLUMNS].to_numpy()
-    out = out.reset_index()
-    out["valeur"] = out["valeur"].astype("float64")
-    for column in ("raison_manquante", "methode", "detail"):
-        out[column] = out[column].astype("string")
-    out.loc[out["valeur"].notna(), "raison_manquante"] = pd.NA
-    return out
+        out.loc[found.index, VALUE_COLUMNS] = found[VALUE_COLUMNS].astype(object).to_numpy()
+    return finish(out.reset_index())
 
 
 def build_values(inputs, registry: pd.DataFrame, links: pd.DataFrame,
@@ -127,7 +167,7 @@ def build_values(inputs, registry: pd.DataFrame, links: pd.DataFrame,
 
 def merge_values(registry: pd.DataFrame, computed: list[pd.DataFrame]) -> pd.DataFrame:
     """Defaults ("not loaded") for every QPV × indicator, overwritten by the computed rows."""
-    values = defaults(registry).assign(detail=pd.Series(pd.NA, dtype="string"))
+    values = finish(defaults(registry))
     found = pd.concat(computed, ignore_index=True) if computed else values.iloc[0:0]
     if found.duplicated(["code_qp", "indicateur"]).any():
         dup = found[found.duplicated(["code_qp", "indicateur"], keep=False)].iloc[0]
@@ -154,11 +194,7 @@ def keep_loaded(values: pd.DataFrame, loaded: pd.DataFrame) -> pd.DataFrame:
     usable = keys[keys.isin(base.index)]
     if not len(usable):
         return values
-    out = values.set_index(["code_qp", "indicateur"])
-    columns = ["valeur", "raison_manquante", "methode", "detail"]
-    out.loc[usable, columns] = base.loc[usable, columns].to_numpy()
-    out = out.reset_index()
-    out["valeur"] = out["valeur"].astype("float64")
-    for column in ("raison_manquante", "methode", "detail"):
-        out[column] = out[column].astype("string")
-    return out
+    out = values.set_index(["code_qp", "indicateur"])[VALUE_COLUMNS].astype(object)
+    kept = base.loc[usable].reindex(columns=VALUE_COLUMNS)
+    out.loc[usable, VALUE_COLUMNS] = kept.astype(object).to_numpy()
+    return finish(out.reset_index())
