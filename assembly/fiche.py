@@ -1,37 +1,93 @@
-"""Everything a "fiche quartier" shows, as plain data: values, percentiles, comparisons, drivers.
+"""The one model of a "fiche quartier": everything the Fiche page and the annex show for one QPV.
 
-Pages and exports render this; they never recompute. Each indicator line says where the value comes
-from (source, vintage, attribution rule, estimation or not), how it compares with the enclosing
-territories and, when missing, why.
+``fiches(table)`` builds the fiche of every row of a territory table (the annex), ``profile(code)`` the
+fiche of one QPV (the Fiche page): values and missing reasons, percentiles, the enclosing territories'
+values with ratio and gap, the domain indices and scores, what drives them, the evolution series and
+what the indicators do not say. The page (``pages/fiche.py``) and the annex
+(``reports/sections/fiches.py``) only render it, so both always show the same facts. Values are
+formatted once here (``Line.value_text``, ``Reference.value_text``): a change in how a value reads
+(nature of the value, interval) is made in this module.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
+from core.errors import SourceMissingError, UnknownTerritoryError
+from core.formats import format_value, is_missing
+from core.reasons import missing_label
 from geodata.territories import Territory
 from indicators import catalogue
 from indicators.comparison import LEVEL_LABELS, compare
-from core.formats import format_value
-from core.reasons import missing_label
-from indicators.scores import Method
+from indicators.scores import ROBUST, Method
 from assembly.territory_table import reason_column, territory_table
 from sources import store
-from core.errors import SourceMissingError, UnknownTerritoryError
 
 ESTIMATION_RULES = {"iris_population", "iris_dpe", "iris_effectifs"}
-#: Indicators at or above this percentile are listed as drivers of the scores.
-DRIVER_THRESHOLD = 80.0
+#: Enclosing territories compared in a fiche: key of ``Line.references`` → level of the reference table.
+REFERENCE_LEVELS = {"commune": "COM", "epci": "EPCI", "departement": "DEP", "france": "FRANCE"}
+#: The national benchmark of the QPV 2015 (INSEE publishes it for Filosofi): key of ``Line.references``.
+QPV_ENSEMBLE = "qpv_ensemble"
+#: Below the alert threshold, the indicators above this percentile say what leans the scores upwards.
+MEDIAN = 50.0
+#: How many indicators above the median are named when none reaches the alert threshold.
+LEANING_COUNT = 3
+
+#: Titles of the evolution series (short: they head small charts and table rows).
+SERIES_LABELS = {"revenu_median": "Revenu médian (€ par UC)", "taux_pauvrete": "Taux de pauvreté (%)",
+                 "population": "Population (habitants)"}
+EVOLUTION_SOURCE = "Insee, Filosofi par QPV 2015 (2012-2021) et recensement (2013, 2018)"
+#: INSEE's warning about infra-communal series, shown wherever the series are.
+EVOLUTION_CAUTION = ("Évolutions à interpréter avec prudence : deux millésimes consécutifs ne mesurent pas une "
+                     "évolution fiable.")
+NO_SERIES = ("Aucune série temporelle n'est disponible pour ce quartier dans les données chargées (les séries "
+             "Filosofi 2012-2021 existent pour les QPV 2015 de métropole).")
+NO_SERIES_2024 = " QPV 2015 et QPV 2024 n'ont pas les mêmes contours et ne se comparent pas directement."
+
+#: What the indicators do not say: (lead words, rest of the sentence), for the fiche and the annex.
+UNSAID: tuple[tuple[str, str], ...] = (
+    ("Le vécu des habitants", ", leurs ressources et leurs initiatives : parcs, jardins partagés, équipements, "
+     "associations et usages du quartier ne figurent pas dans ces données. Ils se recueillent en atelier et se "
+     "présentent à côté des chiffres, jamais dans les scores."),
+    ("La chaleur ressentie", " dans une rue ou un logement : la grille climatique a des mailles de 8 km et les "
+     "zones climatiques locales ne couvrent que quelques villes."),
+    ("L'intensité d'un risque", " dans le quartier : un risque recensé dans la commune ne touche pas forcément "
+     "tout son territoire."),
+    ("L'état de tout le parc de logements", " : les DPE ne portent que sur les logements diagnostiqués, l'âge du "
+     "parc seulement sur le logement social."),
+    ("La situation d'aujourd'hui", " : les millésimes vont de 2017 à 2024 selon les sources, et les statistiques "
+     "Insee des QPV 2024 ne sont disponibles qu'en ligne (estimations par IRIS hors ligne)."),
+    ("Une tendance fiable", " : les séries (Filosofi 2012-2021, population 2013 et 2018) ne portent que sur les "
+     "QPV 2015, et deux millésimes consécutifs ne mesurent pas une évolution fiable."),
+    ("Un verdict", " : un rang dépend du cadre de comparaison et des choix de méthode."),
+)
+
+
+@dataclass(frozen=True)
+class Reference:
+    """The value of an enclosing territory for one indicator, and how the QPV compares with it."""
+
+    level: str
+    label: str
+    value: float
+    value_text: str
+    #: QPV value / reference value, and QPV value − reference value (NaN when not computable).
+    ratio: float = math.nan
+    gap: float = math.nan
 
 
 @dataclass
 class Line:
+    """One indicator of the fiche: its value (or why it is missing), its percentile and comparisons."""
+
     id: str
     label: str
     unit: str
+    decimals: int
     value: float
     value_text: str
     percentile: float
@@ -43,27 +99,207 @@ class Line:
     detail: str
     estimation: bool
     scored: bool
-    references: list[dict] = field(default_factory=list)
+    references: dict[str, Reference] = field(default_factory=dict)
+
+    @property
+    def missing(self) -> bool:
+        return math.isnan(self.value)
 
 
 @dataclass
-class Profile:
+class Domain:
+    id: str
+    label: str
+    pillar: str
+    #: Domain index (mean percentile of its indicators, 0-100); NaN when not computed or not scored.
+    score: float
+    lines: list[Line]
+
+
+@dataclass(frozen=True)
+class Scores:
+    """The scores of the QPV in its reference frame, as the territory table gives them."""
+
+    #: ``complet``, ``partiel`` (a pillar cannot be computed), ``cadre_insuffisant``, or None (not scored).
+    status: str | None
+    exposition: float
+    vulnerability: float
+    overall: float
+    alerts: float
+    rank: float
+    #: Rank interval over the method draws (90 %): whole ranks, the low end at least 1; None without one.
+    rank_low: int | None
+    rank_high: int | None
+    frame_size: int
+    frame: str
+    robustness: str
+    robust: bool
+
+    @property
+    def complete(self) -> bool:
+        return self.status == "complet"
+
+
+@dataclass
+class Series:
+    """A time series of the QPV (years ascending), as published: no interpolation, no smoothing."""
+
+    id: str
+    label: str
+    unit: str
+    decimals: int
+    years: list[int]
+    values: list[float]
+
+
+@dataclass
+class Fiche:
     row: pd.Series
-    domains: list[dict]
-    drivers: list[Line]
     lines: dict[str, Line]
+    domains: list[Domain]
+    scores: Scores
+    #: Percentile at or above which an indicator drives the scores (the method's alert threshold).
+    threshold: float
+    #: Indicators at or above the threshold, highest percentile first.
+    drivers: list[Line]
+    #: When no indicator reaches the threshold: up to three above the median, highest first.
+    leaning: list[Line]
+    series: list[Series]
+    #: What to read next to the series (INSEE's caution), or why there is none.
+    evolution_note: str
+    unsaid: tuple[tuple[str, str], ...] = UNSAID
 
     @property
     def code(self) -> str:
         return str(self.row["code_qp"])
 
+    @property
+    def generation(self) -> int:
+        return int(self.row["generation"])
 
-def _details(code_qp: str) -> pd.DataFrame:
+
+def _number(value: object) -> float:
+    return math.nan if is_missing(value) else float(value)
+
+
+def _scores(row: pd.Series) -> Scores:
+    status = row.get("statut")
+    low, high = _number(row.get("rang_p05")), _number(row.get("rang_p95"))
+    size = row.get("taille_cadre")
+    return Scores(
+        status=None if is_missing(status) else str(status),
+        exposition=_number(row.get("score_exposition")), vulnerability=_number(row.get("score_vulnerabilite")),
+        overall=_number(row.get("score_global")), alerts=_number(row.get("nb_alertes")),
+        rank=_number(row.get("rang")),
+        rank_low=None if math.isnan(low) else max(math.floor(low), 1),
+        rank_high=None if math.isnan(high) else math.ceil(high),
+        frame_size=0 if is_missing(size) else int(size),
+        frame="" if is_missing(row.get("cadre")) else str(row.get("cadre")),
+        robustness="" if is_missing(row.get("robustesse")) else str(row.get("robustesse")),
+        robust=row.get("robustesse") == ROBUST,
+    )
+
+
+def _references(ind: catalogue.Indicator, comparison: pd.Series, ensemble: dict[str, float],
+                generation: int) -> dict[str, Reference]:
+    out = {}
+    for key, level in REFERENCE_LEVELS.items():
+        value = comparison.get(f"{ind.id}_ref_{key}")
+        if value is not None and not is_missing(value):
+            out[key] = Reference(key, LEVEL_LABELS[level], float(value), format_value(value, ind.unit, ind.decimals),
+                                 _number(comparison.get(f"{ind.id}_ratio_{key}")),
+                                 _number(comparison.get(f"{ind.id}_ecart_{key}")))
+    if generation == 2015 and ind.id in ensemble:
+        value = ensemble[ind.id]
+        out[QPV_ENSEMBLE] = Reference(QPV_ENSEMBLE, "Ensemble des QPV 2015", value,
+                                      format_value(value, ind.unit, ind.decimals))
+    return out
+
+
+def _series(code_qp: str, evolutions: pd.DataFrame) -> list[Series]:
+    rows = evolutions[evolutions["code_qp"] == code_qp].sort_values(["indicateur", "annee"])
+    out = []
+    for indicator, part in rows.groupby("indicateur", sort=True):
+        ind = catalogue.BY_ID.get(indicator)
+        unit, decimals = (ind.unit, ind.decimals) if ind else ("", 1)
+        label = SERIES_LABELS.get(indicator) or (f"{ind.label} ({unit})" if ind and unit else str(indicator))
+        out.append(Series(str(indicator), label, unit, decimals, [int(y) for y in part["annee"]],
+                          [float(v) for v in part["valeur"]]))
+    return out
+
+
+def _evolutions() -> pd.DataFrame:
+    try:
+        return store.table("evolutions")
+    except SourceMissingError:  # a bundle without series: the fiche says there is none
+        return pd.DataFrame(columns=["code_qp", "indicateur", "annee", "valeur"])
+
+
+def fiches(table: pd.DataFrame, threshold: float | None = None) -> list[Fiche]:
+    """The fiche of every row of a territory table, in its order.
+
+    ``threshold``: percentile from which an indicator drives the scores (default: the method's alert
+    threshold, 80).
+    """
+    threshold = Method().alert_threshold if threshold is None else float(threshold)
+    if table.empty:
+        return []
+    codes = set(table["code_qp"].astype(str))
     values = store.table("valeurs")
-    return values[values["code_qp"] == code_qp].set_index("indicateur")
+    values = values[values["code_qp"].isin(codes)]
+    how = {(c, i): (m, d) for c, i, m, d in zip(values["code_qp"], values["indicateur"], values["methode"],
+                                                 values["detail"], strict=True)}
+    references = store.table("references")
+    national = references[(references["niveau"] == "QPV_ENSEMBLE") & (references["code"].astype(str) == "QPV2015")]
+    ensemble = {str(i): float(v) for i, v in zip(national["indicateur"], national["valeur"], strict=True)
+                if not is_missing(v)}
+    comparisons = compare(table, references, catalogue.ids())
+    evolutions = _evolutions()
+    out = []
+    for index, row in table.iterrows():
+        out.append(_fiche(row, comparisons.loc[index], how, ensemble, evolutions, threshold))
+    return out
 
 
-def profile(code_qp: str, method: Method | None = None, frame: str = "generation") -> Profile:
+def _fiche(row: pd.Series, comparison: pd.Series, how: dict, ensemble: dict[str, float],
+           evolutions: pd.DataFrame, threshold: float) -> Fiche:
+    code, generation = str(row["code_qp"]), int(row["generation"])
+    lines: dict[str, Line] = {}
+    for ind in catalogue.CATALOGUE:
+        value = _number(row[ind.id])
+        reason = row[reason_column(ind.id)]
+        reason = None if is_missing(reason) else str(reason)
+        rule, detail = how.get((code, ind.id), (None, None))
+        rule = ind.rule_for(generation) if is_missing(rule) else str(rule)
+        lines[ind.id] = Line(
+            id=ind.id, label=ind.label, unit=ind.unit, decimals=ind.decimals, value=value,
+            value_text=format_value(value, ind.unit, ind.decimals),
+            percentile=_number(row.get(f"{ind.id}_pct")), missing_reason=reason,
+            missing_text=missing_label(reason) if math.isnan(value) else "",
+            vintage=ind.vintage, source=ind.source, method=rule, detail="" if is_missing(detail) else str(detail),
+            estimation=rule in ESTIMATION_RULES, scored=ind.scored,
+            references=_references(ind, comparison, ensemble, generation),
+        )
+    domains = []
+    for domain in catalogue.DOMAINS.values():
+        members = [lines[i.id] for i in catalogue.CATALOGUE if i.domain == domain.id]
+        if members:
+            domains.append(Domain(domain.id, domain.label, domain.pillar, _number(row.get(f"dom_{domain.id}")),
+                                  members))
+    ranked = sorted((line for line in lines.values() if line.scored and not np.isnan(line.percentile)),
+                    key=lambda line: -line.percentile)
+    drivers = [line for line in ranked if line.percentile >= threshold]
+    leaning = [] if drivers else [line for line in ranked if line.percentile >= MEDIAN][:LEANING_COUNT]
+    series = _series(code, evolutions)
+    if series:
+        note = f"Source : {EVOLUTION_SOURCE}. {EVOLUTION_CAUTION}"
+    else:
+        note = NO_SERIES + (NO_SERIES_2024 if generation == 2024 else "")
+    return Fiche(row=row, lines=lines, domains=domains, scores=_scores(row), threshold=threshold, drivers=drivers,
+                 leaning=leaning, series=series, evolution_note=note)
+
+
+def profile(code_qp: str, method: Method | None = None, frame: str = "generation") -> Fiche:
     """The fiche of one QPV: unknown codes raise ``UnknownTerritoryError`` with close matches."""
     registry = store.table("qpv").set_index("code_qp")
     if code_qp not in registry.index:
@@ -72,51 +308,4 @@ def profile(code_qp: str, method: Method | None = None, frame: str = "generation
         raise UnknownTerritoryError("QPV", code_qp, suggestions("QPV", code_qp))
     territory = Territory("QPV", code_qp, str(registry.loc[code_qp, "lib_qp"]))
     table = territory_table(territory, method, frame)
-    row = table.iloc[0]
-    details = _details(code_qp)
-    ids = catalogue.ids()
-    comparison = compare(table, store.table("references"), ids).iloc[0]
-    lines: dict[str, Line] = {}
-    for ind in catalogue.CATALOGUE:
-        value = row[ind.id]
-        reason = row[reason_column(ind.id)]
-        reason = None if pd.isna(reason) else str(reason)
-        rule = str(details.loc[ind.id, "methode"]) if ind.id in details.index and pd.notna(details.loc[ind.id, "methode"]) else ind.rule_for(int(row["generation"]))
-        detail = details.loc[ind.id, "detail"] if ind.id in details.index else None
-        refs = []
-        for suffix, level in (("commune", "COM"), ("epci", "EPCI"), ("departement", "DEP"), ("france", "FRANCE")):
-            ref = comparison.get(f"{ind.id}_ref_{suffix}")
-            if ref is not None and not np.isnan(ref):
-                refs.append({"niveau": LEVEL_LABELS[level], "valeur": float(ref),
-                             "valeur_texte": format_value(ref, ind.unit, ind.decimals),
-                             "rapport": comparison.get(f"{ind.id}_ratio_{suffix}"),
-                             "ecart": comparison.get(f"{ind.id}_ecart_{suffix}")})
-        pct = row.get(f"{ind.id}_pct", np.nan)
-        lines[ind.id] = Line(
-            id=ind.id, label=ind.label, unit=ind.unit, value=float(value) if pd.notna(value) else np.nan,
-            value_text=format_value(value, ind.unit, ind.decimals),
-            percentile=float(pct) if pd.notna(pct) else np.nan,
-            missing_reason=reason, missing_text=missing_label(reason) if reason else "",
-            vintage=ind.vintage, source=ind.source, method=rule,
-            detail="" if detail is None or pd.isna(detail) else str(detail),
-            estimation=rule in ESTIMATION_RULES, scored=ind.scored, references=refs,
-        )
-    domains = []
-    for domain in catalogue.DOMAINS.values():
-        members = [lines[i.id] for i in catalogue.CATALOGUE if i.domain == domain.id]
-        if members:
-            score = row.get(f"dom_{domain.id}", np.nan)
-            domains.append({"id": domain.id, "label": domain.label, "pillar": domain.pillar,
-                            "score": float(score) if pd.notna(score) else np.nan, "lines": members})
-    drivers = sorted((line for line in lines.values() if line.scored and line.percentile >= DRIVER_THRESHOLD),
-                     key=lambda line: -line.percentile)
-    return Profile(row=row, domains=domains, drivers=drivers, lines=lines)
-
-
-def evolution(code_qp: str) -> pd.DataFrame:
-    """Time series of the QPV (``indicateur, annee, valeur``), empty when none is loaded."""
-    try:
-        series = store.table("evolutions")
-    except SourceMissingError:  # a bundle without series: the page says so
-        return pd.DataFrame(columns=["indicateur", "annee", "valeur"])
-    return series[series["code_qp"] == code_qp].sort_values(["indicateur", "annee"]).reset_index(drop=True)
+    return fiches(table, (method or Method()).alert_threshold)[0]

@@ -19,7 +19,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from geodata import territories  # noqa: E402
-from reports import content, docx, pdf  # noqa: E402
+from reports import build, docx, pdf  # noqa: E402
 
 TERRITORY = "EPCI:200054807"
 RUNS = 3
@@ -32,7 +32,7 @@ def _seconds(value: float) -> str:
 def one_run() -> dict[str, float]:
     territory = territories.resolve_key(TERRITORY)
     start = time.perf_counter()
-    annex = content.build_annex(territory, generated_on=date.today())
+    annex = build.build_annex(territory, generated_on=date.today())
     built = time.perf_counter()
     word = docx.render(annex)
     rendered = time.perf_counter()

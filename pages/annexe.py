@@ -1,7 +1,7 @@
 """Annexe diagnostic: method choices and downloads of the annex (Word, PDF, Excel, CSV, maps).
 
 Display only: every file is produced by ``reports`` when its button is clicked (deferred download),
-from the same content whatever the format.
+from the same annex whatever the format.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from core.formats import format_number
 from assembly.territory_table import territory_table
 from pages.components import current_method, method_caption, method_notices, territory_selector
 from reports import pdf
-from reports.content import territory_title
+from reports.wording import territory_title
 from reports.options import AnnexOptions
 
 territory = territory_selector()

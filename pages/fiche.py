@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import numpy as np
+import math
+
 import pandas as pd
 import plotly.express as px
 import streamlit as st
 
 from core.text import markdown_text
-from assembly.fiche import evolution, profile
-from core.formats import format_number, format_value
+from assembly.fiche import profile
+from core.formats import format_number
 from assembly.territory_table import territory_table
 from core.errors import EcoqpvError
 from pages.components import QPV_KEY, current_method, method_caption, territory_selector
@@ -39,6 +40,7 @@ except EcoqpvError as exc:
     st.error(markdown_text(exc))
     st.stop()
 row = fiche.row
+scores = fiche.scores
 
 # Names come from downloaded files: shown as plain text, never as markdown.
 st.header(markdown_text(row["lib_qp"]))
@@ -46,16 +48,17 @@ st.caption(f"{markdown_text(row['lib_com'])} · QPV {int(row['generation'])} · 
 
 # --- scores -------------------------------------------------------------------------------------
 st.subheader("Exposition cumulée et conditions de vie")
-if row["statut"] == "complet":
+if scores.complete:
     c1, c2, c3, c4 = st.columns(4)
-    c1.metric("Exposition (0-10)", format_number(row["score_exposition"], 1))
-    c2.metric("Vulnérabilité (0-10)", format_number(row["score_vulnerabilite"], 1))
-    c3.metric("Score global (0-100)", format_number(row["score_global"], 1))
-    c4.metric("Indicateurs en alerte", format_number(row["nb_alertes"]))
+    c1.metric("Exposition (0-10)", format_number(scores.exposition, 1))
+    c2.metric("Vulnérabilité (0-10)", format_number(scores.vulnerability, 1))
+    c3.metric("Score global (0-100)", format_number(scores.overall, 1))
+    c4.metric("Indicateurs en alerte", format_number(scores.alerts))
     st.markdown(
-        f"Rang **{format_number(row['rang'])}** sur {format_number(row['taille_cadre'])} quartiers classés "
-        f"({row['cadre']} ; le rang 1 cumule le plus d'expositions et de fragilités) ; selon les choix de méthode, entre le rang **{format_number(row['rang_p05'])}** et "
-        f"le rang **{format_number(row['rang_p95'])}** — classement **{row['robustesse']}**."
+        f"Rang **{format_number(scores.rank)}** sur {format_number(scores.frame_size)} quartiers classés "
+        f"({scores.frame} ; le rang 1 cumule le plus d'expositions et de fragilités) ; selon les choix de méthode, "
+        f"entre le rang **{format_number(scores.rank_low)}** et le rang **{format_number(scores.rank_high)}** — "
+        f"classement **{scores.robustness}**."
     )
 else:
     st.info(
@@ -64,45 +67,50 @@ else:
     )
 st.caption(method_caption())
 if fiche.drivers:
-    st.markdown("**Ce qui pèse le plus** (indicateurs au-delà du 80e centile) : "
+    st.markdown(f"**Ce qui pèse le plus** (indicateurs au-delà du {format_number(fiche.threshold)}e centile) : "
                 + " ; ".join(f"{d.label} ({d.value_text}, centile {format_number(d.percentile)})"
                              for d in fiche.drivers[:6]) + ".")
+elif fiche.leaning:
+    st.markdown(f"**Ce qui pèse le plus** : aucun indicateur au-delà du {format_number(fiche.threshold)}e centile ; "
+                "au-dessus de la médiane du cadre : "
+                + " ; ".join(f"{d.label} ({d.value_text}, centile {format_number(d.percentile)})"
+                             for d in fiche.leaning) + ".")
 
 # --- indicators by domain ------------------------------------------------------------------------
 st.subheader("Indicateurs par domaine")
 
 
 def _ref_text(line, level: str) -> str:
-    for ref in line.references:
-        if ref["niveau"] == level:
-            ratio = ref["rapport"]
-            ratio_text = f" (× {format_number(ratio, 2)})" if ratio is not None and not np.isnan(ratio) else ""
-            return ref["valeur_texte"] + ratio_text
-    return ""
+    """The enclosing territory's value, with the QPV/territory ratio when there is one."""
+    ref = line.references.get(level)
+    if ref is None:
+        return ""
+    return ref.value_text + ("" if math.isnan(ref.ratio) else f" (× {format_number(ref.ratio, 2)})")
+
+
+def _origin(line) -> str:
+    if line.missing:
+        return line.missing_text
+    return ("estimation par IRIS" if line.estimation else "publiée par la source") + (
+        f" — {line.detail}" if line.detail else "")
 
 
 for domain in fiche.domains:
-    score = domain["score"]
-    title = f"{domain['label']} — {domain['pillar']}"
-    if not np.isnan(score):
-        title += f" · centile moyen {format_number(score)}"
-    with st.expander(title, expanded=domain["pillar"] != "Contexte"):
+    title = f"{domain.label} — {domain.pillar}"
+    if not math.isnan(domain.score):
+        title += f" · centile moyen {format_number(domain.score)}"
+    with st.expander(title, expanded=domain.pillar != "Contexte"):
         frame_rows = pd.DataFrame(
             {
-                "Indicateur": [line.label for line in domain["lines"]],
-                "Valeur": [line.value_text or "—" for line in domain["lines"]],
-                "Centile": [None if np.isnan(line.percentile) else round(line.percentile) for line in domain["lines"]],
-                "Commune": [_ref_text(line, "Commune") for line in domain["lines"]],
-                "EPCI": [_ref_text(line, "EPCI") for line in domain["lines"]],
-                "France": [_ref_text(line, "France métropolitaine") for line in domain["lines"]],
-                "Millésime": [line.vintage for line in domain["lines"]],
-                "Donnée": [
-                    line.missing_text if line.missing_text else
-                    ("estimation par IRIS" if line.estimation else "publiée par la source")
-                    + (f" — {line.detail}" if line.detail else "")
-                    for line in domain["lines"]
-                ],
-                "Source": [line.source for line in domain["lines"]],
+                "Indicateur": [line.label for line in domain.lines],
+                "Valeur": [line.value_text or "—" for line in domain.lines],
+                "Centile": [None if math.isnan(line.percentile) else round(line.percentile) for line in domain.lines],
+                "Commune": [_ref_text(line, "commune") for line in domain.lines],
+                "EPCI": [_ref_text(line, "epci") for line in domain.lines],
+                "France": [_ref_text(line, "france") for line in domain.lines],
+                "Millésime": [line.vintage for line in domain.lines],
+                "Donnée": [_origin(line) for line in domain.lines],
+                "Source": [line.source for line in domain.lines],
             }
         )
         st.dataframe(
@@ -114,29 +122,19 @@ for domain in fiche.domains:
 
 # --- evolution ----------------------------------------------------------------------------------
 st.subheader("Évolution")
-series = evolution(code)
-if series.empty:
-    st.info("Aucune série temporelle n'est disponible pour ce quartier dans les données chargées "
-            "(les séries Filosofi 2012-2021 existent pour les QPV 2015 de métropole).")
+if not fiche.series:
+    st.info(fiche.evolution_note)
 else:
-    labels = {"revenu_median": "Revenu médian (€ par UC)", "taux_pauvrete": "Taux de pauvreté (%)",
-              "population": "Population (habitants)"}
-    cols = st.columns(min(3, series["indicateur"].nunique()))
-    for col, (indicator, part) in zip(cols, series.groupby("indicateur"), strict=False):
-        fig = px.line(part, x="annee", y="valeur", markers=True, title=labels.get(indicator, indicator))
+    cols = st.columns(min(3, len(fiche.series)))
+    for col, series in zip(cols, fiche.series, strict=False):
+        points = pd.DataFrame({"annee": series.years, "valeur": series.values})
+        fig = px.line(points, x="annee", y="valeur", markers=True, title=series.label)
         fig.update_layout(height=260, margin={"l": 10, "r": 10, "t": 40, "b": 10}, separators=", ",
                           xaxis_title=None, yaxis_title=None)
         fig.update_traces(line_color="#1f5fa8")
         col.plotly_chart(fig, width="stretch", config={"displayModeBar": False})
-    st.caption("Source : Insee, Filosofi par QPV 2015 (2012-2021) et recensement (2013, 2018). Évolutions à "
-               "interpréter avec prudence : deux millésimes consécutifs ne mesurent pas une évolution fiable.")
+    st.caption(fiche.evolution_note)
 
 # --- what the indicators do not say -------------------------------------------------------------------
 st.subheader("Ce que ces indicateurs ne disent pas")
-st.markdown(
-    "- **Le vécu des habitants**, leurs ressources, les solidarités et les initiatives locales : à recueillir "
-    "en atelier, à côté des données.\n"
-    "- **L'exposition fine** à la chaleur dans les rues et les logements : la grille climatique fait 8 km.\n"
-    "- **La situation d'aujourd'hui** : chaque chiffre a son millésime (de 2018 à 2024 selon les sources).\n"
-    "- **Un verdict** : un rang dépend du cadre de comparaison et des choix de méthode."
-)
+st.markdown("\n".join(f"- **{lead}**{rest}" for lead, rest in fiche.unsaid))

@@ -1,8 +1,9 @@
 """Exports of the diagnostic annex: DOCX, PDF, XLSX, CSV and print maps (PNG/SVG).
 
 Pure functions, no Streamlit: the page ``pages/annexe.py`` and ``python -m reports`` both call
-``export``. The content is built once per territory, method and day (``annex_for``) and rendered
-by each format module (``reports.docx``, ``reports.pdf``, ``reports.xlsx``, ``reports.csv``).
+``export``. The annex is built once per territory, method and day (``annex_for``: ``reports.build`` makes
+the document of ``reports.model`` from the sections of ``reports.sections``) and rendered by each
+format module (``reports.docx``, ``reports.pdf``, ``reports.xlsx``, ``reports.csv``).
 """
 
 from __future__ import annotations
@@ -12,10 +13,11 @@ import io
 import zipfile
 from datetime import date
 
+from assembly.annex import data_version
 from geodata import territories
 from geodata.territories import Territory
-from sources import store
-from reports.content import Annex, build_annex
+from reports.build import build_annex
+from reports.model import Annex
 from reports.options import AnnexOptions, options_from_text
 
 #: format → (file extension, MIME type, French label)
@@ -41,7 +43,7 @@ def annex_for(territory: Territory, options: AnnexOptions | None = None, generat
     options = options or AnnexOptions()
     day = (generated_on or date.today()).isoformat()
     return _cached_annex(territory.key, options.to_json(), options.source, options.notices, day, with_maps,
-                         store.version())
+                         data_version())
 
 
 def render(annex: Annex, fmt: str) -> bytes:

@@ -1,7 +1,7 @@
 """CSV for French Excel (the annex, the Comparer page): ``;`` separator, UTF-8 with BOM, decimal comma.
 
-One row per QPV with every value, the reason of each missing value in words, the percentiles,
-domains and scores (``content.flat_table``). Text cells that a spreadsheet would run as a formula
+The annex's flat table (``flat_table``): one row per QPV with every value, the reason of each missing
+value in words, the percentiles, domains and scores. Text cells that a spreadsheet would run as a formula
 are neutralised by ``core.exports`` (the one function shared by every tabular export): place names
 come from outside files, and a CSV must never execute anything when opened.
 """
@@ -10,9 +10,14 @@ from __future__ import annotations
 
 import pandas as pd
 
+from assembly.territory_table import reason_column
 from core.exports import neutralise, neutralise_frame
+from core.formats import is_missing
+from core.reasons import missing_label
+from indicators import catalogue
+from indicators.catalogue import DOMAINS
 
-__all__ = ["comparison_csv_bytes", "neutralise", "render", "to_csv_bytes"]
+__all__ = ["comparison_csv_bytes", "flat_table", "neutralise", "render", "to_csv_bytes"]
 
 MIME = "text/csv"
 SEPARATOR = ";"
@@ -29,13 +34,56 @@ def to_csv_bytes(frame: pd.DataFrame) -> bytes:
 def comparison_csv_bytes(values: pd.DataFrame, headers: dict[str, str]) -> bytes:
     """The Comparer page's table as French-Excel CSV: one row per indicator, its label and unit, then one
     column per quartier or reference territory (``assembly.comparer.comparison_table``'s output)."""
-    from indicators import catalogue
-
     export = values.copy()
     export.columns = [headers[c] for c in export.columns]
     export.insert(0, "Unité", [catalogue.get(i).unit for i in export.index])
     export.insert(0, "Indicateur", [catalogue.get(i).label for i in export.index])
     return to_csv_bytes(export.reset_index(drop=True))
+
+
+def flat_table(table: pd.DataFrame) -> pd.DataFrame:
+    """One row per QPV of a territory table, French column names, numbers as numbers, reasons in words.
+
+    Columns come from the catalogue (value and reason of each indicator), then the percentiles, domain
+    indices and scores present in ``table``: other columns of the territory table are not exported."""
+    out = pd.DataFrame({
+        "Code du quartier": table["code_qp"],
+        "Quartier": table["lib_qp"],
+        "Commune": table["lib_com"],
+        "Code commune": table["insee_com"],
+        "EPCI (SIREN)": table["siren_epci"],
+        "Génération": table["generation"].astype(int),
+        "Contour disponible": table["a_contour"].map(lambda v: "oui" if bool(v) else "non"),
+    })
+    for ind in catalogue.CATALOGUE:
+        unit = f" ({ind.unit})" if ind.unit else ""
+        out[f"{ind.label}{unit}"] = table[ind.id].astype(float)
+        out[f"{ind.label} — raison si manquante"] = [
+            "" if not is_missing(v) else missing_label(r)
+            for v, r in zip(table[ind.id], table[reason_column(ind.id)], strict=True)]
+    for ind in catalogue.CATALOGUE:
+        if f"{ind.id}_pct" in table:
+            out[f"{ind.label} — rang centile (0-100)"] = table[f"{ind.id}_pct"].astype(float)
+    for domain in DOMAINS:
+        if f"dom_{domain}" in table:
+            out[f"Indice du domaine {DOMAINS[domain].label} (0-100)"] = table[f"dom_{domain}"].astype(float)
+    named = {
+        "score_exposition": "Score exposition (0-10)", "score_vulnerabilite": "Score vulnérabilité (0-10)",
+        "score_global": "Score global (0-100)", "rang": "Rang dans le cadre",
+        "rang_p05": "Rang — borne basse de l'intervalle de 90 %",
+        "rang_p95": "Rang — borne haute de l'intervalle de 90 %",
+        "nb_alertes": "Indicateurs au-delà du seuil d'alerte", "taille_cadre": "Quartiers classés dans le cadre",
+    }
+    for column, label in named.items():
+        if column in table:
+            out[label] = pd.to_numeric(table[column], errors="coerce").astype(float)
+    status = {"complet": "classé", "partiel": "non classé – données partielles",
+              "cadre_insuffisant": "cadre trop petit"}
+    if "statut" in table:
+        out["Statut"] = table["statut"].map(lambda s: status.get(s, "") if isinstance(s, str) else "")
+        out["Robustesse du classement"] = table["robustesse"].map(lambda s: s if isinstance(s, str) else "")
+        out["Cadre de comparaison"] = table["cadre"].map(lambda s: s if isinstance(s, str) else "")
+    return out
 
 
 def render(annex) -> bytes:

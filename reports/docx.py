@@ -19,7 +19,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
-from reports.content import Annex, Bullets, Figure, Heading, Note, Paragraph, Table, TableBlock
+from reports.model import Annex, Bullets, Figure, Heading, Note, Paragraph, Table, TableBlock
 
 MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 TABLE_STYLE = "Medium Shading 1 Accent 1"

@@ -21,7 +21,8 @@ from openpyxl.utils import get_column_letter
 from core import reasons
 from core.exports import write_cell, xml_safe
 from indicators.catalogue import DOMAINS
-from reports.content import Annex, Table, territory_title
+from reports.model import Annex, Table
+from reports.wording import territory_title
 
 MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SUMMARY_SHEET = "Synthèse"

@@ -7,6 +7,7 @@ Each format is generated once per session (fixtures below) for Montpellier Médi
 from __future__ import annotations
 
 import io
+import json
 import shutil
 import subprocess
 from datetime import date
@@ -26,7 +27,7 @@ from indicators import catalogue
 from indicators.catalogue import DOMAINS
 from assembly.territory_table import reason_column, territory_table
 from sources import store
-from reports import content, maps, pdf
+from reports import map_specs, maps, model, pdf, wording
 from reports import csv as rcsv
 from reports import xlsx as rxlsx
 
@@ -98,7 +99,7 @@ def domain_sections(document) -> dict[str, list]:
     inside, current = False, None
     for item in body_items(document):
         if item[0] == "p" and item[1] == "Heading 1":
-            inside = item[2] == content.SECTION_DOMAINS
+            inside = item[2] == wording.SECTION_DOMAINS
             current = None
             continue
         if inside and item[0] == "p" and item[1] == "Heading 2":
@@ -123,9 +124,9 @@ def expected_cell(value, reason, ind) -> str:
 
 def test_docx_has_title_and_expected_headings(document, territory):
     styles = [(p.style.name, p.text) for p in document.paragraphs]
-    assert ("Title", content.TITLE) in styles
+    assert ("Title", model.TITLE) in styles
     level1 = [text for style, text in styles if style == "Heading 1"]
-    assert level1 == list(content.SECTIONS)
+    assert level1 == list(wording.SECTIONS)
     level2 = [text for style, text in styles if style == "Heading 2"]
     assert "Ce que ces indicateurs ne disent pas" in level2
     assert "Lire ces chiffres sans stigmatiser" in level2
@@ -221,13 +222,94 @@ def test_docx_compares_with_commune_epci_and_france(document):
     assert rows["France métropolitaine"] == format_value(median[("FRANCE", "1")], "€", 0)
 
 
-def test_docx_fiche_has_scores_drivers_rank_interval_and_evolution(document, table):
+def test_docx_fiche_has_scores_drivers_and_rank_interval(document, table):
     text = "\n".join(p.text for p in document.paragraphs)
     row = table.loc[KNOWN_QPV]
     assert f"{format_number(row['score_exposition'], 1)} / 10" in text
     assert "Ce qui tire le score vers le haut" in text
     assert "intervalle de 90 %" in text
-    assert "pas encore de série temporelle" in text
+
+
+def fiche_items(document, code: str) -> list:
+    """Paragraphs and tables of the fiche of one QPV (from its Heading 2 to the next heading 1 or 2)."""
+    items = body_items(document)
+    start = next(k for k, i in enumerate(items) if i[0] == "p" and i[1] == "Heading 2" and i[2].endswith(f"({code})"))
+    end = next((k for k in range(start + 1, len(items))
+                if items[k][0] == "p" and items[k][1] in ("Heading 1", "Heading 2")), len(items))
+    return items[start:end]
+
+
+def test_docx_fiche_shows_the_evolution_series_with_the_insee_caution(document):
+    """The series the Fiche page draws (Filosofi 2012-2021, population 2013/2018) are in the annex too."""
+    series = store.table("evolutions")
+    mine = series[series["code_qp"] == KNOWN_QPV]
+    assert mine["indicateur"].nunique() == 3, "the bundle should have the three series for this QPV 2015"
+    items = fiche_items(document, KNOWN_QPV)
+    heading = next(k for k, i in enumerate(items) if i[0] == "p" and i[1] == "Heading 3" and i[2] == "Évolution")
+    grid = next(i[1] for i in items[heading:] if i[0] == "t")
+    header = [c.text for c in grid.rows[0].cells]
+    assert header[1:] == [str(y) for y in sorted(mine["annee"].unique())]
+    rows = {r.cells[0].text: [c.text for c in r.cells] for r in grid.rows[1:]}
+    assert len(rows) == 3
+    for indicator, label in (("taux_pauvrete", "Taux de pauvreté"), ("revenu_median", "Revenu médian"),
+                             ("population", "Population")):
+        cells = next(v for k, v in rows.items() if k.startswith(label))
+        ind = catalogue.get(indicator)
+        points = mine[mine["indicateur"] == indicator]
+        assert len(points) >= 2, indicator
+        for year, value in zip(points["annee"], points["valeur"], strict=True):
+            assert cells[header.index(str(year))] == format_number(value, ind.decimals), (indicator, year)
+        for year in set(header[1:]) - {str(y) for y in points["annee"]}:
+            assert cells[header.index(year)] == "—"  # no value that year: never a zero
+    after = " ".join(i[2] for i in items[heading:] if i[0] == "p").lower()
+    assert "évolutions à interpréter avec prudence" in after
+
+
+def test_no_annex_fiche_says_there_is_no_series_when_there_is_one(document, table):
+    text = "\n".join(p.text for p in document.paragraphs)
+    assert "pas encore de série temporelle" not in text
+    series = store.table("evolutions")
+    for code, row in table.iterrows():
+        said = " ".join(i[2] for i in fiche_items(document, code) if i[0] == "p")
+        has_series = bool((series["code_qp"] == code).any())
+        assert ("Aucune série temporelle" in said) != has_series, code
+        if int(row["generation"]) == 2024:
+            assert "ne se comparent pas directement" in said, code
+
+
+def test_fiche_page_and_annex_show_the_same_fiche(document):
+    """One model (assembly.fiche) rendered twice: the Fiche page and the annex name the same drivers, the same
+    key values and the same series."""
+    from streamlit.testing.v1 import AppTest
+
+    from assembly.fiche import profile
+    from tests.conftest import ROOT
+
+    fiche = profile(KNOWN_QPV)
+    assert fiche.drivers and fiche.series
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.query_params["territoire"] = TERRITORY
+    at.run()
+    at.session_state["qpv_selectionne"] = KNOWN_QPV
+    at.switch_page("pages/fiche.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    page_drivers = next(m.value for m in at.markdown if m.value.startswith("**Ce qui pèse le plus**"))
+    items = fiche_items(document, KNOWN_QPV)
+    annex_drivers = next(i[2] for i in items if i[0] == "p" and i[2].startswith("Ce qui tire le score"))
+    for line in fiche.drivers:
+        assert line.label in page_drivers and line.label in annex_drivers, line.label
+        assert f"centile {format_number(line.percentile)}" in page_drivers
+        assert f"rang centile {format_number(line.percentile, 0)})" in annex_drivers
+    titles = [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in at.get("plotly_chart")]
+    grid = next(i[1] for i in items[next(k for k, i in enumerate(items) if i[0] == "p" and i[2] == "Évolution"):]
+                if i[0] == "t")
+    assert titles == [r.cells[0].text for r in grid.rows[1:]] == [s.label for s in fiche.series]
+    key_figures = next(i[1] for i in items if i[0] == "t")
+    value = next(r.cells[1].text for r in key_figures.rows if r.cells[0].text == "Taux de pauvreté")
+    page_tables = [d.value for d in at.dataframe]
+    page_value = next(t.loc[t["Indicateur"] == "Taux de pauvreté", "Valeur"].iloc[0] for t in page_tables
+                      if "Taux de pauvreté" in set(t["Indicateur"]))
+    assert value == page_value == fiche.lines["taux_pauvrete"].value_text
 
 
 def test_docx_sources_give_publisher_licence_and_vintage_for_every_indicator(document):
@@ -379,9 +461,9 @@ def test_map_files_print_resolution_and_editable_svg(annex):
 
 def test_lead_indicator_never_maps_absolute_counts():
     frame = pd.DataFrame({i.id: [1.0, 2.0] for i in catalogue.CATALOGUE})
-    assert content.lead_indicator("contexte", frame).unit not in maps.COUNT_UNITS
+    assert map_specs.lead_indicator("contexte", frame).unit not in maps.COUNT_UNITS
     empty = pd.DataFrame({i.id: [float("nan")] for i in catalogue.CATALOGUE})
-    assert content.lead_indicator("air", empty) is None
+    assert map_specs.lead_indicator("air", empty) is None
 
 
 def test_reports_package_is_pure_python_without_streamlit():

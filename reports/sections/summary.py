@@ -1,0 +1,193 @@
+"""Title page and « Synthèse du territoire »: the quartiers, communes, population, contours, scores and
+the domains where quartiers are at or beyond the alert threshold, then the table of the quartiers."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+
+from assembly.territory_table import reason_column
+from core.formats import format_number, french_date
+from core.text import fold
+from geodata.territories import Territory
+from indicators import catalogue
+from indicators.catalogue import DOMAINS
+from indicators.scores import ROBUST
+from reports.model import TITLE, Block, Bullets, Cell, Column, Heading, Note, Paragraph, Row, Table, TableBlock
+from reports.options import AnnexOptions
+from reports.wording import (
+    GENERATION_LABELS,
+    GENERATION_SHORT,
+    SECTION_SUMMARY,
+    SECTIONS,
+    SUBTITLE,
+    elide,
+    french_list,
+    missing_note,
+    number_cell,
+    territory_title,
+    text_cell,
+    value_cell,
+)
+
+
+def vintages(table: pd.DataFrame) -> list[str]:
+    """Vintages of the indicators that have at least one value in the territory, with their indicators."""
+    seen: dict[str, list[str]] = {}
+    for ind in catalogue.CATALOGUE:
+        if table[ind.id].notna().any():
+            seen.setdefault(ind.vintage, []).append(ind.label)
+    return [f"{vintage} : {french_list([label[0].lower() + label[1:] if label[1:2].islower() else label for label in labels])}"
+            for vintage, labels in seen.items()]
+
+
+def cover_blocks(territory: Territory, generated_on: date, built_on: str, used_vintages: list[str]) -> list[Block]:
+    """The title page: territory, date, data, vintages, contents and how to read the document."""
+    return [
+        Heading(0, TITLE),
+        Paragraph(SUBTITLE, subtitle=True),
+        Paragraph(territory_title(territory), lead="Territoire : "),
+        Paragraph(f"{french_date(generated_on)}, avec ecoqpv", lead="Document produit le "),
+        Paragraph(f"jeu de données embarqué construit le {french_date(date.fromisoformat(built_on))}"
+                  if built_on else "jeu de données embarqué", lead="Données : "),
+        Paragraph("Millésimes des données utilisées :"),
+        Bullets(used_vintages or ["aucune valeur disponible pour ce territoire"]),
+        Paragraph("Contenu :"),
+        Bullets(list(SECTIONS)),
+        Paragraph(
+            "Ce document décrit des expositions environnementales et des conditions de vie, pas les habitants. "
+            "Chaque chiffre est donné avec sa source et son millésime ; une valeur manquante est signalée avec sa "
+            "raison, jamais remplacée par zéro. Le texte peut être modifié librement : les styles sont ceux de Word "
+            "(Titre 1, Titre 2, tableaux)."),
+    ]
+
+
+def contour_coverage(regions: dict[int, list[str]]) -> str:
+    """Which QPV have contours offline, in words: « QPV 2024 de Provence-Alpes-Côte d'Azur »."""
+    parts = [f"QPV {generation} " + " et ".join(elide("de", r) for r in names) for generation, names in regions.items()]
+    return " ; ".join(parts) if parts else "aucun"
+
+
+def summary_blocks(table: pd.DataFrame, options: AnnexOptions, contour_regions: dict[int, list[str]]) -> list[Block]:
+    """« Synthèse du territoire », ending with the table of the quartiers (``summary_table``)."""
+    blocks: list[Block] = [Heading(1, SECTION_SUMMARY, new_page=True)]
+    n_by_gen = table["generation"].astype(int).value_counts().to_dict()
+    parts = [f"{format_number(n, 0)} {GENERATION_SHORT.get(g, g)}" for g, n in sorted(n_by_gen.items(), reverse=True)]
+    # A QPV spanning several communes lists them all (« Bobigny, Drancy »): count each commune once.
+    communes = sorted({name.strip() for text in table["lib_com"].dropna() for name in str(text).split(",")
+                       if name.strip()}, key=fold)
+    blocks.append(Paragraph(
+        f"Le territoire compte {format_number(len(table), 0)} quartiers prioritaires ({french_list(parts)}), situés "
+        f"dans {format_number(len(communes), 0)} commune(s) : {french_list(communes)}. Les QPV 2024 sont ceux des "
+        "contrats de ville 2024-2030 ; les QPV 2015 sont présentés parce que la plupart des statistiques publiées "
+        "hors ligne portent encore sur eux."))
+    pop = table.loc[table["population"].notna(), "population"]
+    if len(pop):
+        blocks.append(Paragraph(
+            f"Population municipale des quartiers renseignés : {format_number(pop.sum(), 0)} habitants "
+            f"({format_number(len(pop), 0)} quartier(s), {catalogue.get('population').vintage}) ; "
+            f"non renseignée pour {format_number(len(table) - len(pop), 0)} quartier(s)."))
+    with_contour = int(table["a_contour"].astype(bool).sum())
+    coverage = contour_coverage(contour_regions)
+    if with_contour == len(table):
+        blocks.append(Paragraph("Les contours de tous les quartiers sont disponibles : chaque domaine a sa carte."))
+    elif with_contour:
+        blocks.append(Note(
+            f"Contours disponibles hors ligne pour {format_number(with_contour, 0)} quartier(s) sur "
+            f"{format_number(len(table), 0)} : les autres figurent dans les tableaux mais pas sur les cartes "
+            f"(contours embarqués : {coverage})."))
+    else:
+        blocks.append(Note(
+            "Cartes non disponibles : les contours des quartiers de ce territoire ne sont pas dans les données "
+            f"embarquées (contours embarqués : {coverage}). Tous les tableaux sont complets ; la mise à "
+            "jour en ligne du territoire apportera les contours officiels de l'ANCT."))
+    complete = int((table.get("statut") == "complet").sum()) if "statut" in table else 0
+    partial = len(table) - complete
+    scored_text = (f"{format_number(complete, 0)} quartier(s) ont un score complet" if complete
+                   else "Aucun quartier n'a de score complet")
+    blocks.append(Paragraph(
+        f"{scored_text} ; {format_number(partial, 0)} sont « non classés – données partielles » (il leur manque des "
+        "données pour l'un des deux piliers) : leurs valeurs disponibles restent présentées." if partial
+        else f"{scored_text}."))
+    flagged = []
+    for domain in DOMAINS:
+        column = f"dom_{domain}"
+        if column in table:
+            count = int((table[column] >= options.method.alert_threshold).sum())
+            if count:
+                flagged.append(f"{DOMAINS[domain].label} : {format_number(count, 0)} quartier(s)")
+    if flagged:
+        blocks.append(Paragraph(
+            f"Domaines où des quartiers se situent parmi les {format_number(100 - options.method.alert_threshold, 0)} % "
+            "les moins favorables de leur cadre de comparaison :"))
+        blocks.append(Bullets(flagged))
+    return blocks
+
+
+# --- the table of the quartiers (shared by the domain tables) -----------------------------------------
+
+
+def qpv_label(row: pd.Series) -> str:
+    return f"{row['lib_qp']}\n{row['code_qp']} · {row['lib_com']}"
+
+
+def id_columns() -> list[Column]:
+    """The columns naming a quartier: one in Word, four in the spreadsheet."""
+    return [
+        Column("quartier_docx", "Quartier", in_sheet=False, width=2.0),
+        Column("code_qp", "Code du quartier", in_docx=False),
+        Column("lib_qp", "Quartier", in_docx=False),
+        Column("lib_com", "Commune", in_docx=False),
+        Column("generation", "Génération", in_docx=False),
+    ]
+
+
+def id_cells(row: pd.Series) -> list[Cell]:
+    return [text_cell(qpv_label(row)), text_cell(row["code_qp"]), text_cell(row["lib_qp"]),
+            text_cell(row["lib_com"]), text_cell(GENERATION_SHORT.get(int(row["generation"]), row["generation"]))]
+
+
+def group_row(generation: int, width: int) -> Row:
+    return Row([Cell(f"Quartiers {GENERATION_LABELS.get(generation, generation)}", strong=True)]
+               + [Cell("") for _ in range(width - 1)], kind="group")
+
+
+def summary_table(table: pd.DataFrame) -> Table:
+    """The quartiers with population, scores, alerts and ranking status, in alphabetical order."""
+    columns = id_columns() + [
+        Column("population", "Population (habitants)", unit="habitants", decimals=0, numeric=True, width=1.0),
+        Column("score_exposition", "Exposition (0-10)", decimals=1, numeric=True, width=1.0),
+        Column("score_vulnerabilite", "Vulnérabilité (0-10)", decimals=1, numeric=True, width=1.2),
+        Column("score_global", "Score global (0-100)", decimals=1, numeric=True, width=0.9),
+        Column("nb_alertes", "Alertes", decimals=0, numeric=True, width=0.75),
+        Column("classement", "Classement", width=1.6),
+    ]
+    rows: list[Row] = []
+    current = None
+    population = catalogue.get("population")
+    for _, row in table.iterrows():
+        generation = int(row["generation"])
+        if generation != current:
+            rows.append(group_row(generation, len(columns)))
+            current = generation
+        if row.get("statut") == "complet":
+            status = "robuste" if row.get("robustesse") == ROBUST else "sensible aux choix de méthode"
+        else:
+            status = "non classé – données partielles"
+        rows.append(Row(id_cells(row) + [
+            value_cell(row["population"], row[reason_column("population")], population, with_unit=False),
+            number_cell(row.get("score_exposition"), 1),
+            number_cell(row.get("score_vulnerabilite"), 1),
+            number_cell(row.get("score_global"), 1),
+            number_cell(row.get("nb_alertes"), 0),
+            text_cell(status),
+        ]))
+    notes = ["Quartiers dans l'ordre alphabétique : ce tableau n'est pas un palmarès. Les scores situent "
+             "chaque quartier dans son cadre de comparaison ; leur lecture détaillée figure dans les fiches. "
+             "Alertes : nombre d'indicateurs au-delà du seuil d'alerte (voir la méthode)."]
+    found = {c.reason for r in rows for c in r.cells if c.reason}
+    missing = missing_note(found)
+    if missing:
+        notes.append(missing)
+    return Table(key="synthese", title="Quartiers du territoire", columns=columns, rows=rows, notes=notes)
