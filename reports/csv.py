@@ -19,7 +19,6 @@ from indicators.catalogue import DOMAINS
 
 __all__ = ["comparison_csv_bytes", "flat_table", "neutralise", "render", "to_csv_bytes"]
 
-MIME = "text/csv"
 SEPARATOR = ";"
 DECIMAL = ","
 ENCODING = "utf-8-sig"

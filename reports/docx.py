@@ -21,7 +21,6 @@ from docx.shared import Cm, Pt, RGBColor
 
 from reports.model import Annex, Bullets, Figure, Heading, Note, Paragraph, Table, TableBlock
 
-MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 TABLE_STYLE = "Medium Shading 1 Accent 1"
 TABLE_TEXT_STYLE = "Texte de tableau"
 #: Arial: present in every Word; LibreOffice substitutes the metric-compatible Liberation Sans.

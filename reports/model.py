@@ -57,7 +57,6 @@ class Table:
     columns: list[Column]
     rows: list[Row]
     notes: list[str] = field(default_factory=list)
-    compact: bool = False
 
 
 @dataclass

@@ -44,11 +44,6 @@ def _options(read: method_settings.MethodSettings, source: str | None) -> AnnexO
     return AnnexOptions(method=read.method, frame=read.frame, source=source, notices=read.notices)
 
 
-def options_from_dict(data: object, source: str | None = None) -> AnnexOptions:
-    """Validated options from already-parsed JSON; French ``BadArgumentError`` on any bad value."""
-    return _options(method_settings.from_dict(data), source)
-
-
 def load_options(path: str | Path | None) -> AnnexOptions:
     """Options from a settings file (``None`` → defaults)."""
     if path is None:

@@ -17,7 +17,6 @@ from pathlib import Path
 
 from core.errors import EcoqpvError
 
-MIME = "application/pdf"
 #: A large annex (Aix-Marseille-Provence, 125 QPV) converts in well under a minute on 2 cores.
 TIMEOUT_S = 600
 INSTALL_HINT = ("installer LibreOffice (Debian : « apt-get install libreoffice-writer-nogui »), ou exporter "

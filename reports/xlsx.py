@@ -24,7 +24,6 @@ from indicators.catalogue import DOMAINS
 from reports.model import Annex, Table
 from reports.wording import territory_title
 
-MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SUMMARY_SHEET = "Synthèse"
 METADATA_SHEET = "Métadonnées"
 NBSP = "\u00a0"

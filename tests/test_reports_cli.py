@@ -14,7 +14,7 @@ import pytest
 from core.errors import BadArgumentError
 from reports import __main__ as cli
 from reports import output
-from reports.options import AnnexOptions, load_options, options_from_dict, options_from_text
+from reports.options import AnnexOptions, load_options, options_from_text
 from tests.conftest import ROOT
 
 TERRITORY = "EPCI:243400017"
@@ -40,7 +40,7 @@ def test_settings_round_trip_and_defaults(tmp_path):
     again = load_options(path)
     assert again.method == options.method and again.frame == options.frame and again.source == "reglages.json"
     # English aliases are accepted; a weight of 1 is the default and leaves the method unchanged.
-    assert options_from_dict({"domain_weights": {"chaleur": 1}, "frame": "generation"}).is_default()
+    assert options_from_text('{"domain_weights": {"chaleur": 1}, "frame": "generation"}').is_default()
 
 
 @pytest.mark.parametrize("text, words", [
@@ -137,6 +137,6 @@ def test_cartes_command_needs_an_existing_folder(tmp_path, capsys):
 
 
 def test_default_options_are_what_the_page_sends():
-    page = options_from_dict({"poids_domaines": {"chaleur": 1.0, "logement_energie": 1.0}, "normalisation": "percentile",
-                              "agregation": "arithmetique", "cadre": "generation"})
+    page = options_from_text('{"poids_domaines": {"chaleur": 1.0, "logement_energie": 1.0}, "normalisation": '
+                             '"percentile", "agregation": "arithmetique", "cadre": "generation"}')
     assert page.method == AnnexOptions().method

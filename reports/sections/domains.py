@@ -88,8 +88,7 @@ def domain_table(domain: str, table: pd.DataFrame, refs: pd.DataFrame) -> Table:
     missing = missing_note(found)
     if missing:
         notes.append(missing)
-    return Table(key=f"domaine:{domain}", title=DOMAINS[domain].label, columns=columns, rows=rows, notes=notes,
-                 compact=len(columns) > 7)
+    return Table(key=f"domaine:{domain}", title=DOMAINS[domain].label, columns=columns, rows=rows, notes=notes)
 
 
 def domain_blocks(table: pd.DataFrame, refs: pd.DataFrame, specs: dict[str, list[maps.MapSpec]],

@@ -76,7 +76,7 @@ def _key_figures(fiche: Fiche) -> list[Block]:
     blocks: list[Block] = [Heading(3, "Chiffres clés")]
     if rows:
         blocks.append(TableBlock(Table(key=f"qpv:{fiche.code}", title="Chiffres clés", columns=columns, rows=rows,
-                                       notes=notes, compact=True)))
+                                       notes=notes)))
     else:
         blocks.append(Note("Aucune valeur n'est disponible pour ce quartier dans les données chargées."))
     if missing:
@@ -145,7 +145,7 @@ def _evolution_blocks(fiche: Fiche) -> list[Block]:
         rows.append(Row([text_cell(series.label)] + [number_cell(known.get(y), series.decimals, missing=NO_REFERENCE)
                                                      for y in years]))
     blocks.append(TableBlock(Table(key=f"evolution:{fiche.code}", title="Évolution", columns=columns, rows=rows,
-                                   notes=[fiche.evolution_note], compact=True)))
+                                   notes=[fiche.evolution_note])))
     return blocks
 
 

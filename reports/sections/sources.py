@@ -39,7 +39,7 @@ def sources_table() -> Table:
             text_cell(f"{ind.publisher} — {ind.source}"), text_cell(ind.licence), text_cell(ind.vintage),
             text_cell(ind.level), text_cell(rule), text_cell(ind.caveats),
         ]))
-    return Table(key="sources", title="Sources des indicateurs", columns=columns, rows=rows, compact=True)
+    return Table(key="sources", title="Sources des indicateurs", columns=columns, rows=rows)
 
 
 def files_table(manifest: dict) -> Table:
@@ -49,8 +49,7 @@ def files_table(manifest: dict) -> Table:
     rows = [Row([text_cell(e.get("description") or e.get("fichier")), text_cell(e.get("editeur")),
                  text_cell(e.get("licence")), text_cell(e.get("millesime")), text_cell(e.get("sha256"))])
             for e in manifest.get("entrees", [])]
-    return Table(key="fichiers", title="Fichiers sources du jeu de données embarqué", columns=columns, rows=rows,
-                 compact=True)
+    return Table(key="fichiers", title="Fichiers sources du jeu de données embarqué", columns=columns, rows=rows)
 
 
 def sources_blocks(sources: Table, files: Table, manifest: dict) -> list[Block]:
