@@ -1,7 +1,7 @@
 """Annex exports (issue #6): DOCX structure and values, XLSX, CSV, PDF pages, maps.
 
 Each format is generated once per session (fixtures below) for Montpellier Méditerranée Métropole
-(12 QPV 2015 with contours, 10 QPV 2024 without), plus a small territory without any contour.
+(QPV 2015 and 2024), plus the same annex for a small territory whose quartiers have no contour.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from reports import xlsx as rxlsx
 
 TERRITORY = "EPCI:243400017"  # Montpellier Méditerranée Métropole
 KNOWN_QPV = "QP034014"  # Aiguelongue (QPV 2015, contour available, most values present)
-NO_CONTOUR = "COM:93008"  # Bobigny: QPV without contour offline
+NO_CONTOUR = "COM:93008"  # Bobigny, drawn without any contour (as a territory whose contours are not loaded)
 DAY = date(2026, 1, 15)
 SHORT_UNITS = ("%", "€", "°C", "oui/non")
 
@@ -75,7 +75,18 @@ def csv_bytes(annex):
 
 @pytest.fixture(scope="session")
 def no_contour_document():
-    annex = reports.annex_for(territories.resolve_key(NO_CONTOUR), generated_on=DAY)
+    """The annex of a territory none of whose quartiers has a contour in the data (the registry says so
+    through ``a_contour``; whether the bundle happens to have such a territory does not matter)."""
+    from reports import build
+
+    real = build.territory_table
+
+    def without_contours(*args, **kwargs):
+        return real(*args, **kwargs).assign(a_contour=False)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(build, "territory_table", without_contours)
+        annex = build.build_annex(territories.resolve_key(NO_CONTOUR), generated_on=DAY)
     return annex, docx.Document(io.BytesIO(reports.render(annex, "docx")))
 
 
@@ -151,16 +162,19 @@ def test_docx_one_table_per_domain_with_builtin_style(document):
         assert tables[0].rows[0].cells[0].text == "Quartier"
 
 
-def test_docx_one_picture_per_map_at_print_resolution(document, docx_bytes, annex):
-    # Montpellier: contours for the 2015 QPV only → at most one map per domain, each embedded once.
-    assert 5 <= len(annex.figures) <= len(DOMAINS)
+def test_docx_one_picture_per_map_at_print_resolution(document, docx_bytes, annex, table):
+    # At most one map per domain and generation with contours, each embedded once under its domain.
+    generations = set(table.loc[table["a_contour"].astype(bool), "generation"].astype(int))
+    assert generations, "Montpellier should have quartiers with contours"
+    assert 5 <= len(annex.figures) <= len(DOMAINS) * len(generations)
     assert len(document.inline_shapes) == len(annex.figures)
     sections = domain_sections(document)
-    mapped = {f.spec.domain for f in annex.figures}
     for domain, info in DOMAINS.items():
         heading = next(h for h in sections if h.startswith(info.label))
         captions = [i for i in sections[heading] if i[0] == "p" and i[2].startswith("Carte ")]
-        assert len(captions) == (1 if domain in mapped else 0), domain
+        mapped = [f for f in annex.figures if f.spec.domain == domain]
+        assert len(captions) == len(mapped) <= len(generations), domain
+        assert {f.spec.generation for f in mapped} <= generations, domain
     for figure in annex.figures:
         image = Image.open(io.BytesIO(figure.png))
         assert figure.dpi >= 200
@@ -365,9 +379,17 @@ def test_xlsx_sheets_numbers_and_french_formats(xlsx_book, table):
     revenu = line[header.index("Revenu disponible médian par unité de consommation (€)")]
     assert revenu.data_type == "n" and revenu.value == pytest.approx(row["revenu_median"])
     assert revenu.number_format == '#,##0\u00a0"€"'
-    # A missing value is its reason in words, never a zero.
-    q24 = next(r for r in ws.iter_rows(min_row=header_row[0].row + 1) if str(r[0].value).startswith("QN"))
-    assert q24[header.index("Taux de pauvreté (%)")].value == "source non chargée"
+    # A missing value is its reason in words (italic), never a zero.
+    checked = 0
+    for ind in (i for i in catalogue.CATALOGUE if i.domain == "pauvrete_revenus"):
+        unit = f" ({ind.unit})" if ind.unit and ind.unit != "oui/non" else ""
+        for code, reason in table.loc[table[ind.id].isna(), reason_column(ind.id)].items():
+            line = next(r for r in ws.iter_rows(min_row=header_row[0].row + 1) if r[0].value == code)
+            cell = line[header.index(f"{ind.label}{unit}")]
+            assert cell.value == reasons.short_label(None if pd.isna(reason) else reason), (code, ind.id)
+            assert cell.font.italic
+            checked += 1
+    assert checked, "the bundle should have a missing value in this domain for Montpellier"
 
 
 def test_xlsx_metadata_sheet_has_definitions_sources_licences_and_method(xlsx_book):

@@ -6,6 +6,8 @@ import json
 
 from streamlit.testing.v1 import AppTest
 
+from assembly.territory_table import territory_table
+from geodata import territories
 from tests.conftest import ROOT
 
 APP = str(ROOT / "app.py")
@@ -35,7 +37,9 @@ def test_page_offers_every_format_and_the_method_settings():
     assert buttons["annexe_docx"].proto.label == "Word (DOCX)"
     assert settings_shown(at)["cadre"] == "generation"
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["Quartiers"] == "22" and metrics["Quartiers cartographiés"] == "12"
+    table = territory_table(territories.resolve_key("EPCI:243400017"), with_scores=False)
+    assert metrics["Quartiers"] == "22" == str(len(table))
+    assert metrics["Quartiers cartographiés"] == str(int(table["a_contour"].astype(bool).sum()))
 
 
 def test_page_cites_the_method_chosen_on_the_methode_page():
@@ -48,8 +52,13 @@ def test_page_cites_the_method_chosen_on_the_methode_page():
     assert any("pondérations personnalisées" in m.value for m in at.markdown)
 
 
-def test_page_without_contours_warns_and_disables_maps():
-    at = start("EPCI:200054781")  # Métropole du Grand Paris: no contour offline
+def test_page_without_contours_warns_and_disables_maps(monkeypatch):
+    """A territory whose quartiers have no contour in the data (``a_contour`` false in the registry)."""
+    from assembly import territory_table as table_module
+
+    real = table_module.territory_table
+    monkeypatch.setattr(table_module, "territory_table", lambda *a, **k: real(*a, **k).assign(a_contour=False))
+    at = start("EPCI:200054781")  # Métropole du Grand Paris
     assert not at.exception
     assert any("Cartes non disponibles" in w.value for w in at.warning)
     buttons = {b.key: b for b in at.get("download_button")}
