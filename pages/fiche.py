@@ -56,9 +56,9 @@ if scores.complete:
     c4.metric("Indicateurs en alerte", format_number(scores.alerts))
     st.markdown(
         f"Rang **{format_number(scores.rank)}** sur {format_number(scores.frame_size)} quartiers classés "
-        f"({scores.frame} ; le rang 1 cumule le plus d'expositions et de fragilités) ; selon les choix de méthode, "
-        f"entre le rang **{format_number(scores.rank_low)}** et le rang **{format_number(scores.rank_high)}** — "
-        f"classement **{scores.robustness}**."
+        f"({markdown_text(scores.frame)} ; le rang 1 cumule le plus d'expositions et de fragilités) ; selon les "
+        f"choix de méthode, entre le rang **{format_number(scores.rank_low)}** et le rang "
+        f"**{format_number(scores.rank_high)}** — classement **{scores.robustness}**."
     )
 else:
     st.info(
