@@ -121,13 +121,16 @@ class _QuietServer(ThreadingHTTPServer):
 
 
 class FaultServer:
-    """Scripted answers per path: each path has a list of actions, consumed in order (the last repeats).
+    """Scripted answers per path: each path has a list of actions, consumed in order (the last repeats);
+    a path without a route gets ``default`` (a 404 page unless told otherwise). ``hits`` counts requests.
 
     Actions: ``("ok", body, headers)``, ``("status", code, body, headers)``, ``("sleep", seconds, body)``,
     ``("reset",)``, ``("truncate", body, n_bytes_sent)``, ``("slow", body, chunk, delay)``.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, default: tuple | None = None) -> None:
+        #: The answer of a path without a route (a 404 page unless told otherwise, e.g. 500 everywhere).
+        self.default = default or ("status", 404, b"<!DOCTYPE html><html>404</html>", {})
         self.routes: dict[str, list[tuple]] = {}
         self.hits: dict[str, int] = {}
         self.sent: dict[str, int] = {}
@@ -140,7 +143,7 @@ class FaultServer:
             def do_GET(self) -> None:  # noqa: N802
                 path = self.path.split("?", 1)[0]
                 outer.hits[path] = outer.hits.get(path, 0) + 1
-                actions = outer.routes.get(path) or [("status", 404, b"<!DOCTYPE html><html>404</html>", {})]
+                actions = outer.routes.get(path) or [outer.default]
                 action = actions[min(outer.hits[path] - 1, len(actions) - 1)]
                 outer._play(self, path, action)
 

@@ -49,9 +49,10 @@ def test_session_is_polite_and_uses_proxies_from_the_environment(data_dir):
     for sess in (http.session(), http.file_session()):
         assert sess.headers["User-Agent"].startswith("ecoqpv/0.1 (+tableau de bord QPV; contact: ")
         assert sess.trust_env  # HTTPS_PROXY / NO_PROXY of municipal networks
+        # No hidden retry inside urllib3: the layer retries itself, counted and bounded by the budget.
         retry = sess.get_adapter("https://example.org").max_retries
-        assert set(retry.status_forcelist) == {429, 500, 502, 503, 504}
-        assert retry.allowed_methods == frozenset({"GET", "HEAD"}) and retry.respect_retry_after_header
+        assert retry.total == 0 and not retry.respect_retry_after_header
+    assert set(http.RETRY_STATUSES) == {429, 500, 502, 503, 504}
     assert settings.http_cache_path() == data_dir / "http_cache.sqlite"
 
 
@@ -94,6 +95,7 @@ def test_errors_are_never_cached(data_dir, server):
         http.get_json(server.url + "/api", source="API de test")
     with pytest.raises(SourceUnavailableError, match="erreur serveur 500"):
         http.get_json(server.url + "/api", source="API de test")
+    http.forget_unreachable()  # a new update: the host found down gets a new chance
     assert http.get_json(server.url + "/api", source="API de test").data == {"ok": True}
     cached = http.get_json(server.url + "/api", source="API de test")
     assert cached.from_cache and cached.data == {"ok": True}
@@ -213,3 +215,165 @@ def test_a_body_cut_short_is_an_interrupted_download_then_retried(data_dir, serv
     with pytest.raises(SourceUnavailableError, match="connexion interrompue"):
         http.download(server.url + "/d.bin", data_dir / "raw" / "d.bin", source="Test")
     assert not (data_dir / "raw" / "d.bin").exists() and not list((data_dir / "raw").glob("*.part"))
+
+
+# --- fail fast: hosts found down, time budget -----------------------------------------------------------
+
+
+@pytest.fixture
+def run():
+    """One update's run (hosts found down, deadline), ended after the test."""
+    yield http.begin_run
+    http.end_run()
+
+
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_a_host_answering_500_gets_no_further_request_in_the_update(data_dir, server, run):
+    run(None)
+    server.route("/www.insee.fr/a", ("status", 500, b"oops", {}))
+    server.route("/www.insee.fr/b", ("ok", GOOD, {}))
+    server.route("/geo.api.gouv.fr/c", ("ok", GOOD, {}))
+    with pytest.raises(SourceUnavailableError, match="Insee.*erreur serveur 500 persistante"):
+        http.get_json("https://www.insee.fr/a", source="Insee", mirror=server.url)
+    assert server.hits["/www.insee.fr/a"] == settings.HTTP_RETRIES + 1
+    with pytest.raises(http.HostDownError, match="Insee bis.*www.insee.fr .*erreur 500.*constaté plus tôt"):
+        http.get_json("https://www.insee.fr/b", source="Insee bis", mirror=server.url)
+    assert "/www.insee.fr/b" not in server.hits  # no new request to the host found down
+    # Another official host behind the same mirror is still asked.
+    assert http.get_json("https://geo.api.gouv.fr/c", source="geo.api", mirror=server.url).data == {"ok": True}
+
+
+def test_a_mirror_failing_for_two_hosts_is_down_as_a_whole(data_dir, server, run):
+    run(None)
+    for path in ("/www.insee.fr/a", "/data.geopf.fr/b", "/geo.api.gouv.fr/c"):
+        server.route(path, ("status", 502, b"", {}))
+    for url in ("https://www.insee.fr/a", "https://data.geopf.fr/b"):
+        with pytest.raises(SourceUnavailableError, match="erreur serveur 502"):
+            http.get_json(url, source="Test", mirror=server.url)
+    with pytest.raises(http.HostDownError, match="le miroir .* est en échec pour plusieurs sites"):
+        http.get_json("https://geo.api.gouv.fr/c", source="Test", mirror=server.url)
+    assert "/geo.api.gouv.fr/c" not in server.hits
+
+
+def test_a_429_asking_a_wait_beyond_the_budget_stops_at_once(data_dir, server, run):
+    run(30)
+    server.route("/api.insee.fr/x", ("status", 429, b"", {"Retry-After": "600"}))
+    server.route("/api.insee.fr/y", ("ok", GOOD, {}))
+    start = time.monotonic()
+    with pytest.raises(RateLimitedError, match="Melodi.*attendre 600 s, plus que la mise à jour ne peut attendre"):
+        http.get_json("https://api.insee.fr/x", source="Melodi", mirror=server.url)
+    assert server.hits["/api.insee.fr/x"] == 1 and time.monotonic() - start < 5
+    with pytest.raises(http.HostDownError, match="demande d'attendre 600 s"):
+        http.get_json("https://api.insee.fr/y", source="Melodi", mirror=server.url)
+    assert "/api.insee.fr/y" not in server.hits
+
+
+def test_a_server_resetting_every_connection_is_down_after_the_retries(data_dir, server, run):
+    run(None)
+    server.route("/files.georisques.fr/a", ("reset",))
+    server.route("/files.georisques.fr/b", ("ok", GOOD, {}))
+    with pytest.raises(SourceUnavailableError, match="connexion interrompue"):
+        http.get_json("https://files.georisques.fr/a", source="GASPAR", mirror=server.url)
+    assert server.hits["/files.georisques.fr/a"] == settings.HTTP_RETRIES + 1
+    with pytest.raises(http.HostDownError, match="coupe la connexion"):
+        http.download("https://files.georisques.fr/b", data_dir / "raw" / "b.csv", source="GASPAR",
+                      mirror=server.url)
+    assert "/files.georisques.fr/b" not in server.hits
+
+
+def test_a_refused_connection_is_not_retried_and_two_unreachable_hosts_mean_offline(data_dir, server, run):
+    run(None)
+    for port in (_closed_port(), _closed_port()):
+        with pytest.raises(SourceUnavailableError, match="connexion impossible"):
+            http.get_json(f"http://127.0.0.1:{port}/a", source="Test")
+    # Offline: even a host never asked (here one that would answer) gets no request.
+    server.route("/x", ("ok", GOOD, {}))
+    with pytest.raises(http.HostDownError, match="pas de connexion aux sites officiels"):
+        http.get_json(server.url + "/x", source="Test")
+    assert "/x" not in server.hits and http.is_offline()
+
+
+def test_an_unknown_name_is_down_at_the_first_failure(data_dir, run):
+    run(None)
+    with pytest.raises(SourceUnavailableError, match="connexion impossible au serveur ecoqpv-test.invalid"):
+        http.get_json("http://ecoqpv-test.invalid/a", source="Test")
+    with pytest.raises(http.HostDownError, match="ecoqpv-test.invalid.*constaté plus tôt"):
+        http.get_json("http://ecoqpv-test.invalid/b", source="Test")
+
+
+def test_the_budget_cuts_a_hanging_answer_and_the_pauses(data_dir, server, monkeypatch, run):
+    monkeypatch.setattr(settings, "HTTP_READ_TIMEOUT", 30.0)
+    run(0.5)
+    server.route("/slow", ("sleep", 3.0, GOOD))
+    with pytest.raises(SourceUnavailableError):
+        http.get_json(server.url + "/slow", source="Test")
+    assert server.hits["/slow"] == 1  # the next attempt did not fit in the budget
+    with pytest.raises(http.BudgetExceededError, match="délai maximal de la mise à jour atteint \\(0,5 s\\)"):
+        http.get_json(server.url + "/never-asked", source="Test")
+    assert "/never-asked" not in server.hits
+
+
+def test_a_retry_pause_beyond_the_budget_is_not_made(data_dir, server, monkeypatch, run):
+    monkeypatch.setattr(settings, "HTTP_BACKOFF", 10.0)
+    monkeypatch.setattr(settings, "HTTP_RETRY_AFTER_MAX", 60.0)
+    run(2)
+    server.route("/busy", ("status", 503, b"", {}), ("ok", GOOD, {}))
+    with pytest.raises(http.BudgetExceededError, match="avant une nouvelle tentative"):
+        http.get_json(server.url + "/busy", source="Test")
+    assert server.hits["/busy"] == 1
+
+
+def test_a_download_still_streaming_at_the_deadline_stops_and_leaves_nothing(data_dir, server, run):
+    body = os.urandom(100_000)
+    server.route("/trickle.bin", ("slow", body, 1000, 0.02))
+    run(0.4)
+    dest = data_dir / "raw" / "trickle.bin"
+    with pytest.raises(http.BudgetExceededError, match="pendant le téléchargement"):
+        http.download(server.url + "/trickle.bin", dest, source="Test")
+    assert not dest.exists() and not list(dest.parent.glob("*.part"))
+
+
+def test_outside_an_update_there_is_no_deadline(data_dir, server):
+    http.begin_run(0.01)
+    http.end_run()
+    server.route("/api", ("sleep", 0.2, GOOD))
+    assert http.remaining() is None
+    assert http.get_json(server.url + "/api", source="Test").data == {"ok": True}
+
+
+def test_answers_of_a_file_mirror_are_read_again_never_cached(data_dir, tmp_path):
+    import hashlib
+
+    folder = tmp_path / "cle-usb"
+    query = "code=34172&fields=nom"
+    target = folder / "geo.api.gouv.fr" / f"communes__{hashlib.sha1(query.encode()).hexdigest()[:12]}.bin"
+    target.parent.mkdir(parents=True)
+    target.write_text(json.dumps([{"nom": "Montpellier"}]), encoding="utf-8")
+    params = {"code": "34172", "fields": "nom"}
+    first = http.get_json("https://geo.api.gouv.fr/communes", params=params, source="geo.api", mirror=folder.as_uri())
+    target.write_text(json.dumps([{"nom": "Montpellier (clé mise à jour)"}]), encoding="utf-8")  # a new stick
+    second = http.get_json("https://geo.api.gouv.fr/communes", params=params, source="geo.api", mirror=folder.as_uri())
+    assert first.data == [{"nom": "Montpellier"}] and second.data == [{"nom": "Montpellier (clé mise à jour)"}]
+    assert not first.from_cache and not second.from_cache
+    assert not list(http.session().cache.urls())
+
+
+def test_a_file_mirror_also_reads_an_answer_filed_under_its_sorted_parameters(data_dir, tmp_path):
+    import hashlib
+
+    folder = tmp_path / "cle-usb"
+    ordered = "code=34172&fields=nom"  # what ``fill-mirror`` writes: parameters sorted
+    target = folder / "geo.api.gouv.fr" / f"communes__{hashlib.sha1(ordered.encode()).hexdigest()[:12]}.bin"
+    target.parent.mkdir(parents=True)
+    target.write_text(json.dumps({"ok": True}), encoding="utf-8")
+    answer = http.get_json("https://geo.api.gouv.fr/communes", params={"fields": "nom", "code": "34172"},
+                           source="geo.api", mirror=folder.as_uri())
+    assert answer.data == {"ok": True}
+    assert http.canonical_url("https://h.fr/p?b=2&a=1+2") == "https://h.fr/p?a=1+2&b=2"

@@ -13,6 +13,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import email.utils
 import json
 import re
 from collections.abc import Callable
@@ -32,12 +34,12 @@ from core.errors import (
     SourceUnavailableError,
     UnsafePathError,
 )
+from sources.http import health
 from sources.http.sessions import (
     BOM,
+    RETRY_STATUSES,
     file_session,
-    is_unreachable,
     looks_like_html,
-    mark_unreachable,
     mirror_file_hint,
     mount_file_mirror,
     session,
@@ -68,8 +70,10 @@ def host_words(url: str) -> str:
     return netloc if official in ("", netloc.split(":")[0]) else f"{official} (via le miroir {netloc})"
 
 
-def _retries() -> str:
-    n = settings.HTTP_RETRIES
+def _retries(n: int | None = None) -> str:
+    n = settings.HTTP_RETRIES if n is None else n
+    if n == 0:
+        return "sans nouvelle tentative"
     return f"après {n} nouvelle tentative" if n == 1 else f"après {n} nouvelles tentatives"
 
 
@@ -101,21 +105,26 @@ def status_error(source: str, response: requests.Response, url: str) -> SourceEr
     return SourceUnavailableError(source, f"requête refusée par le serveur (erreur {status}) {where}.")
 
 
-def exception_error(source: str, exc: Exception, url: str) -> SourceError:
-    """Timeouts, resets and refused connections → a French sentence (never the raw traceback)."""
+def exception_error(source: str, exc: Exception, url: str, attempts: int | None = None) -> SourceError:
+    """Timeouts, resets and refused connections → a French sentence (never the raw traceback);
+    ``attempts``: how many retries were made (default: all those allowed)."""
     text = repr(exc)
     host = host_words(url)
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return SourceUnavailableError(source, f"connexion impossible au serveur {host} : pas de réponse dans les "
+                                              f"{_seconds(settings.HTTP_CONNECT_TIMEOUT)} s (hors ligne ou "
+                                              "pare-feu/proxy).")
     if isinstance(exc, requests.exceptions.Timeout) or "Timeout" in text or "timed out" in text:
         return SourceUnavailableError(
             source, f"délai dépassé : le serveur {host} n'a pas répondu dans les "
-                    f"{_seconds(settings.HTTP_READ_TIMEOUT)} s ({_retries()}).")
+                    f"{_seconds(settings.HTTP_READ_TIMEOUT)} s ({_retries(attempts)}).")
     if "ConnectionRefused" in text or "Connection refused" in text or "NewConnectionError" in text \
             or "NameResolution" in text or "getaddrinfo" in text:
         return SourceUnavailableError(source, f"connexion impossible au serveur {host} (hors ligne, adresse "
                                               "inconnue ou pare-feu/proxy).")
     if isinstance(exc, requests.exceptions.SSLError):
         return SourceUnavailableError(source, f"échec de la connexion sécurisée (TLS) avec {host}.")
-    return SourceUnavailableError(source, f"connexion interrompue par le serveur {host} ({_retries()}).")
+    return SourceUnavailableError(source, f"connexion interrompue par le serveur {host} ({_retries(attempts)}).")
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -138,36 +147,24 @@ def get(url: str, *, source: str, mirror: str | None, accept: str, stream: bool 
     so a relative or absolute ``Location`` never sends the request to the real host. Every URL is
     checked first (``check_url``): a redirect to another scheme, to ``..`` or (without a mirror) to an
     internal address fails the source, and a mapped URL must stay under the mirror's base.
+
+    Answers of a ``file:`` mirror are never put in the answer cache (a new USB stick at the same place
+    must be read as it is). Retries, hosts found down and the time budget: ``send``.
     """
     base = check_mirror(mirror) if mirror else None
     if base:
         remember_mirror(base)
     official = check_url(url, source=source, mirror=base, found=False)
-    first = mirror_url(official, base)
-    if is_unreachable(urlsplit(first).netloc):  # already unreachable in this update: no new retries
-        raise SourceUnavailableError(source, f"connexion impossible au serveur {host_words(first)} (hors ligne, "
-                                             "adresse inconnue ou pare-feu/proxy ; constaté plus tôt pendant "
-                                             "cette mise à jour).")
-    sess = session() if cached else file_session()
-    if base and base.startswith("file:"):
+    file_mirror = bool(base and base.startswith("file:"))
+    sess = session() if cached and not file_mirror else file_session()
+    if file_mirror:
         mount_file_mirror(sess, base)
     all_headers = {"Accept": accept, **(headers or {})}
     for _ in range(_MAX_REDIRECTS + 1):
         target = mirror_url(official, base)
         if base and not inside_mirror(target, base):
             raise refused(source, target, UnsafePathError(target, "adresse hors du miroir"))
-        try:
-            response = sess.get(target, headers=all_headers, stream=stream, allow_redirects=False,
-                                timeout=(settings.HTTP_CONNECT_TIMEOUT, settings.HTTP_READ_TIMEOUT))
-        except ValueError as exc:  # requests parses a Location even when not following it: ``http://[x``
-            if isinstance(exc, requests.RequestException):
-                raise exception_error(source, exc, target) from exc
-            raise refused(source, target, UnsafePathError(target, "adresse mal formée dans la réponse")) from exc
-        except requests.RequestException as exc:
-            error = exception_error(source, exc, target)
-            if error.problem.startswith("connexion impossible"):
-                mark_unreachable(urlsplit(target).netloc, error.problem)
-            raise error from exc
+        response = send(sess, target, source=source, headers=all_headers, stream=stream)
         if response.status_code in (301, 302, 303, 307, 308) and response.headers.get("Location"):
             location = response.headers["Location"]
             response.close()
@@ -182,6 +179,98 @@ def get(url: str, *, source: str, mirror: str | None, accept: str, stream: bool 
             continue
         return response, target
     raise SourceUnavailableError(source, f"trop de redirections à partir de {url}.")
+
+
+def _failure_kind(exc: Exception) -> str:
+    """What a network failure says about its host: ``connexion`` (cannot connect: refused, unknown name,
+    connection not opened in time), ``tls``, ``delai`` (no answer in time) or ``coupure`` (reset, cut)."""
+    text = repr(exc)
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return "connexion"
+    if isinstance(exc, requests.exceptions.Timeout) or "Timeout" in text or "timed out" in text:
+        return "delai"
+    if "ConnectionRefused" in text or "Connection refused" in text or "NewConnectionError" in text \
+            or "NameResolution" in text or "getaddrinfo" in text:
+        return "connexion"
+    if isinstance(exc, requests.exceptions.SSLError):
+        return "tls"
+    return "coupure"
+
+
+def _backoff(attempt: int) -> float:
+    """Pause before retry number ``attempt + 1``: ``HTTP_BACKOFF × 2^attempt``, capped."""
+    return min(settings.HTTP_BACKOFF * (2 ** attempt), settings.HTTP_RETRY_AFTER_MAX)
+
+
+def _retry_after(response: requests.Response) -> float | None:
+    """Seconds asked by ``Retry-After`` (a number or an HTTP date), or None."""
+    value = (response.headers.get("Retry-After") or "").strip()
+    if not value:
+        return None
+    if re.fullmatch(r"\d+(\.\d+)?", value):
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.timezone.utc)
+    return max(0.0, (when - dt.datetime.now(dt.timezone.utc)).total_seconds())
+
+
+def send(sess: requests.Session, target: str, *, source: str, headers: dict[str, str],
+         stream: bool) -> requests.Response:
+    """One GET of ``target`` with retries on 429, 5xx and network failures (never on other 4xx).
+
+    Before each attempt, a host already found down in this update fails at once (``health``) and the
+    timeouts are cut to the time left. A refused connection or an unknown name is not retried; a reset
+    or a timeout is, with exponential backoff; a 429 waits what ``Retry-After`` asks if that fits in
+    the budget and under ``HTTP_RETRY_AFTER_MAX``, else stops at once. A host that still fails once the
+    retries are spent is down for the rest of the update. The answer of a 200, 3xx or other 4xx is
+    returned; the failures are French ``SourceError``.
+    """
+    official = official_host(target)
+    host = host_words(target)
+    attempts = max(settings.HTTP_RETRIES, 0) + 1
+    for attempt in range(attempts):
+        health.refuse_if_down(target, official, host, source)
+        timeout = health.timeouts(settings.HTTP_CONNECT_TIMEOUT, settings.HTTP_READ_TIMEOUT, source)
+        health.sent()
+        try:
+            response = sess.get(target, headers=headers, stream=stream, allow_redirects=False, timeout=timeout)
+        except ValueError as exc:  # requests parses a Location even when not following it: ``http://[x``
+            if isinstance(exc, requests.RequestException):
+                raise exception_error(source, exc, target) from exc
+            raise refused(source, target, UnsafePathError(target, "adresse mal formée dans la réponse")) from exc
+        except requests.RequestException as exc:
+            kind = _failure_kind(exc)
+            if kind in ("connexion", "tls") or attempt + 1 >= attempts:
+                health.mark_down(target, official, kind)
+                raise exception_error(source, exc, target, attempts=attempt) from exc
+            health.pause(_backoff(attempt), source)
+            continue
+        health.answered(target)
+        status = response.status_code
+        if status not in RETRY_STATUSES:
+            return response
+        wait = _retry_after(response) if status == 429 else None
+        if status == 429 and wait is not None and (wait > settings.HTTP_RETRY_AFTER_MAX or not health.fits(wait)):
+            response.close()
+            health.mark_down(target, official, "trop_de_requetes", f"{_seconds(round(wait))} s")
+            raise RateLimitedError(source, f"trop de requêtes (erreur 429) : le serveur demande d'attendre "
+                                           f"{_seconds(round(wait))} s, plus que la mise à jour ne peut attendre "
+                                           f"(adresse {target}). Réessayez plus tard.")
+        if attempt + 1 >= attempts:
+            error = status_error(source, response, target)
+            response.close()
+            if status == 429:
+                health.mark_down(target, official, "trop_de_requetes", response.headers.get("Retry-After", "?") + " s")
+            else:
+                health.mark_down(target, official, "serveur", f"erreur {status}")
+            raise error
+        response.close()
+        health.pause(wait if wait is not None else _backoff(attempt), source)
+    raise SourceUnavailableError(source, f"aucune réponse de {host}.")  # pragma: no cover - loop always returns
 
 
 # ---------------------------------------------------------------------------------------------------

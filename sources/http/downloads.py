@@ -16,7 +16,6 @@ import datetime as dt
 import json
 import os
 import re
-import time
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -30,7 +29,8 @@ from core.checksums import file_digest, sha256_file
 from core.errors import ChecksumError, SourceError, SourceFormatError, SourceUnavailableError, UnsafePathError
 from sources.http.answers import exception_error, get, host_words, status_error
 from sources.http.sessions import looks_like_html
-from sources.http.urls import refused
+from sources.http import health
+from sources.http.urls import official_host, refused
 
 #: ``progress(received bytes, announced total or None)``, called as a download goes.
 Progress = Callable[[int, "int | None"], None]
@@ -240,11 +240,15 @@ def _download(url: str, dest: Path, *, source: str, expect: str, mirror: str | N
         tmp = dest.with_name(f".{dest.name}.{os.getpid()}.{attempt}.part")
         try:
             received = _stream(response, tmp, source, final, progress)
+        except health.BudgetExceededError:
+            tmp.unlink(missing_ok=True)
+            raise
         except SourceUnavailableError:
             tmp.unlink(missing_ok=True)
             if attempt + 1 >= attempts:
+                health.mark_down(final, official_host(final), "coupure")
                 raise
-            time.sleep(min(settings.HTTP_BACKOFF * (2 ** attempt), settings.HTTP_RETRY_AFTER_MAX))
+            health.pause(min(settings.HTTP_BACKOFF * (2 ** attempt), settings.HTTP_RETRY_AFTER_MAX), source)
             continue
         except BaseException:
             tmp.unlink(missing_ok=True)
@@ -320,6 +324,7 @@ def _stream(response: requests.Response, tmp: Path, source: str, url: str, progr
     try:
         with tmp.open("wb") as handle:
             for chunk in response.iter_content(_CHUNK):
+                health.check(source, f" pendant le téléchargement ({received} octets reçus de {host_words(url)})")
                 if not chunk:
                     continue
                 handle.write(chunk)

@@ -2,16 +2,19 @@
 
 * Shared sessions configured once (a ``requests-cache`` ``CachedSession`` for API answers, a plain
   ``requests.Session`` for streamed files) with a descriptive User-Agent, proxies from the environment
-  (``HTTPS_PROXY``/``NO_PROXY``: requests' default ``trust_env``), a timeout on every call and urllib3
-  ``Retry`` on 429 (honouring ``Retry-After``, capped), 5xx and connection errors, with exponential
-  backoff — never on other 4xx, which cannot get better by asking again.
+  (``HTTPS_PROXY``/``NO_PROXY``: requests' default ``trust_env``) and a timeout on every call. Their
+  adapters make no retry of their own: ``answers.send`` retries 429 (honouring ``Retry-After``), 5xx
+  and network failures itself — never other 4xx, which cannot get better by asking again — so that
+  each attempt is counted, bounded by the update's time budget and stopped for a host found down
+  (``health``).
 * Politeness: at most ``settings.RATE_LIMITS_PER_MINUTE[host]`` requests per minute per official host
   (INSEE Melodi: 30), counted when a request really leaves (answers from the cache are free).
 * API answers are cached in SQLite under the user data directory for ``settings.HTTP_CACHE_HOURS``;
   errors, empty bodies and HTML error pages are never cached.
-* Hosts found unreachable during an update are not asked again in that update.
+* Hosts found down during an update are not asked again in that update (``health``).
 * ``FileMirrorAdapter`` serves a ``file:`` mirror (``https://host/path?query`` →
-  ``FOLDER/host/path__<sha1(query)[:12]>``, the layout of the raw cache), read-only.
+  ``FOLDER/host/path__<sha1(query)[:12]>``, the layout of the raw cache; the query may also be spelt
+  with its parameters sorted), read-only.
 """
 
 from __future__ import annotations
@@ -35,7 +38,8 @@ from urllib3.util.retry import Retry
 import settings
 from core import paths
 from core.errors import UnsafePathError
-from sources.http.urls import mirror_folder, official_host, seen_mirrors
+from sources.http import health
+from sources.http.urls import canonical_url, mirror_folder, official_host, seen_mirrors
 
 RETRY_STATUSES = (429, 500, 502, 503, 504)
 #: Byte-order mark some publishers put before a text file.
@@ -77,16 +81,6 @@ class _HostLimiter:
 LIMITER = _HostLimiter()
 
 
-class _Retry(Retry):
-    """urllib3 ``Retry`` whose ``Retry-After`` waits are capped by ``settings.HTTP_RETRY_AFTER_MAX``."""
-
-    def get_retry_after(self, response):  # noqa: ANN001 - urllib3 signature
-        seconds = super().get_retry_after(response)
-        if seconds is None:
-            return None
-        return min(seconds, settings.HTTP_RETRY_AFTER_MAX)
-
-
 class _PoliteAdapter(HTTPAdapter):
     """Waits for the host's rate limit when a request really leaves; applies the default timeouts."""
 
@@ -98,20 +92,9 @@ class _PoliteAdapter(HTTPAdapter):
 
 
 def _retry() -> Retry:
-    return _Retry(
-        total=settings.HTTP_RETRIES,
-        connect=settings.HTTP_RETRIES,
-        read=settings.HTTP_RETRIES,
-        status=settings.HTTP_RETRIES,
-        other=0,
-        backoff_factor=settings.HTTP_BACKOFF,
-        backoff_max=max(settings.HTTP_RETRY_AFTER_MAX, settings.HTTP_BACKOFF),
-        status_forcelist=RETRY_STATUSES,
-        allowed_methods=frozenset({"GET", "HEAD"}),
-        respect_retry_after_header=True,
-        raise_on_status=False,
-        redirect=0,
-    )
+    """No retry inside urllib3 (``answers.send`` retries, counts and bounds them); no redirect either."""
+    return Retry(total=0, connect=0, read=0, status=0, other=0, redirect=0, raise_on_status=False,
+                 raise_on_redirect=False, respect_retry_after_header=False)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -187,27 +170,15 @@ def file_session() -> requests.Session:
         return _FILES
 
 
-#: Hosts found unreachable (refused connection, unknown name) during the current update.
-_UNREACHABLE: dict[str, str] = {}
-
-
-def mark_unreachable(netloc: str, problem: str) -> None:
-    """``netloc`` could not be reached: the rest of this update does not ask it again."""
-    _UNREACHABLE[netloc] = problem
-
-
-def is_unreachable(netloc: str) -> bool:
-    return netloc in _UNREACHABLE
-
-
 def forget_unreachable() -> None:
     """A new update starts: give every host a new chance (the network may be back)."""
-    _UNREACHABLE.clear()
+    health.forget()
 
 
 def reset() -> None:
     """Forget the shared sessions (tests changing settings, or after fork)."""
     global _SESSION, _FILES, _SESSION_KEY
+    health.end_run()
     forget_unreachable()
     with _SESSION_LOCK:
         for old in (_SESSION, _FILES):
@@ -237,14 +208,17 @@ class FileMirrorAdapter(BaseAdapter):
         self.folder = mirror_folder(base)
 
     def candidates(self, url: str) -> list[Path]:
-        """The files that may serve ``url``, in the order they are looked for."""
+        """The files that may serve ``url``, in the order they are looked for: the name of the query as
+        sent, then (a folder filled by ``python -m loaders fill-mirror``) of its parameters sorted."""
         official = "https://" + url[len(self.base) + 1:]
-        parts = paths.url_parts(official)
-        found = [paths.safe_path(self.folder, *parts)]
-        last = parts[-1]
-        if last.endswith("." + paths.FALLBACK_SUFFIX) and not urlsplit(official).path.endswith(
-                "." + paths.FALLBACK_SUFFIX):
-            found.append(paths.safe_path(self.folder, *parts[:-1], last[: -len(paths.FALLBACK_SUFFIX) - 1]))
+        found: list[Path] = []
+        for spelling in dict.fromkeys((official, canonical_url(official))):
+            parts = paths.url_parts(spelling)
+            found.append(paths.safe_path(self.folder, *parts))
+            last = parts[-1]
+            if last.endswith("." + paths.FALLBACK_SUFFIX) and not urlsplit(spelling).path.endswith(
+                    "." + paths.FALLBACK_SUFFIX):
+                found.append(paths.safe_path(self.folder, *parts[:-1], last[: -len(paths.FALLBACK_SUFFIX) - 1]))
         return found
 
     def send(self, request, stream=False, timeout=None, verify=True, cert=None, proxies=None):  # noqa: ANN001

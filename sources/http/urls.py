@@ -13,7 +13,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
 from urllib.request import url2pathname
 
 from core import paths
@@ -175,3 +175,14 @@ def next_official(official: str, target: str, location: str, base: str | None) -
             return "https://" + resolved[len(base) + 1:]
         return "https://" + location.lstrip("/")  # a mirror answering /host/path…
     return urljoin(official, location)
+
+
+def canonical_url(url: str) -> str:
+    """``url`` with its query parameters sorted and re-encoded: one spelling of a request whatever the order
+    its parameters were sent in (the answer cache keeps them sorted; a ``file:`` mirror filled from it
+    names its files after this form, and is also read under it)."""
+    parts = urlsplit(url)
+    if not parts.query:
+        return url
+    query = urlencode(sorted(parse_qsl(parts.query, keep_blank_values=True)))
+    return parts._replace(query=query).geturl()
