@@ -9,8 +9,8 @@ methode, detail``, values outside the physical range flagged (never clipped), mi
   mean of the QPV's communes when it spans several (said in ``detail``);
 * ``part_precarite_energetique`` — ADEME ``data_iris`` (GÉODIP 2017) interpolated from the IRIS that
   overlap the QPV, weighted by households (``men_total_weight``);
-* QPV 2024 values published by INSEE for the 2024 generation (Filosofi 2021, RP 2020) replace the IRIS
-  estimates when present.
+* QPV 2024 values published by INSEE for the 2024 generation (Filosofi 2021, RP 2020) replace the
+  carried and estimated values when present, with nature ``officiel``, their own vintage and source.
 
 The indicators here are declared ``online_only`` in the catalogue (or, for QPV 2024 INSEE values,
 override estimates), so they are not listed in ``indicators.rules.RULES`` / ``spatial.GEO_INDICATORS``.
@@ -24,10 +24,11 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from core import reasons
+from core import natures, reasons
 from geodata import attribution
 from indicators import catalogue
 from loaders import spatial
+from sources.publishers import georisques
 from sources.registry import SOURCES
 
 ONLINE_INDICATORS = ("nb_arretes_catnat", "no2_moyenne", "pm25_moyenne", "part_precarite_energetique")
@@ -47,8 +48,7 @@ def _qpv_communes(links: pd.DataFrame, codes: list[str], parent: dict[str, str])
 
 def catnat_rows(path: Path, registry: pd.DataFrame, links: pd.DataFrame, parent: dict[str, str]) -> pd.DataFrame:
     table = SOURCES["georisques_catnat"].parse(path, name=SOURCES["georisques_catnat"].label)
-    arrete = table["date_arrete"].fillna("") + "|" + table["date_jo"].fillna("")
-    decree = arrete.where(arrete != "|", table["id"].fillna(""))
+    decree = georisques.decree_keys(table)  # the date part: one decree at several clock times counts once
     communes = table["insee_com"].map(lambda c: parent.get(c, c))
     by_commune = pd.DataFrame({"insee_com": communes, "arrete": decree}).drop_duplicates()
     decrees = by_commune.groupby("insee_com")["arrete"].apply(set).to_dict()
@@ -98,14 +98,22 @@ def precarity_rows(path: Path, zones: gpd.GeoDataFrame | None, contours: gpd.Geo
                              detail.reindex(codes))
 
 
+#: The official INSEE files published for the QPV 2024 generation: source key → (detail of the rows,
+#: vintage of the values). Their values replace carried and estimated ones (nature ``officiel``) and the
+#: update measures how far those were (``loaders.update_report.calibration_check``).
+OFFICIAL_2024 = {
+    "insee_qpv2024_filosofi": ("Insee, Filosofi 2021 (QPV 2024)", "Filosofi 2021"),
+    "insee_qpv2024_population": ("Insee, recensement 2020 (QPV 2024)", "RP 2020"),
+}
+OFFICIAL_2024_DETAILS = tuple(detail for detail, _ in OFFICIAL_2024.values())
+
+
 def qpv2024_rows(staging: Path, registry: pd.DataFrame) -> list[pd.DataFrame]:
-    """INSEE values published for QPV 2024 (direct): only where a value is published."""
+    """INSEE values published for QPV 2024 (nature ``officiel``): only where a value is published — a
+    masked value (``nd``, ``s``…) leaves the estimate or carried value in place."""
     codes24 = registry.loc[registry["generation"] == 2024, "code_qp"].tolist()
     frames = []
-    for key, detail in (
-        ("insee_qpv2024_filosofi", "Insee, Filosofi 2021 (QPV 2024)"),
-        ("insee_qpv2024_population", "Insee, recensement 2020 (QPV 2024)"),
-    ):
+    for key, (detail, vintage) in OFFICIAL_2024.items():
         path = staged(staging, key)
         if path is None or not codes24:
             continue
@@ -117,8 +125,12 @@ def qpv2024_rows(staging: Path, registry: pd.DataFrame) -> list[pd.DataFrame]:
             present = series.dropna()
             if present.empty:
                 continue
-            frames.append(spatial.value_rows(concept, present.index.tolist(), present.to_numpy(),
-                                            [pd.NA] * len(present), "direct", [detail] * len(present)))
+            rows = spatial.value_rows(concept, present.index.tolist(), present.to_numpy(),
+                                      [pd.NA] * len(present), "direct", [detail] * len(present))
+            rows["nature"] = natures.OFFICIAL
+            rows["millesime"] = vintage
+            rows["source"] = f"{source.publisher} — {source.label}"
+            frames.append(rows)
     return frames
 
 

@@ -63,6 +63,8 @@ class Context:
     base_contours: gpd.GeoDataFrame
     report: Report = lambda done, total, message: None  # noqa: E731
     state: dict = field(default_factory=dict)
+    #: Sentences for the update's report learnt on the way (e.g. the Mayotte list mismatch).
+    notes: list[str] = field(default_factory=list)
     _downloads: dict = field(default_factory=dict)
     nbytes: int = 0
     nrequests: int = 0
@@ -112,6 +114,14 @@ class Context:
             self.nbytes += answer.nbytes
             self.nrequests += 1
         self.report(self.nbytes - self.source_start, None, f"{self.nrequests - self.source_requests} requête(s)")
+        return answer
+
+    def text(self, url: str, *, source: str, validate: Callable[[str], None] | None = None) -> http.Answer:
+        """An HTML page (e.g. an INSEE publication listing its files), counted like an API answer."""
+        answer = http.get_text(url, source=source, mirror=self.mirror, validate=validate)
+        if not answer.from_cache:
+            self.nbytes += answer.nbytes
+            self.nrequests += 1
         return answer
 
     def found(self, url: str, *, source: str) -> str:

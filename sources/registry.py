@@ -37,7 +37,17 @@ QPV_DATASET = "quartiers-prioritaires-de-la-politique-de-la-ville-qpv"
 WFS = "https://data.geopf.fr/wfs/ows"
 ADEME = "https://data.ademe.fr/data-fair/api/v1/datasets/"
 GEORISQUES_API = "https://www.georisques.gouv.fr/api/v1/"
-LCZ_DATASET = "cartographie-des-zones-climatiques-locales-lcz-des-83-aires-urbaines-de-plus-de-50-000-habitants-2022"
+#: The Cerema LCZ dataset by its stable id: its slug changed twice (83, then 88 urban areas, then 93
+#: territories in 2026), the id did not (``shared/docs/data-sources.md`` §10).
+LCZ_DATASET = "6641c562e5acdb35c0e6051d"
+INSEE_QPV2024_HUB = "https://www.insee.fr/fr/statistiques/8243167?sommaire=8186144"
+ODT_DOWNLOAD = ("https://www.observatoire-des-territoires.gouv.fr/outils/cartographie-interactive/api/v1/functions/"
+                "GC_API_download.php")
+
+
+#: INSEE file names: the disposable-income file (``…_DISP_…``), never the declared-income one (``…_DEC_…``).
+DISP_FILE = r"^(?!.*(?:^|[_\-.])dec(?=[_\-.]|$)).*(?:^|[_\-.])disp(?=[_\-.]|$).*\.(?:csv|zip)$"
+NOT_DEC_CSV = r"^(?!.*(?:^|[_\-.])dec(?=[_\-.]|$)).*\.csv$"
 
 
 @dataclass(frozen=True)
@@ -111,7 +121,10 @@ SOURCES: dict[str, Source] = {
             "qpv2024_liste", "Liste des QPV 2024 et de leurs communes", "ANCT", LO2, "QPV 2024 (COG 2024)",
             access="datagouv_resource", url=DATAGOUV_API + QPV_DATASET + "/", dataset=QPV_DATASET,
             resource_id="4c6bb7f3-97b6-4834-8a3a-f5f8b3e6735b", resource_title=r"listeqp2024-cog2024",
-            format='CSV « ; », UTF-8 avec BOM, une ligne par QPV × commune, codes communes protégés ="…"',
+            params={"prefer": r"listeqp2024-cog2025", "format": "csv"},
+            format='CSV « ; », UTF-8 avec BOM, une ligne par QPV × commune, codes communes protégés ="…" (zéro '
+            "initial parfois perdu, arrondissements, colonnes vides en fin de ligne) ; la version COG 2025 est "
+            "préférée quand elle existe",
             stage=("geo/qpv2024_communes_epci_dep_reg.csv",),
             fetch=datagouv.fetch_datagouv_resource, parse=anct.read_qpv2024_list, after_stage=anct.after_qpv_list,
             copies=(
@@ -123,8 +136,9 @@ SOURCES: dict[str, Source] = {
         Source(
             "qpv2024_correspondance", "Correspondance QPV 2024 ↔ QPV 2015", "ANCT", LO2, "QPV 2024 ; QPV 2015",
             access="datagouv_resource", url=DATAGOUV_API + QPV_DATASET + "/", dataset=QPV_DATASET,
-            resource_title=r"correspondance.*qp2024.*qp2015", format="CSV (QP2024, Label_QP2024, Statut, "
-            "QP2015_1…3)", stage=("online/qpv2024_correspondance_qp2015.csv",), verified=False,
+            resource_title=r"correspondance.*qp2024.*qp2015", params={"format": "csv"},
+            format="CSV (QP2024, Label_QP2024, Statut, QP2015_1…3, Label_QP2015_1…3) ; une variante xlsx existe, "
+            "écartée", stage=("online/qpv2024_correspondance_qp2015.csv",), verified=False,
             notes="Colonnes connues par du code tiers ; table approximative (périmètres modifiés).",
             fetch=datagouv.fetch_datagouv_resource, parse=anct.read_qpv_correspondance,
         ),
@@ -190,7 +204,7 @@ SOURCES: dict[str, Source] = {
         Source(
             "insee_demo_2022", "Insee — données QPV 2015 « Démographie » (édition 2022)", "Insee, Cnaf",
             INSEE_TERMS, "RP 2018", access="insee_page",
-            url="https://www.insee.fr/fr/statistiques/5359605?sommaire=2500477",
+            url="https://www.insee.fr/fr/statistiques/3146677?sommaire=2500477",
             params={"link": r"^DEMO_2022.*\.(csv|zip)$", "member": r"DEMO_2022.*\.csv$", "columns": ["POP_MUN"]},
             format="CSV « ; », UTF-8 avec BOM, virgule décimale, séparateur de milliers U+202F",
             stage=("stats/qpv2015_insee_thematiques/DEMO_2022.csv",),
@@ -219,7 +233,7 @@ SOURCES: dict[str, Source] = {
         Source(
             "insee_ipro_2022", "Insee — données QPV 2015 « Insertion professionnelle » (édition 2022)",
             "Insee, Pôle emploi / France Travail, ASP", INSEE_TERMS, "RP 2018 ; demandeurs d'emploi ≈ fin 2021",
-            access="insee_page", url="https://www.insee.fr/fr/statistiques/5359605?sommaire=2500477",
+            access="insee_page", url="https://www.insee.fr/fr/statistiques/3646773?sommaire=2500477",
             params={"link": r"^IPRO_2022.*\.(csv|zip)$", "member": r"IPRO_2022.*\.csv$",
                     "columns": ["TX_TOT_EMPL", "ABCDE"]},
             format="CSV « ; », UTF-8 avec BOM", stage=("stats/qpv2015_insee_thematiques/IPRO_2022.csv",), indicators=("taux_emploi", "nb_demandeurs_emploi"), verified=False,
@@ -248,23 +262,32 @@ SOURCES: dict[str, Source] = {
         Source(
             "insee_qpv2024_filosofi", "Insee — revenus, pauvreté et niveau de vie en 2021 des QPV 2024", "Insee",
             INSEE_TERMS, "Filosofi 2021 (publié le 28/08/2024)", access="insee_page",
-            url="https://www.insee.fr/fr/statistiques/8243167?sommaire=8186144",
-            params={"link": r"(filo|revdis|revenu).*(21|2021).*\.(csv|zip)$", "member": r"\.csv$",
-                    "columns": ["revenu_median", "taux_pauvrete"]},
-            format="CSV Insee par QPV 2024 (conventions Insee supposées : « ; », virgule décimale)",
+            url=INSEE_QPV2024_HUB,
+            # The page links the declared-income (DEC) and the disposable-income (DISP) files: DISP only.
+            params={"link": DISP_FILE, "member": NOT_DEC_CSV, "columns": ["revenu_median", "taux_pauvrete"]},
+            format="CSV Insee par QPV 2024 dans un ZIP avec un membre meta_…csv écarté (conventions Insee : « ; », "
+            "virgule décimale ; nd, ns, s = secret statistique)",
             stage=("online/insee_qpv2024_filosofi2021.csv",),
             indicators=("taux_pauvrete", "revenu_median"), verified=False,
-            notes="Format et noms de colonnes non documentés hors ligne : reconnus par motif (DISP_MED21…).",
+            notes="Noms de fichier et de colonnes non documentés hors ligne : fichier DISP (jamais DEC), colonnes "
+            "reconnues par motif (DISP_MED21…).",
             fetch=insee.fetch_insee_page, parse=insee.read_insee_qpv2024,
         ),
         Source(
             "insee_qpv2024_population", "Insee — population des QPV 2024 (recensement 2020)", "Insee", INSEE_TERMS,
-            "RP 2020", access="insee_page", url="https://www.insee.fr/fr/statistiques/8243167?sommaire=8186144",
-            params={"link": r"pop.*\.(csv|zip)$", "member": r"\.csv$", "columns": ["population"]},
-            format="CSV Insee par QPV 2024 (conventions Insee supposées)",
+            "RP 2020", access="insee_page", url=INSEE_QPV2024_HUB,
+            params={"sommaire": "8186144", "page_text": "population", "link": r"\.(csv|zip)$",
+                    "member": NOT_DEC_CSV, "columns": ["population"],
+                    "fallback": ODT_DOWNLOAD + "?type=stat&nivgeo=com2025&dataset=pop_qp24&indic=pop_qp24_rp20"
+                                               "&format=csv"},
+            format="CSV Insee par QPV 2024 (conventions Insee supposées) ; repli : export CSV de l'Observatoire des "
+            "territoires (population en QPV par commune)",
             stage=("online/insee_qpv2024_population_rp2020.csv",),
             indicators=("population",), verified=False,
-            fetch=insee.fetch_insee_page, parse=insee.read_insee_qpv2024,
+            notes="La page « Population » n'est pas la page 8243167 (Filosofi) : elle est cherchée dans le sommaire "
+            "8186144 des publications QPV 2024. Repli : Observatoire des territoires (pop_qp24_rp20, paramètres "
+            "d'export non confirmés), qui ne donne la population d'un QPV que s'il est seul dans sa commune.",
+            fetch=insee.fetch_qpv2024_population, parse=insee.read_insee_qpv2024,
         ),
         Source(
             "insee_melodi_population", "Insee Melodi — population municipale des communes (comparaison)", "Insee",
@@ -309,7 +332,7 @@ SOURCES: dict[str, Source] = {
             params={"member": "ddrm", "api": GEORISQUES_API + "gaspar/risques"},
             format="ZIP de CSV « ; » (membres datés ddrm_risq_gaspar_<date>.csv ou anciens noms)",
             stage=("env/gaspar_ddrm_risques_communes_occitanie_paca.csv",), indicators=("nb_risques_naturels", "nb_risques_inondation", "nb_risques_technologiques"),
-            fallback="API Géorisques /gaspar/risques?code_insee=… (20 communes par requête)",
+            fallback="API Géorisques /gaspar/risques?code_insee=… (10 communes par requête)",
             fetch=georisques.fetch_gaspar, parse=georisques.read_gaspar_ddrm,
             copies=(
                 OfflineCopy("gaspar_ddrm", "env/gaspar_ddrm_risques_communes_occitanie_paca.csv",
@@ -333,10 +356,12 @@ SOURCES: dict[str, Source] = {
             access="lcz", url=DATAGOUV_API + LCZ_DATASET + "/", dataset=LCZ_DATASET,
             resource_id="fb8028d6-8018-40fa-b655-4672e8f6feaf",
             params={"coverage": "https://www.data.gouv.fr/api/1/datasets/r/fb8028d6-8018-40fa-b655-4672e8f6feaf"},
-            format="ZIP par aire urbaine (LCZ_SPOT_2022_<Ville>.shp, colonne lcz) ; couverture par commune en CSV",
+            format="ZIP par aire urbaine (LCZ_SPOT_2022_<Ville>.shp, colonne lcz ou lcz_int) ; couverture par "
+            "commune en CSV ; jeu de données cherché par son identifiant stable",
             crs="EPSG:2154", stage=("env/lcz_heat_iris_<ville>.geojson",), indicators=("part_surface_chaleur_forte",), verified=False,
             notes="Les neuf villes du jeu embarqué ne sont pas retéléchargées ; ailleurs, l'archive de l'aire "
-            "urbaine est cherchée dans le jeu data.gouv.fr par le nom de la ville (slug non confirmé hors ligne).",
+            "urbaine est cherchée par le nom de la ville dans le jeu data.gouv.fr, demandé par son identifiant "
+            "(son nom a changé deux fois).",
             fetch=cerema.fetch_lcz, parse=cerema.read_lcz_iris,
             copies=LCZ_COPIES,
         ),

@@ -36,17 +36,18 @@ CONTOURS_STATIC = f"/resources/{QPV_DATASET}/20250115-093000/qp2024_france_hexag
 
 STATIC = {
     ("static.data.gouv.fr", LIST_STATIC): "geo/qpv2024_communes_epci_dep_reg.csv",
-    ("static.data.gouv.fr", CONTOURS_STATIC): "geo/qpv2024_paca_contours.geojson",
-    ("www.insee.fr", "/fr/statistiques/fichier/5359605/DEMO_2022.csv"): "stats/qpv2015_insee_thematiques/DEMO_2022.csv",
+    ("static.data.gouv.fr", CONTOURS_STATIC): "geo/qpv2024_france_contours_simplified.geojson",
+    ("www.insee.fr", "/fr/statistiques/fichier/3146677/DEMO_2022.csv"): "stats/qpv2015_insee_thematiques/DEMO_2022.csv",
     ("www.insee.fr", "/fr/statistiques/fichier/5359605/REVN_2022.csv"): "stats/qpv2015_insee_thematiques/REVN_2022.csv",
-    ("www.insee.fr", "/fr/statistiques/fichier/5359605/IPRO_2022.csv"): "stats/qpv2015_insee_thematiques/IPRO_2022.csv",
+    ("www.insee.fr", "/fr/statistiques/fichier/3646773/IPRO_2022.csv"): "stats/qpv2015_insee_thematiques/IPRO_2022.csv",
     ("www.insee.fr", "/fr/statistiques/fichier/6049692/data_filo19_qp_revdis.csv"):
         "stats/qpv2015_insee_filosofi/data_filo19_qp_revdis.csv",
 }
+#: INSEE publication pages and the files they link (one page per theme, §10 of data-sources.md).
 PAGES = {
-    ("www.insee.fr", "/fr/statistiques/5359605"): ["/fr/statistiques/fichier/5359605/DEMO_2022.csv",
-                                                    "/fr/statistiques/fichier/5359605/REVN_2022.csv",
-                                                    "/fr/statistiques/fichier/5359605/IPRO_2022.csv"],
+    ("www.insee.fr", "/fr/statistiques/3146677"): ["/fr/statistiques/fichier/3146677/DEMO_2022.csv"],
+    ("www.insee.fr", "/fr/statistiques/5359605"): ["/fr/statistiques/fichier/5359605/REVN_2022.csv"],
+    ("www.insee.fr", "/fr/statistiques/3646773"): ["/fr/statistiques/fichier/3646773/IPRO_2022.csv"],
     ("www.insee.fr", "/fr/statistiques/6049692"): ["/fr/statistiques/fichier/6049692/data_filo19_qp_revdis.csv"],
 }
 #: Sources the shared folder can serve (the others exist only online).
@@ -80,8 +81,21 @@ class OfficialMirror:
         return {f["properties"]["insee_com"]: f["geometry"] for f in data["features"]}
 
     @cached_property
+    def qpv2015(self) -> list[dict]:
+        """QPV 2015 features of the official archive as the WFS serves them (EPSG:3857): metropolitan
+        shapes from the Lambert-93 file, as the bundle reads them, overseas ones from the WGS84 file."""
+        from sources.publishers import anct
+
+        folder = self.opendata / "geo/qpv2015_france_anct_shp"
+        metro = anct.read_qpv2015_shapefile(folder / "QP_METROPOLE_LB93.shp", crs="EPSG:2154").to_crs(3857)
+        world = anct.read_qpv2015_shapefile(folder / "QP_METROPOLEOUTREMER_WGS84_EPSG4326.shp").to_crs(3857)
+        frame = pd.concat([metro, world[~world["code_qp"].isin(set(metro["code_qp"]))]], ignore_index=True)
+        data = json.loads(frame[["code_qp", "lib_qp", "geometry"]].to_json(drop_id=True))
+        return data["features"]
+
+    @cached_property
     def iris(self) -> list[dict]:
-        with gzip.open(self.opendata / "geo/iris/iris2020_occitanie_paca_from_tiles_z9.geojson.gz", "rt",
+        with gzip.open(self.opendata / "geo/iris/iris2020_metropole_from_tiles_z9.geojson.gz", "rt",
                        encoding="utf-8") as handle:
             data = json.load(handle)
         import shapely.geometry
@@ -136,10 +150,10 @@ class OfficialMirror:
         layer = params.get("TYPENAMES") or params.get("TYPENAME") or ""
         start = int(params.get("STARTINDEX", "0") or 0)
         if "qp_decretmodif_2015" in layer:
-            data = json.loads((self.opendata / "geo/qpv2015_occitanie_hackaviz2021.geojson").read_text("utf-8"))
             wanted = _cql_in(params.get("CQL_FILTER", ""))
-            feats = [f for f in data["features"] if not wanted or f["properties"]["code_qp"] in wanted]
-            return self._json({"type": "FeatureCollection", "crs": data.get("crs"), "features": feats[start:]})
+            feats = [f for f in self.qpv2015 if not wanted or f["properties"]["code_qp"] in wanted]
+            crs = {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::3857"}}
+            return self._json({"type": "FeatureCollection", "crs": crs, "features": feats[start:]})
         if "contours_iris" in layer:
             wanted = _cql_in(params.get("CQL_FILTER", ""))
             if wanted:

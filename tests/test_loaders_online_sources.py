@@ -12,6 +12,7 @@ request, so a test that would reach a real host fails.
 from __future__ import annotations
 
 import gzip
+import hashlib
 import io
 import json
 import re
@@ -32,7 +33,7 @@ from sources.publishers import geoapi
 from sources.publishers import georisques
 from sources.publishers import ign
 from sources.publishers import insee
-from core.errors import ChecksumError, SourceFormatError
+from core.errors import ChecksumError, SourceError, SourceFormatError
 from sources.registry import COPIES, SOURCES
 from tests.online_support import FIXTURES, context, fixture, use_data_dir
 
@@ -89,13 +90,18 @@ def test_registry_declares_every_source_and_every_local_input():
 
 def test_qpv_list_is_resolved_through_the_dataset_api_and_skipped_when_unchanged(data_dir, rsps):
     rsps.get(DATASET, body=fixture("datagouv_qpv_dataset.json"), content_type="application/json")
-    rsps.get(STATIC + "20260116-110350/listeqp2024-cog2024.csv", body=fixture("listeqp2024-cog2024.csv"))
+    # Only the COG 2025 twin is served: asking for the COG 2024 file (the stable id) would fail the test.
+    rsps.get(STATIC + "20260116-110412/listeqp2024-cog2025.csv", body=fixture("listeqp2024-cog2025.csv"))
     ctx = context("EPCI:243400017")
     got = datagouv.fetch_datagouv_resource(ctx, SOURCES["qpv2024_liste"])
-    staged = got.files["geo/qpv2024_communes_epci_dep_reg.csv"]
+    staged = got.files[SOURCES["qpv2024_liste"].stage[0]]
     frame = anct.read_qpv2024_list(staged)
+    assert got.vintage == "ressource « listeqp2024-cog2025.csv » du 2026-01-16" and not got.reused
+    assert "(COG 2025)" in frame.loc[frame["code_qp"] == "QN03499N", "lib_qp"].iloc[0]
+    # Marseille 15e (13215) is Marseille; Bourg-en-Bresse written 1053 is 01053; trailing empty columns dropped.
     assert sorted(frame.loc[frame["code_qp"] == "QN01342M", "insee_com"]) == ["13055", "13070"]
-    assert got.vintage == "ressource du 2026-01-16" and not got.reused
+    assert frame.loc[frame["code_qp"] == "QN00101M", "insee_com"].tolist() == ["01053"]
+    assert not [c for c in frame.columns if not c or c.startswith("Unnamed")]
     # Second run: same published checksum → no download, the dataset answer comes from the cache.
     calls = len(rsps.calls)
     again = datagouv.fetch_datagouv_resource(context("EPCI:243400017"), SOURCES["qpv2024_liste"])
@@ -104,10 +110,19 @@ def test_qpv_list_is_resolved_through_the_dataset_api_and_skipped_when_unchanged
 
 def test_a_checksum_mismatch_keeps_the_previous_copy(data_dir, rsps):
     rsps.get(DATASET, body=fixture("datagouv_qpv_dataset.json"))
-    rsps.get(STATIC + "20260116-110350/listeqp2024-cog2024.csv", body=fixture("listeqp2024-cog2024.csv") + b"X;Y\r\n")
+    rsps.get(STATIC + "20260116-110412/listeqp2024-cog2025.csv", body=fixture("listeqp2024-cog2025.csv") + b"X;Y\r\n")
     with pytest.raises(ChecksumError, match="empreinte sha1"):
         datagouv.fetch_datagouv_resource(context("EPCI:243400017"), SOURCES["qpv2024_liste"])
-    assert not list((data_dir / "raw").rglob("listeqp2024-cog2024.csv"))
+    assert not list((data_dir / "raw").rglob("listeqp2024-cog2025.csv"))
+
+
+def test_the_cog_2024_list_is_used_when_the_twin_is_absent(data_dir, rsps):
+    dataset = json.loads(fixture("datagouv_qpv_dataset.json"))
+    dataset["resources"] = [r for r in dataset["resources"] if "cog2025" not in r["title"]]
+    rsps.get(DATASET, json=dataset)
+    rsps.get(STATIC + "20260116-110350/listeqp2024-cog2024.csv", body=fixture("listeqp2024-cog2024.csv"))
+    got = datagouv.fetch_datagouv_resource(context("EPCI:243400017"), SOURCES["qpv2024_liste"])
+    assert got.vintage.startswith("ressource « listeqp2024-cog2024.csv »")
 
 
 def test_correspondence_2024_2015(data_dir, rsps):
@@ -115,9 +130,12 @@ def test_correspondence_2024_2015(data_dir, rsps):
     rsps.get(STATIC + "20240419-151515/liste-correspondance-qp2024-qp2015.csv",
              body=fixture("liste-correspondance-qp2024-qp2015.csv"))
     got = datagouv.fetch_datagouv_resource(context("EPCI:243400017"), SOURCES["qpv2024_correspondance"])
+    # The dataset also holds a newer xlsx twin matching the title: never requested (format csv only).
+    assert [c.request.url for c in rsps.calls if c.request.url.endswith(".xlsx")] == []
     table = anct.read_qpv_correspondance(got.files["online/qpv2024_correspondance_qp2015.csv"])
-    assert table.loc[table["code_qp_2024"] == "QN01342M", "code_qp_2015"].tolist() == ["QP013019", "QP013020",
-                                                                                       "QP013021"]
+    merged = table[table["code_qp_2024"] == "QN01342M"]
+    assert merged["code_qp_2015"].tolist() == ["QP013019", "QP013020", "QP013021"]
+    assert merged["lib_qp_2015"].tolist() == ["Saint-Barthélémy Le Mail", "Picon Busserine", "Les Flamants Iris"]
     assert table.loc[table["code_qp_2024"] == "QN03499N", "code_qp_2015"].isna().all()
 
 
@@ -141,7 +159,7 @@ def test_qpv2024_contours_zip_or_geojson_at_the_same_url(data_dir, rsps, served)
     rsps.get(STATIC + "20250115-093000/qp2024.bin", body=body)
     ctx = context("EPCI:243400017")
     got = anct.fetch_contours_2024(ctx, src)
-    assert "geo/qpv2024_paca_contours.geojson" in got.files
+    assert src.stage[0] in got.files
     contours = ctx.state["contours2024"]
     assert {"QN03405M", "QN03406I"} <= set(contours["code_qp"])
     assert contours.crs.to_epsg() == 4326 and (contours["generation"] == 2024).all()
@@ -161,7 +179,7 @@ def test_qpv2015_contours_from_the_wfs_in_web_mercator(data_dir, rsps):
     assert set(contours["code_qp"]) == {"QP034005", "QP034006"}
     minx, miny, maxx, maxy = contours.to_crs(4326).total_bounds
     assert 3.8 < minx < maxx < 3.9 and 43.5 < miny < maxy < 43.7  # EPSG:3857 read from the crs member
-    assert got.files["geo/qpv2015_occitanie_hackaviz2021.geojson"].is_file()
+    assert got.files[SOURCES["qpv2015_contours"].stage[0]].is_file()
 
 
 def test_iris_contours_by_commune_then_by_bbox_near_commune_edges(data_dir, rsps):
@@ -180,7 +198,7 @@ def test_iris_contours_by_commune_then_by_bbox_near_commune_edges(data_dir, rsps
     got = ign.fetch_iris(ctx, SOURCES["iris_contours"])
     assert "CQL_FILTER=code_insee+IN" in seen[0]
     assert any("BBOX=" in url and "EPSG%3A3857" in url for url in seen[1:])  # QPV not fully surrounded
-    staged = got.files["geo/iris/iris2020_occitanie_paca_from_tiles_z9.geojson.gz"]
+    staged = got.files[SOURCES["iris_contours"].stage[0]]
     frame = gpd.read_file(f"/vsigzip/{staged}")
     assert sorted(frame["code_iris"]) == ["341720701", "341720702", "341720801"]  # deduplicated
 
@@ -213,12 +231,16 @@ def test_communes_and_contours_from_geo_api(data_dir, rsps):
 # --- INSEE ----------------------------------------------------------------------------------------------
 
 
-def test_insee_file_names_are_discovered_on_the_publication_page(data_dir, rsps):
-    rsps.get("https://www.insee.fr/fr/statistiques/5359605", body=fixture("insee_page_5359605.html"),
+def test_insee_file_names_are_discovered_on_their_theme_pages(data_dir, rsps):
+    # Démographie and Insertion professionnelle each have their page (§10); 5359605 is « Revenus 2017 » only
+    # and is not served here: looking there would fail the test.
+    rsps.get("https://www.insee.fr/fr/statistiques/3146677", body=fixture("insee_page_3146677.html"),
              content_type="text/html")
-    rsps.get("https://www.insee.fr/fr/statistiques/fichier/5359605/DEMO_2022.csv", body=fixture("DEMO_2022_extrait.csv"))
+    rsps.get("https://www.insee.fr/fr/statistiques/3646773", body=fixture("insee_page_3646773.html"),
+             content_type="text/html")
+    rsps.get("https://www.insee.fr/fr/statistiques/fichier/3146677/DEMO_2022.csv", body=fixture("DEMO_2022_extrait.csv"))
     ipro = ("\ufeffCODGEO;LIBGEO;TX_TOT_EMPL;ABCDE;;\r\nQP034005;Mosson;38,2;4\u202f120;;\r\n").encode()
-    rsps.get("https://www.insee.fr/fr/statistiques/fichier/5359605/IPRO_2022_csv.zip",
+    rsps.get("https://www.insee.fr/fr/statistiques/fichier/3646773/IPRO_2022_csv.zip",
              body=_zip({"IPRO_2022.csv": ipro, "Documentation.txt": b"doc"}))
     ctx = context("COM:34172")
     got = insee.fetch_insee_page(ctx, SOURCES["insee_demo_2022"])
@@ -227,18 +249,74 @@ def test_insee_file_names_are_discovered_on_the_publication_page(data_dir, rsps)
     got = insee.fetch_insee_page(ctx, SOURCES["insee_ipro_2022"])
     ipro_frame = insee.read_insee_qpv(got.files["stats/qpv2015_insee_thematiques/IPRO_2022.csv"], ["ABCDE"])
     assert ipro_frame.loc["QP034005", "ABCDE"] == 4120
-    assert sum("5359605?" in c.request.url or c.request.url.endswith("5359605") for c in rsps.calls) <= 2
+    assert not [c for c in rsps.calls if "5359605" in c.request.url]
 
 
-def test_insee_qpv2024_filosofi_2021(data_dir, rsps):
+FILO_DISP = "https://www.insee.fr/fr/statistiques/fichier/8243167/BASE_TD_FILO_DISP_QP2024_2021_csv.zip"
+
+
+def test_insee_qpv2024_filosofi_2021_takes_the_disposable_income_file(data_dir, rsps):
+    """The page links DEC before DISP; the zip holds DEC, DISP and meta_ members; cells ``nd``/``s``/``ns``."""
     rsps.get("https://www.insee.fr/fr/statistiques/8243167", body=fixture("insee_page_8243167.html"))
-    rsps.get("https://www.insee.fr/fr/statistiques/fichier/8243167/filo2021_qp2024_csv.zip",
-             body=_zip({"filo2021_qp2024.csv": fixture("filo2021_qp2024_extrait.csv")}))
+    rsps.get(FILO_DISP, body=fixture("insee_filo2021_qp2024_disp_csv.zip"))  # the DEC zip is not served
     got = insee.fetch_insee_page(context("COM:34172"), SOURCES["insee_qpv2024_filosofi"])
-    table = insee.read_insee_qpv2024(got.files["online/insee_qpv2024_filosofi2021.csv"],
-                                              ["revenu_median", "taux_pauvrete"])
-    assert table.loc["QN03405M", "revenu_median"] == 11530
-    assert pd.isna(table.loc["QN03406I", "taux_pauvrete"])  # blank = secret, never 0
+    staged = got.files["online/insee_qpv2024_filosofi2021.csv"]
+    assert staged.name.endswith("__BASE_TD_FILO_DISP_QP2024_2021.csv")  # neither DEC nor meta_
+    table = insee.read_insee_qpv2024(staged, ["revenu_median", "taux_pauvrete"])
+    assert table.loc["QN03405M", "revenu_median"] == 11530 and table.loc["QN03405M", "taux_pauvrete"] == 56.2
+    # Masked cells are missing with the reason "secret", never 0 and never a refused file.
+    assert pd.isna(table.loc["QN03406I", "taux_pauvrete"]) and pd.isna(table.loc["QN03499N", "revenu_median"])
+    assert table.loc["QN03406I", "taux_pauvrete_raison"] == "secret_statistique"
+    assert got.vintage == "fichier BASE_TD_FILO_DISP_QP2024_2021_csv.zip"
+
+
+def test_an_other_text_than_a_mask_still_refuses_the_qpv2024_file():
+    bad = "CODGEO;DISP_MED21;DISP_TP6021\nQN03405M;11530;environ 56\n".encode()
+    with pytest.raises(SourceFormatError, match="valeur non numérique « environ 56 »"):
+        insee.read_insee_qpv2024(bad, ["revenu_median", "taux_pauvrete"], name="Filosofi")
+
+
+POP_PAGE = "https://www.insee.fr/fr/statistiques/8269999"
+POP_FILE = "https://www.insee.fr/fr/statistiques/fichier/8269999/BASE_TD_POP_QP2024_RP2020.csv"
+
+
+def test_qpv2024_population_page_is_found_in_the_sommaire(data_dir, rsps):
+    rsps.get("https://www.insee.fr/fr/statistiques/8243167", body=fixture("insee_page_8243167.html"))
+    rsps.get(POP_PAGE, body=fixture("insee_page_population_qp2024.html"))
+    rsps.get(POP_FILE, body=fixture("insee_qp2024_population_rp2020.csv"))
+    src = SOURCES["insee_qpv2024_population"]
+    got = src.fetch(context("COM:34172"), src)
+    table = insee.read_insee_qpv2024(got.files[src.stage[0]], ["population"])
+    assert table.loc["QN03405M", "population"] == 21512
+    assert pd.isna(table.loc["QN03499N", "population"]) and table.loc["QN03499N", "population_raison"] == "secret_statistique"
+    assert got.vintage == "RP 2020, fichier BASE_TD_POP_QP2024_RP2020.csv"
+    assert [c.request.url.split("?")[0] for c in rsps.calls if "fichier/8243167" in c.request.url] == []
+
+
+def test_qpv2024_population_falls_back_on_the_observatoire_des_territoires(data_dir, rsps):
+    src = SOURCES["insee_qpv2024_population"]
+    rsps.get("https://www.insee.fr/fr/statistiques/8243167", body=fixture("insee_page_8243167.html"))
+    rsps.get(POP_PAGE, status=404, body=b"<!DOCTYPE html><html>introuvable</html>")
+    rsps.get(src.params["fallback"].split("?")[0], body=fixture("odt_pop_qp24_rp20.csv"),
+             match=[matchers.query_param_matcher({"dataset": "pop_qp24", "indic": "pop_qp24_rp20"},
+                                                 strict_match=False)])
+    ctx = context("COM:34129", qpv24=["QN03410N", "QN03405M"])
+    # Lattes holds one QPV, alone in its commune; Montpellier holds several: no value can be derived there.
+    ctx.state["qpv2024_links"] = pd.DataFrame({"code_qp": ["QN03410N", "QN03405M", "QN03406I"],
+                                               "insee_com": ["34129", "34172", "34172"]})
+    got = src.fetch(ctx, src)
+    table = insee.read_insee_qpv2024(got.files[src.stage[0]], ["population"])
+    assert table["population"].to_dict() == {"QN03410N": 1480.0}
+    assert "Observatoire des territoires" in got.vintage and "1 QPV 2024 sur 2" in got.notes[0]
+
+
+def test_qpv2024_population_fails_in_french_when_both_routes_fail(data_dir, rsps):
+    src = SOURCES["insee_qpv2024_population"]
+    rsps.get("https://www.insee.fr/fr/statistiques/8243167", body=b"<html><body>pas de sommaire</body></html>")
+    rsps.get(src.params["fallback"].split("?")[0], status=404, body=b"")
+    with pytest.raises(SourceError, match="Insee : aucune page « population ».*Repli sur l'Observatoire des "
+                                          "territoires impossible : ressource introuvable"):
+        src.fetch(context("COM:34172"), src)
 
 
 def test_melodi_population_secret_is_missing_and_latest_period_kept(data_dir, rsps):
@@ -317,7 +395,35 @@ def test_gaspar_archive_with_dated_members_is_downloaded_once(data_dir, rsps):
     ddrm = georisques.read_gaspar_ddrm(risks.files["env/gaspar_ddrm_risques_communes_occitanie_paca.csv"])
     assert ddrm.set_index("insee_com").loc["34172", "risques"] == ["11", "13", "24", "113", "114"]
     table = georisques.read_catnat(catnat.files["online/catnat_gaspar.csv"])
-    assert georisques.count_catnat(table)["34172"] == 3  # two rows of the 2003 decree counted once
+    # Montpellier has 5 rows for 3 decrees: an exact duplicate and the 2003 decree at another clock time.
+    assert (table["insee_com"] == "34172").sum() == 5
+    assert georisques.count_catnat(table)["34172"] == 3
+
+
+def test_catnat_decrees_are_told_apart_by_the_date_part_of_their_dates():
+    table = georisques.read_catnat(fixture("catnat_gaspar_dated.csv"))
+    assert table["date_arrete"].str.len().max() == 19  # "YYYY-MM-DD HH:MM:SS" as in the 2026 export
+    keys = georisques.decree_keys(table[table["insee_com"] == "34172"])
+    assert sorted(set(keys)) == ["2003-12-12|2003-12-13", "2014-10-07|2014-10-08", "2020-06-10|2020-07-05"]
+
+
+def test_a_latin1_gaspar_member_is_read(data_dir, rsps):
+    latin = fixture("catnat_gaspar_dated.csv").decode("utf-8").encode("latin-1")
+    rsps.get(SOURCES["georisques_catnat"].url, body=_zip({"catnat_gaspar_2026-09-21.csv": latin}))
+    got = georisques.fetch_gaspar(context("COM:34172"), SOURCES["georisques_catnat"])
+    table = georisques.read_catnat(got.files["online/catnat_gaspar.csv"])
+    assert georisques.count_catnat(table)["34172"] == 3 and got.vintage == "extraction du 2026-09-21"
+
+
+def test_the_georisques_api_is_asked_for_ten_communes_at_most(data_dir, rsps):
+    rsps.get(SOURCES["georisques_risques"].url, status=404, body=b"")
+    api = "https://www.georisques.gouv.fr/api/v1/gaspar/risques"
+    rsps.get(api, json={"results": 0, "page": 1, "total_pages": 1, "data": [], "next": None})
+    communes = [f"34{n:03d}" for n in range(100, 123)]  # 23 communes
+    georisques.fetch_gaspar(context("COM:34172", qpv_communes=communes), SOURCES["georisques_risques"])
+    asked = [_query(c)["code_insee"].split(",") for c in rsps.calls if c.request.url.startswith(api)]
+    assert [len(chunk) for chunk in asked] == [10, 10, 3]
+    assert sorted(code for chunk in asked for code in chunk) == communes
 
 
 def test_gaspar_legacy_member_names_and_schema(data_dir, rsps):
@@ -351,15 +457,18 @@ def test_gaspar_falls_back_on_the_api_when_the_archive_fails(data_dir, rsps):
 # --- CEREMA LCZ -------------------------------------------------------------------------------------------
 
 
-def test_lcz_archive_of_an_urban_area_outside_the_bundle(data_dir, rsps, tmp_path):
+@pytest.mark.parametrize("column", ["lcz", "lcz_int"])
+def test_lcz_archive_of_an_urban_area_outside_the_bundle(data_dir, rsps, tmp_path, column):
     lcz_dataset = json.loads(fixture("datagouv_lcz_dataset.json"))
     src = SOURCES["cerema_lcz"]
+    assert src.url.endswith("/datasets/6641c562e5acdb35c0e6051d/")  # the stable id, never the slug
     rsps.get(src.params["coverage"], status=302, headers={"Location": lcz_dataset["resources"][0]["url"]})
     rsps.get(lcz_dataset["resources"][0]["url"], body=fixture("lcz_couverture_communes.csv"))
     rsps.get(src.url, body=fixture("datagouv_lcz_dataset.json"))
     # A small LCZ shapefile in Lambert-93, zipped like the CEREMA archives (class in column ``lcz``).
     x0, y0 = 654000.0, 7100000.0
-    polys = gpd.GeoDataFrame({"lcz": ["2", "2", "9", "A"], "lcz_int": [2, 2, 9, 11]},
+    classes = {"lcz": ["2", "2", "9", "A"], "lcz_int": [2, 2, 9, 11]}
+    polys = gpd.GeoDataFrame({column: classes[column]},
                              geometry=[shapely.box(x0, y0, x0 + 100, y0 + 100), shapely.box(x0 + 200, y0, x0 + 300, y0 + 100),
                                        shapely.box(x0 + 1100, y0, x0 + 1200, y0 + 100),
                                        shapely.box(x0 + 1300, y0, x0 + 1400, y0 + 100)], crs="EPSG:2154")
@@ -399,7 +508,13 @@ def test_datagouv_resource_by_title_takes_the_latest_and_names_a_missing_one():
     payload = json.loads(fixture("datagouv_qpv_dataset.json"))
     found = datagouv.datagouv_resource(payload, name="QPV", title=r"listeqp2024-cog")
     assert found["url"].endswith("listeqp2024-cog2025.csv")  # the most recently modified match
-    assert found["checksum"] == ("sha1", "5e4d3c2b1a0f9e8d7c6b5a4f3e2d1c0b9a8f7e6d")
+    assert found["checksum"] == ("sha1", hashlib.sha1(fixture("listeqp2024-cog2025.csv")).hexdigest())
+    # A preferred title wins over the stable id; a format keeps only the resources of that format.
+    assert datagouv.datagouv_resource(payload, name="QPV", resource_id="4c6bb7f3-97b6-4834-8a3a-f5f8b3e6735b",
+                                      prefer="listeqp2024-cog2025")["title"] == "listeqp2024-cog2025.csv"
+    assert datagouv.datagouv_resource(payload, name="QPV", title="correspondance")["title"].endswith(".xlsx")
+    assert datagouv.datagouv_resource(payload, name="QPV", title="correspondance", fmt="csv")["title"] == \
+        "liste-correspondance-qp2024-qp2015.csv"
     with pytest.raises(SourceFormatError, match="ressource « liste-qp2030 » absente"):
         datagouv.datagouv_resource(payload, name="QPV", title="liste-qp2030")
     with pytest.raises(SourceFormatError, match="sans liste « resources »"):

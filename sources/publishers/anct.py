@@ -167,7 +167,8 @@ def read_qpv2024_contours(source: Path, *, name: str, codes: Iterable[str] | Non
 
 
 def read_qpv_correspondance(source: Path | bytes, *, name: str | None = None) -> pd.DataFrame:
-    """``liste-correspondance-qp2024-qp2015.csv`` → long table ``code_qp_2024, lib_qp_2024, statut, code_qp_2015``.
+    """``liste-correspondance-qp2024-qp2015.csv`` → long table ``code_qp_2024, lib_qp_2024, statut,
+    code_qp_2015, lib_qp_2015`` (the ``Label_QP2015_n`` columns, when present, give the 2015 names).
 
     One row per (QPV 2024, QPV 2015) pair; a new QPV (no 2015 ancestor) keeps one row with an empty
     ``code_qp_2015``. Approximate by nature: perimeters changed between the generations.
@@ -184,11 +185,14 @@ def read_qpv_correspondance(source: Path | bytes, *, name: str | None = None) ->
         code = str(row["QP2024"]).strip()
         if not re.fullmatch(r"Q[NP][0-9A-Z]{6}", code):
             raise SourceFormatError(name, f"code QPV 2024 invalide « {code} ».")
-        previous = [str(row[c]).strip() for c in olds if isinstance(row[c], str) and row[c].strip()]
-        for old in previous or [None]:
+        previous = [(str(row[c]).strip(), row.get(f"Label_{c}")) for c in olds
+                    if isinstance(row[c], str) and row[c].strip()]
+        for old, label in previous or [(None, None)]:
             rows.append({"code_qp_2024": code, "lib_qp_2024": row.get("Label_QP2024"),
-                         "statut": row.get("Statut"), "code_qp_2015": old})
-    return pd.DataFrame(rows).astype("string")
+                         "statut": row.get("Statut"), "code_qp_2015": old,
+                         "lib_qp_2015": label if isinstance(label, str) else None})
+    return pd.DataFrame(rows, columns=["code_qp_2024", "lib_qp_2024", "statut", "code_qp_2015",
+                                       "lib_qp_2015"]).astype("string")
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -211,11 +215,26 @@ def unprotect_excel_code(cell: object) -> list[str]:
 QPV2024_LIST_COLUMNS = ["code_qp", "lib_qp", "insee_com", "lib_com", "insee_dep", "insee_reg", "siren_epci"]
 
 
+def commune_of_arrondissement(code: str) -> str:
+    """The commune of a municipal arrondissement (Paris 751xx → 75056, Marseille 132xx → 13055, Lyon 6938x →
+    69123); any other code unchanged."""
+    if re.fullmatch(r"751(0[1-9]|1[0-9]|20)", code):
+        return "75056"
+    if re.fullmatch(r"132(0[1-9]|1[0-6])", code):
+        return "13055"
+    if re.fullmatch(r"6938[1-9]", code):
+        return "69123"
+    return code
+
+
 def read_qpv2024_list(source: Path | bytes, *, name: str | None = None) -> pd.DataFrame:
     """QPV 2024 list → long table, one row per QPV × commune.
 
-    Accepts both the official ANCT ``listeqp2024`` CSV (``;``, BOM, Excel-protected commune lists)
-    and the derived ``qpv2024_communes_epci_dep_reg.csv`` (``,``, already long).
+    Accepts both the official ANCT ``listeqp2024`` CSV (``;``, BOM, Excel-protected commune lists,
+    trailing empty columns) and the derived ``qpv2024_communes_epci_dep_reg.csv`` (``,``, already long).
+    Commune codes that lost their leading zero (``1053`` for ``01053``) are padded to five characters and
+    municipal arrondissements (Paris, Lyon, Marseille) become their commune (``shared/docs/data-sources.md``
+    §10); a QPV × commune pair is kept once.
     """
     frame, name = read_delimited(source, name)
     require_columns(frame, ["code_qp", "lib_qp", "insee_com"], name)
@@ -223,10 +242,18 @@ def read_qpv2024_list(source: Path | bytes, *, name: str | None = None) -> pd.Da
     frame = frame.explode("insee_com").dropna(subset=["insee_com"])
     if frame.empty:
         raise SourceFormatError(name, "liste de QPV vide.")
+    frame["code_qp"] = frame["code_qp"].astype("string").str.strip()
     bad = ~frame["code_qp"].str.fullmatch(r"Q[NP][0-9A-Z]{6}")
     if bad.any():
         raise SourceFormatError(name, f"code QPV invalide : « {frame.loc[bad, 'code_qp'].iloc[0]} ».")
-    return frame.reset_index(drop=True)
+    codes = frame["insee_com"].astype(str).str.strip()
+    codes = codes.where(~codes.str.fullmatch(r"[0-9]{4}"), codes.str.zfill(5))
+    bad = ~codes.str.fullmatch(r"[0-9][0-9AB][0-9]{3}")
+    if bad.any():
+        raise SourceFormatError(name, f"code commune invalide : « {codes[bad].iloc[0]} » (QPV "
+                                      f"{frame.loc[bad, 'code_qp'].iloc[0]}).")
+    frame["insee_com"] = codes.map(commune_of_arrondissement)
+    return frame.drop_duplicates(["code_qp", "insee_com"]).reset_index(drop=True)
 
 
 def read_geojson(path: Path, name: str) -> gpd.GeoDataFrame:
@@ -301,6 +328,28 @@ def fetch_contours_2024(ctx: Context, src: Source) -> Fetched:
     return Fetched({src.stage[0]: result.path}, result.nbytes, reused=result.reused, notes=[note])
 
 
+#: Mayotte in the ANCT list CSV: 17 codes ``QN97651C…QN97667C``, another generation than the 42 codes
+#: ``QN97601M…`` of the national contour file, which the tool keeps (``loaders.contours``).
+MAYOTTE_LIST_CODE = r"QN976\d\dC"
+
+
+def other_mayotte_generation(listed: Iterable[str], contour_codes: Iterable[str]) -> set[str]:
+    """Mayotte codes of the list CSV that the contour file does not know: never matched to another code,
+    never added as new quartiers (the two generations would be counted twice)."""
+    known = set(contour_codes)
+    return {c for c in listed if re.fullmatch(MAYOTTE_LIST_CODE, str(c)) and c not in known}
+
+
+def mayotte_sentence(listed: list[str], ours: list[str], contour_codes: Iterable[str]) -> str:
+    """The French statement of the Mayotte mismatch, with the counts of both files."""
+    contours = sorted(c for c in set(contour_codes) if str(c).startswith("QN976"))
+    first = f" ({contours[0]}…)" if contours else ""
+    return (f"Mayotte : les contours nationaux des QPV 2024, repris par l'outil, portent {len(contours)} codes de "
+            f"quartiers de Mayotte{first} ; la liste de l'ANCT en donne {len(listed)} autres ({listed[0]}…), d'une "
+            f"autre génération. Les deux listes ne sont jamais rapprochées : les codes de la liste ne sont pas repris "
+            f"(pour ce territoire : {', '.join(ours)}).")
+
+
 def fetch_qpv2015_contours(ctx: Context, src: Source) -> Fetched:
     codes = list(ctx.qpv15)
     if not codes:
@@ -340,6 +389,15 @@ def after_qpv_list(ctx: Context, src: Source, staged: dict[str, Path]) -> None:
     q24 = read_qpv2024_list(staged[src.stage[0]], name=src.label)
     parent = ctx.parent_of()
     q24["insee_com"] = q24["insee_com"].map(lambda c: parent.get(c, c))
+    other = other_mayotte_generation(q24["code_qp"], ctx.base_contours["code_qp"])
+    if other:
+        inside = set(ctx.communes) | ({ctx.code} if ctx.kind == "COM" else set())
+        ours = sorted(set(q24.loc[q24["code_qp"].isin(other) & q24["insee_com"].isin(inside), "code_qp"])
+                      | ({ctx.code} & other))
+        if ours:
+            ctx.notes.append(mayotte_sentence(sorted(other), ours, ctx.base_contours["code_qp"]))
+        q24 = q24[~q24["code_qp"].isin(other)]
+    ctx.state["qpv2024_links"] = q24[["code_qp", "insee_com"]].drop_duplicates().reset_index(drop=True)
     inside = set(ctx.communes)
     if ctx.kind == "QPV":
         new = {ctx.code} if ctx.code in set(q24["code_qp"]) else set()

@@ -101,7 +101,8 @@ def lcz_class(value: object) -> str | None:
 
 
 def read_lcz_archive(source: Path, *, name: str) -> gpd.GeoDataFrame:
-    """CEREMA ``LCZ_SPOT_2022_<Ville>.shp`` inside the city ZIP → ``lcz`` class and polygon (EPSG:2154)."""
+    """CEREMA ``LCZ_SPOT_2022_<Ville>.shp`` inside the city ZIP → ``lcz`` class and polygon (EPSG:2154); the
+    class is read from ``lcz`` or, in older files, ``lcz_int``."""
     try:
         with zipfile.ZipFile(source) as archive:
             shapes = [m for m in archive.namelist() if m.lower().endswith(".shp")]
@@ -114,9 +115,11 @@ def read_lcz_archive(source: Path, *, name: str) -> gpd.GeoDataFrame:
         frame = gpd.read_file(f"/vsizip/{{{Path(source)}}}/{shape}")  # braces: any archive name
     except Exception as exc:  # pyogrio
         raise SourceFormatError(name, f"shapefile LCZ illisible ({exc}).") from exc
-    column = next((c for c in frame.columns if c.lower() == "lcz"), None)
+    # The class column is ``lcz`` (``LCZ 2``, ``2``, ``A``…), ``lcz_int`` (1…17) in older files (§10).
+    columns = {c.lower(): c for c in frame.columns}
+    column = columns.get("lcz") or columns.get("lcz_int")
     if column is None:
-        raise SourceFormatError(name, "colonne « lcz » absente du shapefile (renommée ?).")
+        raise SourceFormatError(name, "colonne de classe « lcz » ou « lcz_int » absente du shapefile (renommée ?).")
     if frame.crs is None:
         frame = frame.set_crs("EPSG:2154")
     out = gpd.GeoDataFrame({"lcz": frame[column].map(lcz_class).astype("string")},
@@ -173,7 +176,7 @@ def fetch_lcz(ctx: Context, src: Source, bundled_communes: set[str] | None = Non
         if not resources["list"]:
             raise SourceFormatError(src.label, "jeu de données LCZ sans ressources.")
 
-    ctx.json(src.url, source=src.label, validate=check)
+    ctx.json(src.url, source=src.label, validate=check)  # the dataset by its stable id, never by its slug
     labels = ctx.base_communes.set_index("insee_com")
     files: dict[str, Path] = {}
     for commune in todo:

@@ -181,13 +181,19 @@ def read_json(source: Path | bytes | dict | list, name: str | None) -> tuple[obj
         raise SourceFormatError(name, f"contenu JSON illisible ({exc.msg}).") from exc
 
 
+#: Members of an archive that are never data: INSEE puts a ``meta_…csv`` (variable list) next to its data.
+METADATA_MEMBER = re.compile(r"^meta_", re.I)
+
+
 def zip_member(source: Path, pattern: str, *, name: str) -> tuple[str, bytes]:
-    """The (last, by name) member of a ZIP whose file name matches ``pattern``: dated names sort by date."""
+    """The (last, by name) member of a ZIP whose file name matches ``pattern``: dated names sort by date.
+    Metadata members (``meta_…``) are skipped even when they match."""
     try:
         with zipfile.ZipFile(source) as archive:
             names = [m for m in archive.namelist() if not m.endswith("/")]
             regex = re.compile(pattern, re.I)
-            matches = sorted(m for m in names if regex.search(m.rsplit("/", 1)[-1]))
+            matches = sorted(m for m in names if regex.search(m.rsplit("/", 1)[-1])
+                             and not METADATA_MEMBER.search(m.rsplit("/", 1)[-1]))
             if not matches:
                 raise SourceFormatError(name, f"aucun fichier « {pattern} » dans l'archive (contenu : "
                                               f"{', '.join(n.rsplit('/', 1)[-1] for n in names[:6])}).")

@@ -118,7 +118,17 @@ def gaspar_member(source: Path, kind: str, *, name: str) -> tuple[str, bytes]:
     dated = sorted(m for m in matches if re.search(r"\d{4}-\d{2}-\d{2}", m))
     member = dated[-1] if dated else sorted(matches)[-1]
     with zipfile.ZipFile(source) as archive:
-        return member, archive.read(member)
+        return member, as_utf8(archive.read(member))
+
+
+def as_utf8(data: bytes) -> bytes:
+    """GASPAR members have been seen in UTF-8 and in Latin-1 (§10: importers disagree): sniffed, and
+    Latin-1 re-encoded as UTF-8 so that the common readers accept it (only commune names differ)."""
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("latin-1").encode("utf-8")
+    return data
 
 
 _CATNAT_SCHEMAS = (
@@ -176,11 +186,20 @@ def catnat_from_api(records: list[dict], *, name: str) -> pd.DataFrame:
     return _catnat_frame(pd.DataFrame(records).astype("string"), name)
 
 
+def decree_keys(catnat: pd.DataFrame) -> pd.Series:
+    """One key per decree: the *date part* (first 10 characters) of its signature and publication dates.
+
+    The 2026 GASPAR export lists the same decree several times, at different clock times
+    (``2003-12-12 00:00:00`` and ``2003-12-12 10:30:00``) and as exact duplicates: keyed on the full
+    timestamp, CatNat counts would be inflated. A row without dates falls back on its decree id."""
+    arrete = catnat["date_arrete"].fillna("").str.strip().str[:10] + "|" + catnat["date_jo"].fillna("").str.strip().str[:10]
+    return arrete.where(arrete != "|", catnat["id"].fillna(""))
+
+
 def count_catnat(catnat: pd.DataFrame) -> pd.Series:
-    """Number of distinct decrees per commune (one decree can list several events: deduplicated)."""
-    arrete = catnat["date_arrete"].fillna("") + "|" + catnat["date_jo"].fillna("")
-    decree = arrete.where(arrete != "|", catnat["id"].fillna(""))
-    pairs = pd.DataFrame({"insee_com": catnat["insee_com"], "arrete": decree}).drop_duplicates()
+    """Number of distinct decrees per commune (one decree can list several events, several clock times
+    and exact duplicates: counted once, see ``decree_keys``)."""
+    pairs = pd.DataFrame({"insee_com": catnat["insee_com"], "arrete": decree_keys(catnat)}).drop_duplicates()
     return pairs.groupby("insee_com").size().astype("float64")
 
 
@@ -242,9 +261,13 @@ def fetch_gaspar(ctx: Context, src: Source) -> Fetched:
         dated = re.search(r"\d{4}-\d{2}-\d{2}", member)
         vintage = f"extraction du {dated.group(0)}" if dated else f"archive ({member})"
         nbytes, reused = result.nbytes, result.reused
+    except http.BudgetExceededError:
+        raise
     except SourceError as bulk_error:
         try:
             product = _gaspar_api(ctx, src)
+        except http.BudgetExceededError:
+            raise
         except SourceError as api_error:
             raise SourceUnavailableError(src.label, f"archive : {bulk_error.problem} Repli sur l'API Géorisques "
                                                     f"impossible : {api_error.problem}") from api_error
@@ -254,10 +277,15 @@ def fetch_gaspar(ctx: Context, src: Source) -> Fetched:
     return Fetched({src.stage[0]: stored.path}, nbytes, reused=reused, vintage=vintage)
 
 
+#: Commune codes per call of the Géorisques API.
+API_CODES_PER_CALL = 10
+
+
 def _gaspar_api(ctx: Context, src: Source) -> bytes:
     communes = ctx.with_arrondissements(ctx.qpv_communes)
     records: list[dict] = []
-    for chunk in chunks(communes, 20):  # « pas plus de 20 codes Insee » per request
+    # One script says « pas plus de 20 codes Insee », another project "max 10": 10 until confirmed (§10).
+    for chunk in chunks(communes, API_CODES_PER_CALL):
         params = {"code_insee": ",".join(chunk), "page_size": 100}
         records.extend(follow_pages(ctx, src, src.params["api"], params, georisques_page, 500))
     _, from_api = _MEMBER_FILES[src.params["member"]]

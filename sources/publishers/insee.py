@@ -18,19 +18,21 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # the registry imports the publishers: only for annotations
     from sources.registry import Source
 
-from sources import http
+from sources import http, store
 import numpy as np
 from urllib.parse import urljoin
 from sources.fetching import Context, Fetched, beside, csv_bytes, product_path
 from core.reasons import SECRET
 from sources.publishers.common import ZIP_MAGIC, check_numeric, csv_or_zip_member, iris_codes, numeric_with_reason, read_bytes, read_csv_text, read_json, require_columns, sniff_text, to_number, unique_key, zip_member
 
+import html as html_lib
 import re
+import unicodedata
 from pathlib import Path
 
 import pandas as pd
 
-from core.errors import SourceFormatError
+from core.errors import SourceError, SourceFormatError
 
 
 def read_insee_qpv(
@@ -205,35 +207,41 @@ def melodi_next(payload: dict) -> str | None:
 QPV2024_COLUMNS = {
     "revenu_median": r"^(DISP_MED|DISP_Q2)(_A)?21$",
     "taux_pauvrete": r"^(DISP_)?TP60(_A)?21$",
-    "population": r"^(POP(_MUN)?(_RP)?(20)?|POP_?MUN_?20)$",
+    "population": r"^(POP(_MUN)?(_RP)?(_?20)?|POP_?MUN_?20|POPMUNIQPV|POPULATION)$",
 }
+#: Key columns of the QPV 2024 files (INSEE's ``CODGEO``; ``code_qp`` in the product of the fallback).
+QPV2024_KEYS = ("CODGEO", "CODE_QP", "CODEQPV", "CODE_QPV", "QP", "CODE")
+#: What INSEE writes in place of a masked value in its 2021 files (secret statistique).
+QPV2024_MASKS = ("nd", "ns", "s")
 
 
 def read_insee_qpv2024(source: Path | bytes, concepts: list[str], *, name: str | None = None) -> pd.DataFrame:
-    """INSEE file per QPV 2024 (Filosofi 2021 or RP 2020) → frame indexed by ``code_qp`` with ``concepts``.
+    """INSEE file per QPV 2024 (Filosofi 2021 or RP 2020) → frame indexed by ``code_qp`` with ``concepts``
+    and, for each, ``<concept>_raison`` (``secret_statistique`` where the value is masked).
 
-    The 2024-generation files are assumed to follow the INSEE QPV conventions (``;``, BOM, decimal
-    comma, narrow no-break thousands separators, blank = secret, a ``CODGEO`` key); column names are
-    matched by pattern (``DISP_MED21``/``DISP_MED_A21``…) because they are not documented offline.
+    The 2024-generation files follow the INSEE QPV conventions (``;``, BOM, decimal comma, narrow
+    no-break thousands separators, a ``CODGEO`` key); the masks ``nd``, ``ns``, ``s`` and blank cells
+    are secret values, turned into missing values *before* the numeric check (any other text is a
+    shifted or renamed column and refuses the file). Column names are matched by pattern
+    (``DISP_MED21``/``DISP_MED_A21``…) because they are not documented offline.
     """
     data, name = read_bytes(source, name)
     frame = read_csv_text(sniff_text(data, name), name, sep=";")
     if frame.shape[1] < 2:
         raise SourceFormatError(name, "séparateur « ; » attendu : une seule colonne lue.")
-    key = next((c for c in frame.columns if c.upper() in ("CODGEO", "CODE_QP", "QP", "CODE")), None)
+    key = next((c for c in frame.columns if c.upper() in QPV2024_KEYS), None)
     if key is None:
         raise SourceFormatError(name, "colonne du code QPV (CODGEO) absente.")
-    frame = frame[frame[key].astype(str).str.strip().str.fullmatch(r"Q[NP][0-9A-Z]{6}")].copy()
+    frame = frame[frame[key].astype(str).str.strip().str.fullmatch(r"Q[NP][0-9A-Z]{6}")].reset_index(drop=True)
     out = pd.DataFrame(index=pd.Index(frame[key].str.strip().to_numpy(), name="code_qp"))
     for concept in concepts:
         regex = re.compile(QPV2024_COLUMNS[concept], re.I)
         column = next((c for c in frame.columns if regex.match(c)), None)
         if column is None:
             raise SourceFormatError(name, f"colonne de « {concept} » absente (attendue : {QPV2024_COLUMNS[concept]}).")
-        raw = frame[column].reset_index(drop=True)
-        parsed = to_number(raw)
-        check_numeric(raw, parsed, name, column)
-        out[concept] = parsed.to_numpy()
+        values, reason = numeric_with_reason(frame, column, name, QPV2024_MASKS)
+        out[concept] = values.to_numpy()
+        out[f"{concept}_raison"] = reason.to_numpy()
     if out.index.duplicated().any():
         raise SourceFormatError(name, f"code QPV en double : {out.index[out.index.duplicated()][0]}.")
     return out
@@ -327,15 +335,18 @@ def read_population_evolution(source: Path | bytes, *, name: str | None = None) 
 
 def fetch_insee_page(ctx: Context, src: Source) -> Fetched:
     """Publication page → link of the file (its name changes with each edition) → checked CSV."""
+    return _file_of_page(ctx, src, src.url)
+
+
+def _file_of_page(ctx: Context, src: Source, page_url: str, vintage: str = "") -> Fetched:
+    """The file of ``src`` linked from the INSEE page ``page_url`` (pattern ``params["link"]``), downloaded
+    and checked by the source's parser; a zipped file is staged as its data member (never ``meta_…``)."""
     found: dict = {}
 
     def check(html: str) -> None:
-        found["links"] = find_file_links(html, src.url, src.params["link"], name=src.label)
+        found["links"] = find_file_links(html, page_url, src.params["link"], name=src.label)
 
-    page = http.get_text(src.url, source=src.label, mirror=ctx.mirror, validate=check)
-    if not page.from_cache:
-        ctx.nrequests += 1
-        ctx.nbytes += page.nbytes
+    ctx.text(page_url, source=src.label, validate=check)
     url = ctx.found(found["links"][0], source=src.label)
     member = src.params["member"]
 
@@ -343,7 +354,7 @@ def fetch_insee_page(ctx: Context, src: Source) -> Fetched:
         src.parse(csv_or_zip_member(path, member, name=src.label), src.params["columns"], name=src.label)
 
     result = ctx.download(url, http.raw_path(url, source=src.label), source=src.label, expect="any",
-                          validate=validate, extra_meta={"page": src.url})
+                          validate=validate, extra_meta={"page": page_url})
     staged = result.path
     if result.path.read_bytes()[:4] == ZIP_MAGIC:
         name, data = zip_member(result.path, member, name=src.label)
@@ -351,7 +362,129 @@ def fetch_insee_page(ctx: Context, src: Source) -> Fetched:
                                    data,
                                    source=src.label, extra_meta={"url": url, "membre": name}).path
     return Fetched({src.stage[0]: staged}, result.nbytes, reused=result.reused,
-                   vintage=f"fichier {Path(url.split('?', 1)[0]).name}")
+                   vintage=vintage + f"fichier {Path(url.split('?', 1)[0]).name}")
+
+
+# ---------------------------------------------------------------------------------------------------
+# QPV 2024 population (RP 2020): a page of the "sommaire", or the Observatoire des territoires
+# ---------------------------------------------------------------------------------------------------
+
+
+def _plain(text: str) -> str:
+    """Text of an HTML fragment, lower case, without accents (to compare link texts)."""
+    text = html_lib.unescape(re.sub(r"<[^>]+>", " ", text))
+    text = unicodedata.normalize("NFKD", text)
+    return " ".join("".join(c for c in text if not unicodedata.combining(c)).lower().split())
+
+
+def sommaire_pages(html: str, page_url: str, sommaire: str, words: str, *, name: str) -> list[str]:
+    """Pages of an INSEE "sommaire" (the collection the page belongs to) whose link text contains
+    ``words`` (accents and case ignored): ``/fr/statistiques/<id>?sommaire=<sommaire>`` links other than
+    the page itself, in the order of the page."""
+    own = re.search(r"/statistiques/(\d+)", page_url)
+    wanted = _plain(words)
+    found = []
+    for href, text in re.findall(r"""<a\b[^>]*?href\s*=\s*["']([^"']+)["'][^>]*>(.*?)</a>""", html, flags=re.I | re.S):
+        href = html_lib.unescape(href)
+        page = re.search(r"/statistiques/(\d+)", href)
+        if not page or f"sommaire={sommaire}" not in href or (own and page.group(1) == own.group(1)):
+            continue
+        if wanted in _plain(text):
+            try:
+                found.append(urljoin(page_url, href))
+            except ValueError:
+                continue
+    if not found:
+        raise SourceFormatError(name, f"aucune page « {words} » dans le sommaire {sommaire} de la page {page_url} "
+                                      "(sommaire réorganisé ?).")
+    return list(dict.fromkeys(found))
+
+
+def read_odt_population(source: Path | bytes, *, name: str | None = None) -> pd.DataFrame:
+    """Observatoire des territoires export (``GC_API_download.php … format=csv``) of ``pop_qp24_rp20``:
+    population of the QPV 2024 of each commune (RP 2020) → ``insee_com, population``.
+
+    The export may start with title lines before its ``codgeo;libgeo;<indicateur>`` header; ``;`` or
+    ``,`` separated; masked or blank values are missing. [API parameters not confirmed offline]
+    """
+    data, name = read_bytes(source, name)
+    text = sniff_text(data, name)
+    lines = text.splitlines()
+    start = next((i for i, line in enumerate(lines) if line.lower().lstrip('"').startswith("codgeo")), None)
+    if start is None:
+        raise SourceFormatError(name, "en-tête « codgeo » absent de l'export de l'Observatoire des territoires.")
+    header = lines[start]
+    sep = ";" if header.count(";") >= header.count(",") else ","
+    frame = read_csv_text("\n".join(lines[start:]), name, sep=sep)
+    frame.columns = [c.lower() for c in frame.columns]
+    column = next((c for c in frame.columns if c.startswith("pop_qp24")), None)
+    if column is None:
+        raise SourceFormatError(name, "colonne « pop_qp24_rp20 » absente de l'export (indicateur renommé ?).")
+    values, _ = numeric_with_reason(frame, column, name, QPV2024_MASKS)
+    codes = frame["codgeo"].astype("string").str.strip().str.zfill(5)
+    out = pd.DataFrame({"insee_com": codes.to_numpy(), "population": values.to_numpy()})
+    return out[out["insee_com"].str.fullmatch(r"[0-9][0-9AB][0-9]{3}").fillna(False)].reset_index(drop=True)
+
+
+def qpv_population_from_communes(per_commune: pd.DataFrame, links: pd.DataFrame) -> pd.Series:
+    """Population of a QPV 2024 from the population *in QPV* of its commune, only where that is the
+    same thing: the commune holds exactly one QPV 2024 and that QPV lies in no other commune."""
+    links = links.drop_duplicates(["code_qp", "insee_com"])
+    per_qpv = links.groupby("code_qp")["insee_com"].nunique()
+    per_com = links.groupby("insee_com")["code_qp"].nunique()
+    single = links[links["code_qp"].map(per_qpv).eq(1) & links["insee_com"].map(per_com).eq(1)]
+    values = per_commune.dropna(subset=["population"]).set_index("insee_com")["population"]
+    found = single[single["insee_com"].isin(values.index)]
+    return pd.Series(found["insee_com"].map(values).to_numpy(), index=pd.Index(found["code_qp"], name="code_qp"),
+                     name="population", dtype="float64")
+
+
+def fetch_qpv2024_population(ctx: Context, src: Source) -> Fetched:
+    """INSEE population of the QPV 2024 (RP 2020): its page is found in the collection ("sommaire") of
+    the QPV 2024 publications, then its file as for any INSEE page. If INSEE cannot be used (page or file
+    not found, site down), the Observatoire des territoires export ``pop_qp24_rp20`` (population in QPV
+    per commune) gives the QPV that are alone in a single commune. A spent time budget stops both."""
+    try:
+        hub: dict = {}
+
+        def check(html: str) -> None:
+            hub["pages"] = sommaire_pages(html, src.url, src.params["sommaire"], src.params["page_text"],
+                                          name=src.label)
+
+        ctx.text(src.url, source=src.label, validate=check)
+        page = ctx.found(hub["pages"][0], source=src.label)
+        return _file_of_page(ctx, src, page, vintage="RP 2020, ")
+    except http.BudgetExceededError:
+        raise
+    except SourceError as insee_error:
+        try:
+            return _odt_population(ctx, src)
+        except http.BudgetExceededError:
+            raise
+        except SourceError as odt_error:
+            raise SourceError(src.label, f"Insee : {insee_error.problem} Repli sur l'Observatoire des territoires "
+                                         f"impossible : {odt_error.problem}") from odt_error
+
+
+def _odt_population(ctx: Context, src: Source) -> Fetched:
+    url = src.params["fallback"]
+    result = ctx.download(url, http.raw_path(url, source=src.label), source=src.label, expect="csv",
+                          validate=lambda p: read_odt_population(p, name=src.label))
+    per_commune = read_odt_population(result.path, name=src.label)
+    links = ctx.state.get("qpv2024_links")
+    if links is None:
+        known = store.table("qpv_communes")
+        links = known.loc[known["generation"] == 2024, ["code_qp", "insee_com"]]
+    population = qpv_population_from_communes(per_commune, links)
+    wanted = population[population.index.isin(set(ctx.qpv24))]
+    product = "code_qp;population\n" + "".join(f"{code};{value:g}\n" for code, value in wanted.items())
+    stored = http.save_product(product_path(src, ctx, ".csv"), product.encode("utf-8"), source=src.label,
+                               validate=lambda p: src.parse(p, src.params["columns"], name=src.label),
+                               extra_meta={"url": url})
+    note = (f"repli sur l'Observatoire des territoires : population de {len(wanted)} QPV 2024 sur "
+            f"{len(ctx.qpv24)} (ceux qui sont seuls dans leur commune)")
+    return Fetched({src.stage[0]: stored.path}, result.nbytes, reused=result.reused,
+                   vintage="RP 2020 (Observatoire des territoires, pop_qp24_rp20)", notes=[note])
 
 
 def fetch_melodi(ctx: Context, src: Source) -> Fetched:
