@@ -77,6 +77,9 @@ class _Environment(BaseModel):
     http_retry_after_max: Decimal = Field(
         120.0, ge=0, le=86_400, alias="ECOQPV_HTTP_RETRY_AFTER_MAX",
         description="un nombre de secondes entre 0 et 86 400 est attendu (par exemple 120)")
+    update_budget_s: Decimal = Field(
+        45.0, ge=0, le=86_400, alias="ECOQPV_UPDATE_BUDGET_S",
+        description="un nombre de secondes entre 0 (aucune limite) et 86 400 est attendu (par exemple 45)")
     http_cache_hours: Decimal = Field(168.0, ge=0, le=87_600, alias="ECOQPV_HTTP_CACHE_HOURS",
                                       description="un nombre d'heures entre 0 et 87 600 est attendu (par exemple 168)")
     rate_limit: Flag = Field(True, alias="ECOQPV_RATE_LIMIT", description="1 (oui) ou 0 (non) est attendu")
@@ -164,12 +167,21 @@ MIRROR: str | None = _ENV.mirror
 HTTP_CONNECT_TIMEOUT: float = _ENV.http_connect_timeout
 HTTP_READ_TIMEOUT: float = _ENV.http_read_timeout
 
-#: Retries on 429, 5xx and connection errors (never on other 4xx), with exponential backoff: the n-th
-#: retry waits ``HTTP_BACKOFF × 2^(n-1)`` seconds, or what ``Retry-After`` asks, capped by
-#: ``HTTP_RETRY_AFTER_MAX`` (a longer wait gives up with a "trop de requêtes" message).
+#: Retries on 429, 5xx, resets and timeouts (never on other 4xx, nor on a refused connection or an
+#: unknown name), with exponential backoff: the n-th retry waits ``HTTP_BACKOFF × 2^(n-1)`` seconds
+#: (capped by ``HTTP_RETRY_AFTER_MAX``), or what ``Retry-After`` asks — a longer wait than
+#: ``HTTP_RETRY_AFTER_MAX`` or than the time left in the update's budget gives up at once with a "trop
+#: de requêtes" message. A host that still fails is not asked again during that update.
 HTTP_RETRIES: int = _ENV.http_retries
 HTTP_BACKOFF: float = _ENV.http_backoff
 HTTP_RETRY_AFTER_MAX: float = _ENV.http_retry_after_max
+
+#: Time budget of the downloads of one update, in seconds (``ECOQPV_UPDATE_BUDGET_S``; ``--delai-max``
+#: overrides it; 0 = no limit). Every timeout, retry pause and download is cut to the time left; once
+#: it is spent, the remaining sources are not tried ("non tentée : délai maximal atteint") and keep their
+#: previous good copies, then the territory is rebuilt. The default keeps an update through a dead or
+#: hanging mirror under a minute; raise it for a first complete update over a slow connection.
+UPDATE_BUDGET_S: float = _ENV.update_budget_s
 
 #: How long answers of the APIs (JSON, WFS) are reused from the cache before asking again (hours).
 HTTP_CACHE_HOURS: float = _ENV.http_cache_hours

@@ -1,9 +1,13 @@
 """Command line of the data layer.
 
 * ``python -m loaders build-bundle --source DIR --out DIR`` — the embedded bundle from the open-data copies;
-* ``python -m loaders update --territoire KIND:CODE [--mirror URL] [--sources a,b]`` — one territory from
-  the official sources (or a mirror of them: ``http(s)://host[:port][/path]`` or ``file:///folder``,
-  anything else refused at once with exit code 2), with a progress bar per source and a French summary.
+* ``python -m loaders update --territoire KIND:CODE [--mirror URL] [--sources a,b] [--delai-max S]`` — one
+  territory from the official sources (or a mirror of them: ``http(s)://host[:port][/path]`` or
+  ``file:///folder``, anything else refused at once with exit code 2), with a progress bar per source
+  and a French summary; the downloads stop after ``--delai-max`` seconds (default
+  ``settings.UPDATE_BUDGET_S``, 0: no limit) and hosts found down are not asked again;
+* ``python -m loaders fill-mirror --out DIR`` — copies what the updates downloaded (raw files and cached
+  API answers) into a folder laid out as a ``file:`` mirror (a USB stick for a workshop).
 
 Errors end with a French message on stderr and a non-zero exit code, never a traceback: 2 for bad
 arguments (unknown territory or source), 1 when some sources failed (the rest is kept) or the data
@@ -12,6 +16,7 @@ cannot be built, 0 when everything succeeded.
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 
@@ -46,6 +51,18 @@ class _Bars:
             bar.close()
 
 
+def _seconds(text: str) -> float:
+    """``--delai-max``: a number of seconds (French decimal comma accepted), 0 for no limit."""
+    try:
+        value = float(text.strip().replace(",", "."))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"« {text} » n'est pas un nombre de secondes") from None
+    if not 0 <= value <= 86_400 or value != value:
+        raise argparse.ArgumentTypeError(f"« {text} » : un nombre de secondes entre 0 (aucune limite) et 86 400 "
+                                         "est attendu")
+    return value
+
+
 def main(argv: list[str] | None = None) -> int:
     import settings
 
@@ -64,7 +81,14 @@ def main(argv: list[str] | None = None) -> int:
                              "(https://hôte/chemin → MIROIR/hôte/chemin ; voir le README)")
     update.add_argument("--sources", default="",
                         help="sources à télécharger, séparées par des virgules (par défaut : toutes)")
+    update.add_argument("--delai-max", dest="budget", type=_seconds, default=None, metavar="SECONDES",
+                        help="délai maximal des téléchargements, en secondes (par défaut "
+                             f"{settings.UPDATE_BUDGET_S:g}, réglage ECOQPV_UPDATE_BUDGET_S ; 0 : aucune limite) : "
+                             "au-delà, les sources restantes ne sont pas tentées")
     update.add_argument("--sans-barre", dest="bars", action="store_false", help="pas de barres de progression")
+    fill = sub.add_parser("fill-mirror", help="copie les téléchargements des mises à jour dans un dossier miroir "
+                                              "(clé USB d'atelier, à utiliser avec ECOQPV_MIRROR=file:///dossier)")
+    fill.add_argument("--out", required=True, type=Path, help="dossier du miroir à remplir (créé s'il n'existe pas)")
     args = parser.parse_args(argv)
 
     if args.command == "build-bundle":
@@ -77,12 +101,23 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         return 0
 
+    if args.command == "fill-mirror":
+        from loaders.mirror_folder import fill_mirror
+
+        try:
+            summary = fill_mirror(args.out)
+        except EcoqpvError as exc:
+            return report_error(exc)
+        print(summary)
+        return 0
+
     from loaders.update import update_territory
 
     wanted = [s.strip() for s in args.sources.split(",") if s.strip()] or None
     bars = _Bars(args.bars)
     try:
-        report = update_territory(args.territoire, mirror=args.mirror, sources=wanted, progress=bars)
+        report = update_territory(args.territoire, mirror=args.mirror, sources=wanted, progress=bars,
+                                  budget=args.budget)
     except EcoqpvError as exc:
         return report_error(exc)
     finally:

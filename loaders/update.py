@@ -33,7 +33,6 @@ import tempfile
 import time
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
@@ -46,7 +45,6 @@ from core.territory_kinds import code_column
 from core.errors import StorageError, UnsafePathError
 from geodata import territories
 from geodata.territories import Territory
-from core import formats
 from loaders import bundle, online_values
 from loaders.values import build_values, keep_loaded, override
 from sources import fetching, http, store
@@ -54,119 +52,12 @@ from sources.publishers import anct
 from core.errors import BadArgumentError, EcoqpvError, SourceError
 from loaders.folders import write_folder
 from loaders.inputs import TerritoryInputs
+from loaders.update_report import FAILED, STATUS_LABELS, SourceOutcome, UpdateReport, calibration_check
 from sources.registry import SOURCES, Source, online_sources, select
 
 Progress = Callable[[str, int, "int | None", str], None]
 
-STATUS_LABELS = {
-    "mis_a_jour": "mise à jour",
-    "inchange": "inchangée depuis le dernier téléchargement",
-    "sans_objet": "sans objet pour ce territoire",
-    "copie_precedente": "en échec : copie précédente conservée",
-    "echec": "en échec",
-    "non_demande": "non demandée : copie précédente utilisée",
-    "embarque": "données du jeu embarqué",
-}
-FAILED = ("copie_precedente", "echec")
-
-
-@dataclass
-class SourceOutcome:
-    key: str
-    label: str
-    status: str
-    vintage: str | None = None
-    message: str = ""
-    nbytes: int = 0
-    requests: int = 0
-    seconds: float = 0.0
-    files: dict[str, str] = field(default_factory=dict)
-
-    def as_dict(self) -> dict:
-        src = SOURCES[self.key]
-        return {"cle": self.key, "libelle": self.label, "editeur": src.publisher, "licence": src.licence,
-                "millesime": self.vintage or src.vintage, "statut": self.status, "message": self.message,
-                "adresse": src.url, "octets": self.nbytes, "requetes": self.requests,
-                "fichiers": self.files}
-
-
-@dataclass
-class UpdateReport:
-    """What an update did, per source, with a French summary (``summary_fr``)."""
-
-    territory: str
-    label: str
-    folder: Path | None = None
-    outcomes: list[SourceOutcome] = field(default_factory=list)
-    built: bool = False
-    build_error: str | None = None
-    qpv: int = 0
-    seconds: float = 0.0
-
-    @property
-    def failed(self) -> dict[str, str]:
-        out = {o.key: o.message for o in self.outcomes if o.status in FAILED}
-        if self.build_error:
-            out["reconstruction"] = self.build_error
-        return out
-
-    @property
-    def updated(self) -> list[SourceOutcome]:
-        return [o for o in self.outcomes if o.status in ("mis_a_jour", "inchange")]
-
-    @property
-    def nbytes(self) -> int:
-        return sum(o.nbytes for o in self.outcomes)
-
-    @property
-    def requests(self) -> int:
-        return sum(o.requests for o in self.outcomes)
-
-    @property
-    def exit_code(self) -> int:
-        return 1 if self.failed else 0
-
-    def summary_fr(self) -> str:
-        lines = [f"Mise à jour de {self.label} ({self.territory}) : {formats.format_number(self.qpv)} quartier(s)."]
-        groups = (
-            ("Sources mises à jour", ("mis_a_jour",)),
-            ("Sources inchangées (déjà à jour)", ("inchange",)),
-            ("Sans objet pour ce territoire", ("sans_objet",)),
-            ("Non demandées (copie précédente utilisée)", ("non_demande",)),
-            ("Données du jeu embarqué (pas d'accès en ligne par territoire)", ("embarque",)),
-        )
-        for title, statuses in groups:
-            chosen = [o for o in self.outcomes if o.status in statuses]
-            if not chosen:
-                continue
-            lines.append(f"{title} :")
-            for o in chosen:
-                vintage = o.vintage or SOURCES[o.key].vintage
-                size = f", {_size(o.nbytes)}" if o.nbytes else ""
-                note = f" — {o.message}" if o.message and o.status != "embarque" else ""
-                lines.append(f"  - {o.label} (millésime : {vintage}{size}){note}")
-        failures = [o for o in self.outcomes if o.status in FAILED]
-        if failures or self.build_error:
-            lines.append("Échecs (les données déjà chargées sont conservées) :")
-            for o in failures:
-                kept = " Copie précédente conservée." if o.status == "copie_precedente" else ""
-                lines.append(f"  - {o.message}{kept}")
-            if self.build_error:
-                lines.append(f"  - Reconstruction du territoire : {self.build_error}")
-        if self.built and self.folder is not None:
-            lines.append(f"Tableau du territoire reconstruit dans {self.folder}.")
-        elif not self.build_error:
-            lines.append("Aucune donnée nouvelle : le tableau du territoire n'a pas été modifié.")
-        lines.append(f"Total : {_size(self.nbytes)} téléchargés, "
-                     f"{formats.format_number(self.requests)} requête(s), "
-                     f"{formats.format_number(self.seconds, 1)} s.")
-        return "\n".join(lines)
-
-
-def _size(nbytes: int) -> str:
-    if nbytes < 100_000:
-        return f"{formats.format_number(nbytes / 1e3, 0)} ko"
-    return f"{formats.format_number(nbytes / 1e6, 2)} Mo"
+__all__ = ["FAILED", "STATUS_LABELS", "SourceOutcome", "UpdateReport", "build_territory", "update_territory"]
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -250,10 +141,20 @@ def _check_writable() -> None:
 
 
 def update_territory(territory: Territory | str, *, mirror: str | None = None, sources: list[str] | None = None,
-                     progress: Progress | None = None, log: Callable[[str], None] | None = None) -> UpdateReport:
+                     progress: Progress | None = None, log: Callable[[str], None] | None = None,
+                     budget: float | None = None) -> UpdateReport:
     """Fetch the sources of ``territory`` and rebuild its ``primary/`` folder; never raises for a source
-    failure (see ``UpdateReport.failed``), only for bad arguments or an unusable data directory."""
+    failure (see ``UpdateReport.failed``), only for bad arguments or an unusable data directory.
+
+    ``budget``: seconds the fetching may take (default ``settings.UPDATE_BUDGET_S``; 0: no limit). Once
+    spent, the running source stops and the next ones are not tried ("non tentée : délai maximal
+    atteint"), keeping their previous good copies; hosts found down are not asked again (``http``).
+    """
     started = time.monotonic()
+    budget = settings.UPDATE_BUDGET_S if budget is None else budget
+    if budget < 0:
+        raise BadArgumentError(f"Délai maximal refusé : {budget} s (un nombre de secondes positif est attendu, "
+                               "0 pour aucune limite).")
     mirror = http.check_mirror(mirror or settings.MIRROR)  # a bad mirror stops here, before any request
     if isinstance(territory, str):
         territory = territories.resolve_key(territory)
@@ -267,7 +168,7 @@ def update_territory(territory: Territory | str, *, mirror: str | None = None, s
     except UnsafePathError as exc:
         raise BadArgumentError(f"Territoire {territory.key} : nom de dossier refusé ({exc.problem}).") from exc
     facts = _territory_facts(territory)
-    report = UpdateReport(territory.key, territory.label)
+    report = UpdateReport(territory.key, territory.label, budget=budget or None, mirror=mirror)
     current = {"source": None}
 
     def emit(done: int, total: int | None, message: str) -> None:
@@ -278,7 +179,37 @@ def update_territory(territory: Territory | str, *, mirror: str | None = None, s
                        report=emit, **facts)
     index = _read_index(key)
     staged: dict[str, Path] = {}
+    http.begin_run(budget or None)
+    try:
+        _fetch_all(ctx, chosen, index, staged, report, progress, current)
+    finally:
+        report.offline = http.is_offline()
+        report.sent = http.requests_sent()
+        http.end_run()
+    report.notes.extend(dict.fromkeys(ctx.notes))
+    for src in SOURCES.values():
+        if not src.online:
+            report.outcomes.append(SourceOutcome(src.key, src.label, "embarque", message=src.refresh))
 
+    report.qpv = len(set(ctx.qpv15) | set(ctx.qpv24))
+    if staged:
+        try:
+            report.folder = build_territory(ctx, territory, staged, report, log=log or (lambda *_: None))
+            report.built = True
+        except (SourceError, EcoqpvError) as exc:
+            report.build_error = str(exc)
+        except Exception as exc:  # noqa: BLE001 - the previous folder is kept, say why in French
+            detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+            report.build_error = f"erreur inattendue ({detail}) ; le tableau précédent est conservé."
+    report.seconds = time.monotonic() - started
+    _write_report(ctx.key, report)
+    return report
+
+
+def _fetch_all(ctx: fetching.Context, chosen: set[str], index: dict, staged: dict[str, Path], report: UpdateReport,
+               progress: Progress | None, current: dict) -> None:
+    """Fetch the chosen online sources in registry order, within the run's budget."""
+    key = ctx.key
     for src in online_sources():
         if src.key not in chosen:
             previous = _previous(index, src.key)
@@ -287,6 +218,14 @@ def update_territory(territory: Territory | str, *, mirror: str | None = None, s
                 report.outcomes.append(SourceOutcome(src.key, src.label, "non_demande", previous.get("millesime"),
                                                      files=previous.get("sha256", {})))
                 _after_stage(ctx, src, staged)
+            continue
+        if http.exhausted():  # the budget is spent: the remaining sources are not tried
+            outcome = _failed(src, f"Source « {src.label} » : non tentée : délai maximal atteint "
+                                   f"({_seconds(report.budget)} s).", index, staged, status="non_tentee")
+            report.outcomes.append(outcome)
+            _after_stage(ctx, src, staged)
+            if progress is not None:
+                progress(src.key, 0, None, STATUS_LABELS[outcome.status])
             continue
         current["source"] = src.key
         if progress is not None:
@@ -326,31 +265,34 @@ def update_territory(territory: Territory | str, *, mirror: str | None = None, s
         if progress is not None:
             progress(src.key, outcome.nbytes, outcome.nbytes or None, STATUS_LABELS[outcome.status])
         current["source"] = None
-    for src in SOURCES.values():
-        if not src.online:
-            report.outcomes.append(SourceOutcome(src.key, src.label, "embarque", message=src.refresh))
-
-    report.qpv = len(set(ctx.qpv15) | set(ctx.qpv24))
-    if staged:
-        try:
-            report.folder = build_territory(ctx, territory, staged, report, log=log or (lambda *_: None))
-            report.built = True
-        except (SourceError, EcoqpvError) as exc:
-            report.build_error = str(exc)
-        except Exception as exc:  # noqa: BLE001 - the previous folder is kept, say why in French
-            detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
-            report.build_error = f"erreur inattendue ({detail}) ; le tableau précédent est conservé."
-    report.seconds = time.monotonic() - started
-    return report
 
 
-def _failed(src: Source, message: str, index: dict, staged: dict[str, Path]) -> SourceOutcome:
+def _seconds(value: float | None) -> str:
+    return f"{value or 0:g}".replace(".", ",")
+
+
+def _failed(src: Source, message: str, index: dict, staged: dict[str, Path], status: str | None = None) -> SourceOutcome:
+    """A source that failed (or was not tried): its previous good copy, if any, is staged again."""
     previous = _previous(index, src.key)
     if previous:
         staged.update({k: Path(v) for k, v in previous["fichiers"].items()})
-        return SourceOutcome(src.key, src.label, "copie_precedente", previous.get("millesime"), message,
+        return SourceOutcome(src.key, src.label, status or "copie_precedente", previous.get("millesime"), message,
                              files=previous.get("sha256", {}))
-    return SourceOutcome(src.key, src.label, "echec", None, message)
+    return SourceOutcome(src.key, src.label, status or "echec", None, message)
+
+
+def _write_report(key: str, report: UpdateReport) -> None:
+    """The report in French next to the territory's tables (``primary/<KIND>-<CODE>/rapport.md``) when this
+    update rebuilt them: the file always describes the tables beside it (a run that rebuilt nothing leaves
+    the previous folder, and its report, as they were)."""
+    folder = paths.safe_path(settings.DATA_DIR, "primary", key)
+    if not report.built or not (folder / "manifest.json").is_file():
+        return
+    try:
+        http.write_atomic(folder / "rapport.md", report.markdown().encode("utf-8"),
+                          what="le rapport de la mise à jour n'a pas été écrit.")
+    except StorageError as exc:
+        report.notes.append(str(exc))
 
 
 def _after_stage(ctx: fetching.Context, src: Source, staged: dict[str, Path]) -> None:
@@ -411,6 +353,8 @@ def build_territory(ctx: fetching.Context, territory: Territory, staged: dict[st
         except OSError as exc:
             raise paths.storage_error(exc, staging.parent, kept) from exc
         tables, counts = _tables(ctx, territory, staging, log)
+        report.calibration = calibration_check(store.table("valeurs", folder=store.bundle_dir()), tables["valeurs"],
+                                               online_values.OFFICIAL_2024_DETAILS)
         sources = [o.as_dict() for o in report.outcomes]
 
         def manifest(outputs: list[dict]) -> dict:
@@ -423,6 +367,7 @@ def build_territory(ctx: fetching.Context, territory: Territory, staged: dict[st
                 "miroir": ctx.mirror,
                 "comptes": counts,
                 "sources": sources,
+                "verification_estimations": report.calibration,
                 "jeu_embarque": store.manifest().get("construit_le"),
                 "sorties": outputs,
             }
@@ -454,6 +399,8 @@ def _tables(ctx: fetching.Context, territory: Territory, staging: Path, log) -> 
     codes24 = set(ctx.qpv24)
     if inputs.has("qpv2024_list"):
         fresh24 = anct.read_qpv2024_list(inputs.path("qpv2024_list"), name=SOURCES["qpv2024_liste"].label)
+        fresh24 = fresh24[~fresh24["code_qp"].isin(anct.other_mayotte_generation(  # never joined (§2.1)
+            fresh24["code_qp"], store.table("qpv_contours")["code_qp"]))]
         fresh24 = fresh24[["code_qp", "lib_qp", "insee_com"]].copy()
         fresh24["insee_com"] = fresh24["insee_com"].map(lambda c: parent.get(c, c))
         fresh24 = fresh24.drop_duplicates(["code_qp", "insee_com"])

@@ -1,6 +1,11 @@
 """Données et sources: every source with publisher, licence, vintage, coverage and cache status, and the
 online update of the chosen territory (with a progress bar and a French report).
 
+The update's result is shown open, in plain French, headed by its verdict (what changed, what failed, by
+the sources' French names); the source ids are only in a detail block. A failed update turns the progress
+bar into a red "Échec" box (never a full bar reading "Terminé"); offline, one sentence says there is no
+connection to the official sites, the update having given up at the first unreachable sites.
+
 The page never takes a URL from a visitor: the mirror comes from the operator's configuration only
 (``ECOQPV_MIRROR``, else the key ``ECOQPV_MIRROR`` of ``.streamlit/secrets.toml``) and is shown read-only;
 a configured value that ``sources.http.check_mirror`` refuses disables the update with a French message.
@@ -64,29 +69,36 @@ else:
                "peut configurer un miroir (voir le README).")
 if st.button("Mettre à jour ce territoire", type="primary", key="donnees_maj", disabled=bool(mirror_error)):
     from loaders.update import update_territory
+    from sources.registry import SOURCES, online_sources
 
-    bar = st.progress(0.0, text="Préparation…")
-    with st.status("Mise à jour en cours…", expanded=True) as box:
-        seen: list[str] = []
+    order = [src.key for src in online_sources()]
+    bar_slot = st.empty()
+    bar = bar_slot.progress(0.0, text="Préparation…")
 
-        def progress(source: str, done: int, total: int | None, message: str = "") -> None:
-            if source not in seen:
-                seen.append(source)
-                box.write(f"Source : {source}")
-            fraction = min(done / total, 1.0) if total else 0.0
-            bar.progress(fraction, text=message or f"{source} : {format_number(done / 1e6, 1)} Mo")
+    def progress(source: str, done: int, total: int | None, message: str = "") -> None:
+        position = order.index(source) if source in order else 0
+        fraction = min((position + (min(done / total, 1.0) if total else 0.0)) / max(len(order), 1), 0.99)
+        label = SOURCES[source].label if source in SOURCES else source
+        bar.progress(fraction, text=f"{label} : {message or format_number(done / 1e6, 1) + ' Mo'}")
 
-        try:
-            report = update_territory(territory, mirror=mirror, progress=progress)
-        except EcoqpvError as exc:
-            box.update(label="Mise à jour impossible", state="error")
-            st.error(markdown_lines(str(exc)))
+    try:
+        report = update_territory(territory, mirror=mirror, progress=progress)
+    except EcoqpvError as exc:
+        bar_slot.error(f"Échec de la mise à jour : {markdown_lines(str(exc))}")
+    else:
+        headline = markdown_lines(report.headline_fr())
+        if report.failed:
+            # Failure shown as failure: the bar gives way to a red box, never a full bar with "Terminé".
+            bar_slot.error(f"Échec : {headline}")
         else:
-            failed = report.failed
-            box.update(label="Mise à jour terminée" + (" avec des erreurs" if failed else ""),
-                       state="error" if failed else "complete")
-            st.markdown(markdown_lines(report.summary_fr()))
-            bar.progress(1.0, text="Terminé")
+            bar.progress(1.0, text="Terminé : toutes les sources demandées sont à jour.")
+            st.success(headline)
+        if not report.impossible:  # offline or mirror down: the one sentence above says it all
+            st.markdown(markdown_lines(report.body_fr()))
+        with st.expander("Détail technique : identifiants des sources"):
+            if report.impossible:
+                st.markdown(markdown_lines(report.body_fr()))
+            st.markdown(markdown_lines(report.details_fr()))
 
 st.subheader("État des données")
 if status["mises_a_jour"]:

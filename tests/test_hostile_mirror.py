@@ -43,6 +43,7 @@ TERRITORY = "COM:34172"
 DATASET = "/www.data.gouv.fr/api/1/datasets/quartiers-prioritaires-de-la-politique-de-la-ville-qpv/"
 CONTOURS = "/www.data.gouv.fr/fr/datasets/r/942d4ee8-8142-4556-8ea1-335537ce1119"
 PAGE = "/www.insee.fr/fr/statistiques/5359605"
+THEME_PAGES = (PAGE, "/www.insee.fr/fr/statistiques/3146677", "/www.insee.fr/fr/statistiques/3646773")
 FILO_PAGE = "/www.insee.fr/fr/statistiques/6049692"
 DEMO = "/www.insee.fr/fr/statistiques/fichier/5359605/DEMO_2022.csv"
 ADEME = "/data.ademe.fr/data-fair/api/v1/datasets/jixoufr9qp0gko9xcqyzbr4a/lines"
@@ -70,7 +71,7 @@ def _dataset() -> dict:
     data = json.loads(fixture("datagouv_qpv_dataset.json"))
     for resource in data["resources"]:
         resource.pop("checksum", None)
-        if resource["id"] == "4c6bb7f3-97b6-4834-8a3a-f5f8b3e6735b":
+        if "listeqp2024" in resource["title"]:
             resource["url"] = "https://static.data.gouv.fr/resources/../../../../site-packages/evil.pth"
         elif re.search("correspondance", resource["title"]):
             resource["url"] = "https://static.data.gouv.fr/resources/qpv/evil.pth"
@@ -95,7 +96,8 @@ def _serve_hostile(server: FaultServer) -> None:
     server.route("/static.data.gouv.fr/resources/qpv/evil.pth",
                  ("ok", fixture("liste-correspondance-qp2024-qp2015.csv"), {}))
     server.route(CONTOURS, redirect("file:///etc/passwd"))
-    server.route(PAGE, ("ok", _insee_page(), {"Content-Type": "text/html"}))
+    for page in THEME_PAGES:
+        server.route(page, ("ok", _insee_page(), {"Content-Type": "text/html"}))
     server.route(DEMO, ("ok", fixture("DEMO_2022_extrait.csv"), {}))
     server.route("/www.insee.fr/IPRO_2022.csv", redirect("javascript:alert(document.cookie)"))
     server.route(FILO_PAGE, ("ok", b'<html><body><a href="https://../data_filo19_qp_revdis.csv">x</a></body></html>',
@@ -147,7 +149,7 @@ def test_a_hostile_mirror_writes_nothing_outside_the_data_folder(tmp_path, monke
         assert mine and words in mine[0], (key, mine)
     for key in (*GOOD, *RENAMED):
         assert not any(SOURCES[key].label in line for line in errors), key
-        assert SOURCES[key].label in out.split("Sources mises à jour :", 1)[1].split("\n\n", 1)[0]
+        assert SOURCES[key].label in out.split("Ce qui a changé :", 1)[1].split("\n\n", 1)[0]
     assert (data / "primary" / "COM-34172" / "manifest.json").is_file()
     renamed = data / "raw" / "static.data.gouv.fr" / "resources" / "qpv" / "evil.pth.bin"
     assert renamed.read_bytes() == fixture("liste-correspondance-qp2024-qp2015.csv")
@@ -168,7 +170,7 @@ def test_without_a_mirror_answers_cannot_aim_at_internal_addresses(tmp_path, mon
     dataset = json.loads(fixture("datagouv_qpv_dataset.json"))
     for resource in dataset["resources"]:
         resource.pop("checksum", None)
-        if resource["id"] == "4c6bb7f3-97b6-4834-8a3a-f5f8b3e6735b":
+        if "listeqp2024" in resource["title"]:
             resource["url"] = "http://169.254.169.254/latest/meta-data/listeqp2024-cog2024.csv"
     page = b'<html><body><a href="http://10.0.0.8/fr/statistiques/fichier/5359605/DEMO_2022.csv">x</a></body></html>'
     with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
@@ -270,8 +272,8 @@ def _file_mirror(folder: Path) -> dict[str, bytes]:
     ``.bin`` for a name without data extension); a plain name without ``.bin`` is accepted too."""
     page_digest = hashlib.sha1(b"sommaire=2500477").hexdigest()[:12]
     files = {
-        f"www.insee.fr/fr/statistiques/5359605__{page_digest}.bin": fixture("insee_page_5359605.html"),
-        "www.insee.fr/fr/statistiques/fichier/5359605/DEMO_2022.csv": fixture("DEMO_2022_extrait.csv"),
+        f"www.insee.fr/fr/statistiques/3146677__{page_digest}.bin": fixture("insee_page_3146677.html"),
+        "www.insee.fr/fr/statistiques/fichier/3146677/DEMO_2022.csv": fixture("DEMO_2022_extrait.csv"),
         "www.data.gouv.fr/fr/datasets/r/942d4ee8-8142-4556-8ea1-335537ce1119": contours_zip(),
     }
     for relative, body in files.items():
@@ -299,8 +301,8 @@ def test_the_file_mirror_round_trip(tmp_path, monkeypatch, capsys):
     manifest = json.loads((data / "primary" / "COM-34172" / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["miroir"] == folder.as_uri()
     raw = data / "raw"
-    assert (raw / "www.insee.fr/fr/statistiques/fichier/5359605/DEMO_2022.csv").read_bytes() == \
-        files["www.insee.fr/fr/statistiques/fichier/5359605/DEMO_2022.csv"]
+    assert (raw / "www.insee.fr/fr/statistiques/fichier/3146677/DEMO_2022.csv").read_bytes() == \
+        files["www.insee.fr/fr/statistiques/fichier/3146677/DEMO_2022.csv"]
     assert (raw / "www.data.gouv.fr/fr/datasets/r/942d4ee8-8142-4556-8ea1-335537ce1119.bin").read_bytes() == \
         files["www.data.gouv.fr/fr/datasets/r/942d4ee8-8142-4556-8ea1-335537ce1119"]
     assert snapshot(folder) == before  # read-only

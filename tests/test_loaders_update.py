@@ -33,8 +33,8 @@ from tests.online_support import FaultServer, env_for, fixture, snapshot, use_da
 
 ROOT = Path(__file__).resolve().parents[1]
 TERRITORY = "COM:34172"
-PAGE = "/www.insee.fr/fr/statistiques/5359605"
-DEMO = "/www.insee.fr/fr/statistiques/fichier/5359605/DEMO_2022.csv"
+PAGE = "/www.insee.fr/fr/statistiques/3146677"
+DEMO = "/www.insee.fr/fr/statistiques/fichier/3146677/DEMO_2022.csv"
 CONTOURS = "/www.data.gouv.fr/fr/datasets/r/942d4ee8-8142-4556-8ea1-335537ce1119"
 DEMO_LABEL = "Source « Insee — données QPV 2015 « Démographie » (édition 2022) »"
 CONTOURS_LABEL = "Source « Contours des QPV 2024 »"
@@ -58,7 +58,7 @@ CONTOURS_OK = _contours_zip()
 
 
 def _serve_good(server: FaultServer) -> None:
-    server.route(PAGE, ("ok", fixture("insee_page_5359605.html"), {"Content-Type": "text/html"}))
+    server.route(PAGE, ("ok", fixture("insee_page_3146677.html"), {"Content-Type": "text/html"}))
     server.route(DEMO, ("ok", DEMO_OK, {}))
     server.route(CONTOURS, ("ok", CONTOURS_OK, {}))
 
@@ -119,7 +119,7 @@ def test_second_run_uses_conditional_requests(good_run, server, tmp_path, monkey
     code, out, _ = _run(["update", "--territoire", TERRITORY, "--mirror", server.url, "--sources", SOURCES,
                          "--sans-barre"], capsys)
     assert code == 0
-    assert "Sources inchangées" in out or "Sources mises à jour" in out
+    assert "Sources inchangées" in out or "Ce qui a changé" in out
     assert "Total :" in out and "téléchargés" in out
 
 
@@ -138,6 +138,10 @@ FAULTS = [
     ("cp1252", DEMO, [("ok", CP1252.encode("cp1252"), {})], DEMO_LABEL, "pas encodé en UTF-8"),
     ("corps_vide", DEMO, [("ok", b"", {})], DEMO_LABEL, "réponse vide"),
     ("colonne_renommee", DEMO, [("ok", RENAMED, {})], DEMO_LABEL, "colonne\\(s\\) attendue\\(s\\) absente\\(s\\) : POP_MUN"),
+    ("corps_coupe", DEMO, [("truncate", DEMO_OK, 200)], DEMO_LABEL, "connexion interrompue"),
+    ("attente_429_trop_longue", DEMO, [("status", 429, b"", {"Retry-After": "3600"})], DEMO_LABEL,
+     "trop de requêtes \\(erreur 429\\) : le serveur demande d'attendre 3600 s, plus que la mise à jour ne peut "
+     "attendre"),
 ]
 
 
@@ -163,6 +167,87 @@ def test_fault_matrix(case, path, actions, label, fault, good_run, server, tmp_p
     assert snapshot(folder / "raw") == before_raw  # the previous good cache, byte for byte
     assert not list(folder.rglob("*.part"))
     pd.testing.assert_frame_equal(_values(folder), before_values)
+
+
+@pytest.mark.parametrize("kind", ["refusee", "nom_inconnu"])
+def test_an_unreachable_mirror_keeps_the_last_good_copy(kind, good_run, tmp_path, monkeypatch, capsys):
+    import socket
+
+    folder = tmp_path / "donnees"
+    shutil.copytree(good_run, folder)
+    use_data_dir(monkeypatch, folder)
+    before_raw, before_values = snapshot(folder / "raw"), _values(folder)
+    if kind == "refusee":
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            mirror = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    else:
+        mirror = "http://ecoqpv-miroir.invalid"
+    code, out, err = _run(["update", "--territoire", TERRITORY, "--mirror", mirror, "--sources", SOURCES,
+                           "--sans-barre"], capsys)
+    assert code == 1 and "Traceback" not in err + out
+    errors = [line for line in err.splitlines() if line.startswith("Erreur : ")]
+    assert len(errors) == 2 and all("connexion impossible" in line for line in errors), errors
+    assert "constaté plus tôt" in errors[1]  # the second source did not try again
+    assert out.startswith(f"Mise à jour de Montpellier (COM:34172) impossible : le miroir {mirror} ne répond pas")
+    assert "Copie précédente conservée" in out
+    assert snapshot(folder / "raw") == before_raw and not list(folder.rglob("*.part"))
+    pd.testing.assert_frame_equal(_values(folder), before_values)
+
+
+def test_a_server_answering_500_everywhere_is_given_up_host_by_host(tmp_path, monkeypatch, capsys):
+    """Each failing host gets its retries once; its other requests fail at once (counted on the server),
+    and a mirror failing for two official hosts is given up as a whole."""
+    use_data_dir(monkeypatch, tmp_path / "donnees", retries=2)
+    server = FaultServer(default=("status", 500, b"Internal Server Error", {}))
+    try:
+        code, out, err = _run(["update", "--territoire", TERRITORY, "--mirror", server.url, "--sources",
+                               "qpv2024_liste,qpv2024_correspondance,insee_demo_2022,insee_qpv2024_filosofi,"
+                               "communes,ademe_data_iris", "--sans-barre"], capsys)
+        hits = dict(server.hits)
+    finally:
+        server.close()
+    assert code == 1 and "Traceback" not in err + out
+    dataset = "/www.data.gouv.fr/api/1/datasets/quartiers-prioritaires-de-la-politique-de-la-ville-qpv/"
+    assert hits.pop(dataset) == 3  # 1 + 2 retries, then www.data.gouv.fr is down: the correspondence never asks
+    assert hits.pop("/geo.api.gouv.fr/communes") == 3  # its retries; with data.gouv.fr, two hosts: the mirror is down
+    assert hits == {}, hits  # the two INSEE pages and ADEME got no request at all
+    errors = [line for line in err.splitlines() if line.startswith("Erreur : ")]
+    assert len(errors) == 6 and sum("constaté plus tôt" in line for line in errors) == 4
+    assert f"le miroir {server.url.split('//')[1]} est en échec pour plusieurs sites" in errors[-1]
+    assert "6 requêtes envoyées" in out
+
+
+def test_a_tiny_budget_stops_the_update_and_says_which_sources_were_not_tried(good_run, server, tmp_path,
+                                                                               monkeypatch, capsys):
+    folder = tmp_path / "donnees"
+    shutil.copytree(good_run, folder)
+    use_data_dir(monkeypatch, folder, timeout=30.0)
+    before_values = _values(folder)
+    _serve_good(server)
+    server.route(CONTOURS, ("sleep", 2.0, CONTOURS_OK))  # the first source hangs past the budget
+    code, out, err = _run(["update", "--territoire", TERRITORY, "--mirror", server.url, "--sources",
+                           "qpv2024_contours,insee_demo_2022,georisques_catnat", "--delai-max", "0,5",
+                           "--sans-barre"], capsys)
+    assert code == 1 and "Traceback" not in err + out
+    errors = [line for line in err.splitlines() if line.startswith("Erreur : ")]
+    assert errors[0].startswith(f"Erreur : {CONTOURS_LABEL} : ")
+    assert "délai maximal de la mise à jour atteint (0,5 s)" in errors[0]
+    assert errors[1:] == [f"Erreur : {DEMO_LABEL} : non tentée : délai maximal atteint (0,5 s).",
+                          "Erreur : Source « Géorisques — arrêtés de catastrophe naturelle (GASPAR CatNat) » : "
+                          "non tentée : délai maximal atteint (0,5 s)."]
+    assert PAGE not in server.hits and DEMO not in server.hits  # never asked
+    assert "2 sources non tentées" in out.splitlines()[0]
+    # Every source keeps its previous copy: the territory is rebuilt with the same values.
+    pd.testing.assert_frame_equal(_values(folder), before_values)
+
+
+def test_the_budget_option_is_checked(capsys):
+    for value in ("abc", "-3"):
+        with pytest.raises(SystemExit) as info:
+            cli.main(["update", "--territoire", TERRITORY, "--delai-max", value])
+        assert info.value.code == 2
+        assert "nombre de secondes" in capsys.readouterr().err
 
 
 def test_503_then_success_updates_the_copy(good_run, server, tmp_path, monkeypatch, capsys):
@@ -200,7 +285,7 @@ def _start_update(folder: Path, url: str) -> subprocess.Popen:
 def _kill_mid_download(folder: Path, body: bytes) -> None:
     server = FaultServer()
     try:
-        server.route(PAGE, ("ok", fixture("insee_page_5359605.html"), {}))
+        server.route(PAGE, ("ok", fixture("insee_page_3146677.html"), {}))
         server.route(DEMO, ("slow", body, 4096, 0.05))
         proc = _start_update(folder, server.url)
         deadline = time.monotonic() + 60
@@ -216,7 +301,7 @@ def _kill_mid_download(folder: Path, body: bytes) -> None:
 
 def test_killing_the_process_mid_download_leaves_nothing_taken_as_good(tmp_path, monkeypatch):
     folder = tmp_path / "donnees"
-    raw_demo = folder / "raw" / "www.insee.fr" / "fr" / "statistiques" / "fichier" / "5359605" / "DEMO_2022.csv"
+    raw_demo = folder / "raw" / "www.insee.fr" / "fr" / "statistiques" / "fichier" / "3146677" / "DEMO_2022.csv"
     v1, v2 = _big_demo("v1"), _big_demo("v2")
 
     # 1. Cold: killed during the first download → no file under the final name, no index entry.
@@ -230,7 +315,7 @@ def test_killing_the_process_mid_download_leaves_nothing_taken_as_good(tmp_path,
     # 2. A later run downloads everything again and cleans the dead process's partial file.
     server = FaultServer()
     try:
-        server.route(PAGE, ("ok", fixture("insee_page_5359605.html"), {}))
+        server.route(PAGE, ("ok", fixture("insee_page_3146677.html"), {}))
         server.route(DEMO, ("ok", v1, {}))
         proc = _start_update(folder, server.url)
         assert proc.wait(timeout=120) == 0
@@ -315,9 +400,6 @@ def test_online_only_sources_feed_indicators_references_and_tables(tmp_path, mon
     with zipfile.ZipFile(gaspar, "w") as archive:
         archive.writestr("ddrm_risq_gaspar_2025-01-31.csv", fixture("ddrm_risq_gaspar.csv"))
         archive.writestr("catnat_gaspar_2025-01-31.csv", fixture("catnat_gaspar_dated.csv"))
-    filo = io.BytesIO()
-    with zipfile.ZipFile(filo, "w") as archive:
-        archive.writestr("filo2021_qp2024.csv", fixture("filo2021_qp2024_extrait.csv"))
 
     def wfs(request):
         name = "wfs_qp2015.json" if "qp_decretmodif" in request.url else "wfs_iris.json"
@@ -325,16 +407,20 @@ def test_online_only_sources_feed_indicators_references_and_tables(tmp_path, mon
 
     with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
         rsps.get(dataset, body=fixture("datagouv_qpv_dataset.json"))
-        rsps.get(static + "20260116-110350/listeqp2024-cog2024.csv", body=fixture("listeqp2024-cog2024.csv"))
+        rsps.get(static + "20260116-110412/listeqp2024-cog2025.csv", body=fixture("listeqp2024-cog2025.csv"))
         rsps.get(static + "20240419-151515/liste-correspondance-qp2024-qp2015.csv",
                  body=fixture("liste-correspondance-qp2024-qp2015.csv"))
         rsps.get(REGISTRY["qpv2024_contours"].url, body=CONTOURS_OK)
         rsps.add_callback(responses.GET, "https://data.geopf.fr/wfs/ows", callback=wfs)
         rsps.get(REGISTRY["communes"].url, body=fixture("geoapi_communes_epci.geojson"))
-        rsps.get("https://www.insee.fr/fr/statistiques/5359605", body=fixture("insee_page_5359605.html"))
-        rsps.get("https://www.insee.fr/fr/statistiques/fichier/5359605/DEMO_2022.csv", body=DEMO_OK)
+        rsps.get("https://www.insee.fr/fr/statistiques/3146677", body=fixture("insee_page_3146677.html"))
+        rsps.get("https://www.insee.fr/fr/statistiques/fichier/3146677/DEMO_2022.csv", body=DEMO_OK)
         rsps.get("https://www.insee.fr/fr/statistiques/8243167", body=fixture("insee_page_8243167.html"))
-        rsps.get("https://www.insee.fr/fr/statistiques/fichier/8243167/filo2021_qp2024_csv.zip", body=filo.getvalue())
+        rsps.get("https://www.insee.fr/fr/statistiques/fichier/8243167/BASE_TD_FILO_DISP_QP2024_2021_csv.zip",
+                 body=fixture("insee_filo2021_qp2024_disp_csv.zip"))
+        rsps.get("https://www.insee.fr/fr/statistiques/8269999", body=fixture("insee_page_population_qp2024.html"))
+        rsps.get("https://www.insee.fr/fr/statistiques/fichier/8269999/BASE_TD_POP_QP2024_RP2020.csv",
+                 body=fixture("insee_qp2024_population_rp2020.csv"))
         rsps.get(REGISTRY["insee_melodi_population"].url, body=fixture("melodi_populations_dep34.json"))
         first = json.loads(fixture("ademe_data_iris_p1.json"))
         rsps.get(REGISTRY["ademe_data_iris"].url, body=fixture("ademe_data_iris_p1.json"))
@@ -344,7 +430,8 @@ def test_online_only_sources_feed_indicators_references_and_tables(tmp_path, mon
         rsps.get(REGISTRY["ademe_dpe_communes"].url, body=fixture("ademe_dpe_values_agg.json"))
         rsps.get(REGISTRY["georisques_risques"].url, body=gaspar.getvalue())
         wanted = ["qpv2024_liste", "qpv2024_correspondance", "qpv2024_contours", "qpv2015_contours", "communes",
-                  "iris_contours", "insee_demo_2022", "insee_qpv2024_filosofi", "insee_melodi_population",
+                  "iris_contours", "insee_demo_2022", "insee_qpv2024_filosofi", "insee_qpv2024_population",
+                  "insee_melodi_population",
                   "ademe_data_iris", "ademe_data_communes", "ademe_dpe_communes", "georisques_risques",
                   "georisques_catnat"]
         report = update_territory(TERRITORY, sources=wanted)
@@ -356,7 +443,11 @@ def test_online_only_sources_feed_indicators_references_and_tables(tmp_path, mon
     precarity = values.loc[("QP034005", "part_precarite_energetique")]
     assert 24.6 <= precarity["valeur"] <= 30.1 and precarity["methode"] == "iris_population"
     direct = values.loc[("QN03405M", "taux_pauvrete")]
-    assert direct["valeur"] == 56.2 and direct["methode"] == "direct"
+    assert direct["valeur"] == 56.2 and direct["nature"] == "officiel" and direct["millesime"] == "Filosofi 2021"
+    assert values.loc[("QN03405M", "population"), "valeur"] == 21512  # the INSEE file, not the bundle's copy
+    # A masked official value (``s``) leaves the bundle's value in place.
+    bundle = store.table("valeurs", folder=store.bundle_dir()).set_index(["code_qp", "indicateur"])
+    assert values.loc[("QN03406I", "taux_pauvrete"), "valeur"] == bundle.loc[("QN03406I", "taux_pauvrete"), "valeur"]
     assert "QN03499N" in set(values.index.get_level_values(0))  # a QPV only the online list knows
     assert values.loc[("QP034005", "nb_risques_naturels"), "valeur"] == 2  # inondation + séisme
     refs = store.table("references")
@@ -366,6 +457,25 @@ def test_online_only_sources_feed_indicators_references_and_tables(tmp_path, mon
     assert (territory_dir / "qpv_correspondance.parquet").is_file() and (territory_dir / "dpe_communes.parquet").is_file()
     manifest = json.loads((territory_dir / "manifest.json").read_text(encoding="utf-8"))
     assert {s["cle"] for s in manifest["sources"] if s["statut"] == "mis_a_jour"} == set(wanted)
+    # How far the bundle's estimates were from the official values, computed from both tables here.
+    check = {row["indicateur"]: row for row in manifest["verification_estimations"]}
+    for indicator in ("taux_pauvrete", "revenu_median"):
+        official = values.xs(indicator, level="indicateur")
+        official = official[(official["nature"] == "officiel") & official["detail"].str.contains("Filosofi 2021",
+                                                                                                 na=False)]
+        before = bundle.xs(indicator, level="indicateur").reindex(official.index)
+        replaced = before["nature"].isin(["officiel_qpv2015_meme_perimetre", "estimation_calibree",
+                                          "estimation_iris"])
+        gaps = (before["valeur"] - official["valeur"])[replaced]
+        assert check[indicator]["quartiers"] == len(gaps) > 0
+        assert check[indicator]["ecart_moyen"] == pytest.approx(gaps.mean())
+        inside = ((official["valeur"] >= before["ic_bas"]) & (official["valeur"] <= before["ic_haut"]))[replaced]
+        assert check[indicator]["dans_intervalle"] == int(inside.sum())
+    assert check["taux_pauvrete"]["millesime_officiel"] == "Filosofi 2021"
+    report_text = (territory_dir / "rapport.md").read_text(encoding="utf-8")
+    assert report_text.startswith("# Rapport de mise à jour : Montpellier (COM:34172)")
+    assert "Valeurs officielles de l'Insee pour les QPV 2024" in report_text and "Taux de pauvreté" in report_text
+    assert report.summary_fr() in report_text
 
 
 def test_when_every_source_fails_nothing_is_rebuilt(tmp_path, monkeypatch, capsys):

@@ -13,6 +13,8 @@ from markdown_it import MarkdownIt
 from streamlit.testing.v1 import AppTest
 
 import settings
+from core.formats import format_number
+from sources import store
 
 from tests.conftest import OPENDATA, ROOT, needs_opendata
 from tests.mirror import OfficialMirror, serve
@@ -34,7 +36,9 @@ def test_coverage_and_sources_are_listed(monkeypatch, tmp_path):
     assert not at.exception
     coverage = at.dataframe[0].value
     heat = coverage[coverage["Indicateur"] == "Jours de forte chaleur (plus de 35 °C)"].iloc[0]
-    assert heat["QPV 2015 renseignés"] == "105 / 1\u202f436"
+    values = store.table("valeurs").merge(store.table("qpv")[["code_qp", "generation"]], on="code_qp")
+    heat15 = values[(values["indicateur"] == "jours_sup_35") & (values["generation"] == 2015)]
+    assert heat["QPV 2015 renseignés"] == f"{format_number(heat15['valeur'].notna().sum())} / {format_number(len(heat15))}"
     assert any("Aucun territoire mis à jour" in m.value for m in at.markdown)
 
 
@@ -84,28 +88,80 @@ def test_a_bad_configured_mirror_disables_the_update_with_a_french_message(monke
     assert at.button(key="donnees_maj").disabled
 
 
+def _report(failed_message: str):
+    from loaders.update_report import SourceOutcome, UpdateReport
+
+    report = UpdateReport("COM:34172", "Montpellier", qpv=22)
+    report.outcomes = [SourceOutcome("qpv2024_contours", "Contours des QPV 2024", "mis_a_jour", "QPV 2024"),
+                       SourceOutcome("qpv2024_liste", "Liste des QPV 2024 et de leurs communes", "echec",
+                                     message=failed_message)]
+    return report
+
+
 def test_what_a_server_answered_is_shown_as_text_not_as_markdown(monkeypatch, tmp_path):
     from loaders import update
 
-    class Report:
-        failed = {"qpv2024_liste": "x"}
-
-        def summary_fr(self) -> str:
-            return ("Mise à jour de Montpellier (COM:34172) : 22 quartier(s).\n"
-                    "Échecs (les données déjà chargées sont conservées) :\n"
-                    "  - Source « Liste » : adresse refusée : "
-                    "« [Cliquez ici](https://piege.example) `x` *y* $z$ ».")
-
+    report = _report("Source « Liste » : adresse refusée : « [Cliquez ici](https://piege.example) `x` *y* $z$ ».")
     use_data_dir(monkeypatch, tmp_path / "vide")
-    monkeypatch.setattr(update, "update_territory", lambda *args, **kwargs: Report())
+    monkeypatch.setattr(update, "update_territory", lambda *args, **kwargs: report)
     at = donnees("COM:34172")
     at.button(key="donnees_maj").click().run()
     assert not at.exception
-    shown = next(m.value for m in at.markdown if m.value.startswith("Mise à jour de Montpellier"))
+    shown = next(m.value for m in at.markdown if m.value.startswith("Territoire"))
     rendered = MarkdownIt("commonmark").render(shown)  # what the reader sees: the list stays, the rest is text
     assert "<li>Source « Liste » : adresse refusée : « [Cliquez ici](https://piege.example) `x` *y* $z$ ».</li>" \
         in rendered, rendered
     assert not any(tag in rendered for tag in ("<a ", "<code>", "<em>")), rendered
+
+
+def test_the_result_is_open_in_french_and_a_failure_is_shown_as_failure(monkeypatch, tmp_path):
+    from loaders import update
+
+    report = _report("Source « Liste des QPV 2024 et de leurs communes » : erreur serveur 500 persistante.")
+    use_data_dir(monkeypatch, tmp_path / "vide")
+    monkeypatch.setattr(update, "update_territory", lambda *args, **kwargs: report)
+    at = donnees("COM:34172")
+    at.button(key="donnees_maj").click().run()
+    assert not at.exception
+    # Headed by the verdict, in a red box that took the place of the progress bar (no "Terminé").
+    errors = [e.value.replace("\\", "") for e in at.error]
+    assert len(errors) == 1 and errors[0].startswith("Échec : Mise à jour de Montpellier (COM:34172) terminée "
+                                                     "avec des échecs"), errors
+    assert "1 source à jour, 1 source en échec" in errors[0]
+    assert not [p for p in at.progress if "Terminé" in str(p.value) or p.value == 100]
+    # The body is open (not in a collapsed box), by French names; the ids only in the detail block.
+    body = next(m.value for m in at.markdown if m.value.startswith("Territoire"))
+    assert "Ce qui a changé" in body and "Ce qui a échoué" in body and "Contours des QPV 2024" in body
+    assert "qpv2024_liste" not in body and "qpv2024_contours" not in body
+    assert not at.status
+    detail = at.expander[0]
+    assert detail.label.startswith("Détail technique") and not detail.proto.expanded
+    assert "qpv2024_liste — Liste des QPV 2024" in "\n".join(m.value for m in detail.markdown).replace("\\", "")
+
+
+def test_offline_the_button_gives_up_at_once_with_one_sentence(monkeypatch, tmp_path):
+    """No network: every official site is unreachable (here through a proxy that refuses connections, so
+    that no real name is looked up). After two sites, the update stops trying and says so in one sentence."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    for variable in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy"):
+        monkeypatch.setenv(variable, closed)
+    for variable in ("NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(variable, raising=False)
+    data = use_data_dir(monkeypatch, tmp_path / "donnees")
+    at = donnees("COM:34172")
+    at.button(key="donnees_maj").click().run()
+    assert not at.exception
+    errors = [e.value for e in at.error]
+    assert len(errors) == 1 and "pas de connexion aux sites officiels" in errors[0], errors
+    # One sentence; the full report only in the folded detail block.
+    bodies = [m for m in at.markdown if m.value.startswith("Territoire")]
+    folded = [m for m in at.expander[0].markdown if m.value.startswith("Territoire")]
+    assert len(bodies) == len(folded) == 1 and not at.expander[0].proto.expanded
+    assert not (data / "primary").exists()
 
 
 def test_the_app_cleans_leftovers_of_killed_updates_at_start(monkeypatch, tmp_path):
@@ -133,10 +189,11 @@ def test_update_button_runs_the_loaders_with_a_progress_report(monkeypatch, tmp_
         server.shutdown()
         server.server_close()
     assert not at.exception, [e.value for e in at.exception]
+    # Sources that exist only online answer 404 on the mirror: reported as failures, the rest is kept.
+    assert at.error[0].value.startswith("Échec : Mise à jour de Montpellier Méditerranée Métropole")
     report = "\n".join(m.value for m in at.markdown)
-    assert "Mise à jour de Montpellier Méditerranée Métropole" in report
-    # Sources that exist only online answer 404 on the mirror: reported, the rest is kept.
-    assert (tmp_path / "donnees" / "primary").is_dir()
+    assert "Ce qui a changé" in report and "Ce qui a échoué" in report and "ADEME" in report
+    assert (tmp_path / "donnees" / "primary" / "EPCI-243400017" / "rapport.md").is_file()
     at.switch_page("pages/donnees.py").run()
     assert not at.exception
     assert at.dataframe[0].value["Territoire"].str.contains("243400017").any()
