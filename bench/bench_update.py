@@ -8,6 +8,12 @@ is the real one, ``python -m loaders update``, in a subprocess (import time incl
 
 Run: ``python bench/bench_update.py [--latence 0.1] [--epci 243400017 200054807]`` (prints a Markdown
 table to paste into bench/RESULTS.md).
+
+``--pannes EPCI`` instead times the same command against faulty servers, all sources asked, default
+settings (4 retries, timeouts 10 s / 60 s, budget ``ECOQPV_UPDATE_BUDGET_S``): 500 everywhere, 429 with a
+one-hour ``Retry-After``, every connection reset, refused, unknown name (DNS), a server that never
+answers, bodies cut short, and no network at all (every official site refused through a proxy); each
+must end in under a minute with exit code 1 and no traceback.
 """
 
 from __future__ import annotations
@@ -51,12 +57,63 @@ def _median(results: list[dict]) -> dict:
     return out
 
 
+def faults(epci: str) -> None:
+    """Time ``python -m loaders update --territoire EPCI:<epci>`` (all sources) against each fault kind."""
+    import socket
+
+    from tests.online_support import FaultServer
+
+    def closed_port() -> str:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            return f"http://127.0.0.1:{sock.getsockname()[1]}"
+
+    cases = [
+        ("erreur 500 partout", ("status", 500, b"Internal Server Error", {}), None),
+        ("429, Retry-After 3600 s", ("status", 429, b"", {"Retry-After": "3600"}), None),
+        ("connexion coupée (reset)", ("reset",), None),
+        ("serveur qui ne répond jamais", ("sleep", 600.0, b""), None),
+        ("corps tronqué", ("truncate", b"x" * 100_000, 1000), None),
+        ("connexion refusée", None, closed_port()),
+        ("nom inconnu (DNS)", None, "http://ecoqpv-miroir.invalid"),
+        ("hors ligne (proxy refusé, sans miroir)", None, "proxy"),
+    ]
+    print(f"Machine : {platform.machine()}, {os.cpu_count()} cœurs, Python {platform.python_version()} ; "
+          f"EPCI {epci}, toutes les sources, réglages par défaut.\n")
+    print("| panne | durée (s) | code de sortie | traceback | requêtes reçues par le serveur |")
+    print("|---|---|---|---|---|")
+    for label, action, mirror in cases:
+        server = FaultServer(default=action) if action else None
+        env = {k: v for k, v in os.environ.items() if not k.upper().endswith("_PROXY")}
+        env.update({"ECOQPV_RATE_LIMIT": "0", "PYTHONPATH": str(ROOT)})
+        args = [sys.executable, "-m", "loaders", "update", "--territoire", f"EPCI:{epci}", "--sans-barre"]
+        if mirror == "proxy":
+            env.update({"HTTPS_PROXY": closed_port(), "HTTP_PROXY": closed_port()})
+        else:
+            args += ["--mirror", server.url if server else mirror]
+        with tempfile.TemporaryDirectory() as tmp:
+            env["ECOQPV_DATA_DIR"] = str(Path(tmp) / "donnees")
+            start = time.perf_counter()
+            proc = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True)
+            seconds = time.perf_counter() - start
+        hits = sum(server.hits.values()) if server else "—"
+        if server:
+            server.close()
+        print(f"| {label} | {seconds:.1f} | {proc.returncode} | {'oui' if 'Traceback' in proc.stderr else 'non'} | "
+              f"{hits} |".replace(".", ","))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--latence", type=float, default=0.1)
     parser.add_argument("--epci", nargs="+", default=["243400017", "200054807"])
     parser.add_argument("--repetitions", type=int, default=3, help="exécutions (médiane des durées)")
+    parser.add_argument("--pannes", metavar="EPCI", default=None,
+                        help="mesurer la fin d'une mise à jour face à chaque type de panne (EPCI donné)")
     args = parser.parse_args()
+    if args.pannes:
+        faults(args.pannes)
+        return
     official = OfficialMirror(OPENDATA, latency=args.latence)
     server = serve(official)
     rows = []
