@@ -15,17 +15,20 @@ import pandas as pd
 
 from geodata import territories
 from geodata.territories import Territory
-from core import reasons
+from core import natures, reasons
 from indicators import catalogue
-from indicators.scores import MIN_FRAME, Method, Structure, compute_scores
+from indicators.scores import MIN_FRAME, Method, Structure, Uncertainty, compute_scores
 from sources import store
 from core.errors import BadArgumentError
+from core.formats import format_number
 
 ID_COLUMNS = ["code_qp", "lib_qp", "generation", "lib_com", "insee_com", "siren_epci", "insee_dep",
               "insee_reg", "a_contour"]
 SCORE_COLUMNS = ["score_exposition", "score_vulnerabilite", "score_global", "rang", "rang_p05", "rang_p95",
-                 "robustesse", "nb_alertes", "statut", "cadre", "taille_cadre"]
-FRAMES = {"generation": "tous les QPV de la même génération", "region": "QPV de la même génération et de la même région"}
+                 "robustesse", "fiabilite", "fiabilite_texte", "nb_alertes", "nb_indicateurs", "statut", "cadre",
+                 "taille_cadre", "cadre_classes"]
+FRAMES = {"generation": "tous les QPV de la même génération, en France entière (métropole et outre-mer)",
+          "region": "QPV de la même génération et de la même région"}
 
 
 def reason_column(indicator_id: str) -> str:
@@ -81,6 +84,20 @@ def wide_values(codes: list[str]) -> pd.DataFrame:
     return out.reset_index()
 
 
+def scored_values(wide: pd.DataFrame) -> pd.DataFrame:
+    """``wide`` (index ``code_qp``) with every value that may not enter the scores set to missing, by the one
+    rule of ``core.natures.allowed_in_scores`` (a calibratable indicator's uncalibrated IRIS estimate,
+    commune context…): the table still shows these values, the scores never use them."""
+    out = wide.copy()
+    for ind in catalogue.CATALOGUE:
+        column = nature_column(ind.id)
+        if not ind.scored or ind.id not in out or column not in out:
+            continue  # descriptive indicators are never scored: left as they are
+        allowed = [natures.allowed_in_scores(n, ind.scored, ind.calibratable) for n in out[column].tolist()]
+        out[ind.id] = out[ind.id].where(pd.Series(allowed, index=out.index, dtype=bool) | out[ind.id].isna())
+    return out
+
+
 def methods_for(codes: list[str], indicator_id: str) -> pd.Series:
     """Attribution rule actually used for each QPV's value (``iris_*`` rules are estimations)."""
     values = store.table("valeurs")
@@ -96,27 +113,77 @@ def _method_key(method: Method) -> str:
     return json.dumps(asdict(method), sort_keys=True)
 
 
+def uncertainty_of(wide: pd.DataFrame) -> Uncertainty:
+    """What the scores' Monte Carlo needs from the value columns of ``wide`` (index ``code_qp``): the 90 %
+    interval of each value that has one (drawn inside it) and which values are estimates (named as such
+    when a pillar rests on one)."""
+    ids = [ind.id for ind in catalogue.CATALOGUE if ind.scored and ind.id in wide]
+    low = pd.DataFrame({i: wide[f"{i}_ic_bas"] if f"{i}_ic_bas" in wide else float("nan") for i in ids},
+                       index=wide.index, dtype="float64")
+    high = pd.DataFrame({i: wide[f"{i}_ic_haut"] if f"{i}_ic_haut" in wide else float("nan") for i in ids},
+                        index=wide.index, dtype="float64")
+    estimated = pd.DataFrame({i: wide[nature_column(i)].isin(list(natures.ESTIMATES)).fillna(False).astype(bool)
+                              if nature_column(i) in wide else False for i in ids}, index=wide.index, dtype=bool)
+    return Uncertainty(low=low.where(wide[ids].notna()), high=high.where(wide[ids].notna()), estimated=estimated)
+
+
+def is_metropole(insee_dep: object) -> bool:
+    """Metropolitan France (Corsica included); overseas départements and collectivités have 97x/98x codes."""
+    return not str(insee_dep or "").startswith(("97", "98"))
+
+
+def frame_label(generation: int, frame: str, region: str = "") -> str:
+    """The reference frame in words: « tous les QPV 2024 de France (métropole et outre-mer) »."""
+    if frame == "region":
+        return f"QPV {generation} de la région {region}"
+    return f"tous les QPV {generation} de France (métropole et outre-mer)"
+
+
+def ranked_label(members: pd.DataFrame, ranked: pd.Series, generation: int, frame: str) -> str:
+    """What a rank is counted among, true to the data: « les 1 362 QPV 2024 de métropole classés »."""
+    count = int(ranked.sum())
+    number = format_number(count, 0)
+    if frame == "region":
+        return f"les {number} QPV {generation} classés de la région {members['lib_reg'].iloc[0]}"
+    metro = int(members.loc[ranked.to_numpy(), "insee_dep"].map(is_metropole).sum())
+    if metro == count:
+        return f"les {number} QPV {generation} de métropole classés"
+    if metro == 0:
+        return f"les {number} QPV {generation} d'outre-mer classés"
+    return (f"les {number} QPV {generation} classés ({format_number(metro, 0)} de métropole, "
+            f"{format_number(count - metro, 0)} d'outre-mer)")
+
+
+def rank_phrase(row: pd.Series) -> str:
+    """« rang 72 parmi les 1 362 QPV 2024 de métropole classés » ("" for a QPV without rank)."""
+    rank = row.get("rang")
+    if rank is None or pd.isna(rank) or not isinstance(row.get("cadre_classes"), str):
+        return ""
+    return f"rang {format_number(rank, 0 if float(rank).is_integer() else 1)} parmi {row['cadre_classes']}"
+
+
 @functools.lru_cache(maxsize=16)
 def _frame_scores(method_key: str, frame: str, data_version: tuple) -> pd.DataFrame:
     method = Method(**json.loads(method_key))
     registry = store.table("qpv")
-    values = wide_values(registry["code_qp"].tolist()).set_index("code_qp")
+    values = scored_values(wide_values(registry["code_qp"].tolist()).set_index("code_qp"))
+    uncertainty = uncertainty_of(values)
     keys = ["generation"] + (["insee_reg"] if frame == "region" else [])
     results = []
     for group, members in registry.groupby(keys):
         codes = members["code_qp"].tolist()
-        generation = group[0] if isinstance(group, tuple) else group
-        label = f"QPV {generation} présents dans les données"
-        if frame == "region":
-            label = f"QPV {generation} de la région {members['lib_reg'].iloc[0]}"
+        generation = int(group[0] if isinstance(group, tuple) else group)
+        label = frame_label(generation, frame, str(members["lib_reg"].iloc[0]))
         if len(codes) < MIN_FRAME:
             small = pd.DataFrame(index=pd.Index(codes, name="code_qp"))
             small["statut"] = "cadre_insuffisant"
         else:
-            small = compute_scores(values.loc[codes], structure(), method)
+            small = compute_scores(values.loc[codes], structure(), method, uncertainty)
         small["cadre"] = label
         # Ranks are "out of N": the QPV of the frame that have a score.
-        small["taille_cadre"] = int(small["rang"].notna().sum()) if "rang" in small else 0
+        ranked = small["rang"].notna() if "rang" in small else pd.Series(False, index=small.index)
+        small["taille_cadre"] = int(ranked.sum())
+        small["cadre_classes"] = ranked_label(members, ranked, generation, frame) if ranked.any() else pd.NA
         results.append(small)
     return pd.concat(results)
 

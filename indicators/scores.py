@@ -12,14 +12,19 @@ Method (``shared/docs/method-anchors.md`` §6, summarised in ``docs/methode.md``
 * ``score_global`` = Exposition* × Vulnérabilité* (0–100): high only when both are high;
 * ``nb_alertes`` counts indicators at or above the 80th percentile;
 * robustness: a seeded Monte Carlo over domain weights (Dirichlet around the chosen ones),
-  normalisation (percentile / min-max / z-score) and aggregation (arithmetic / geometric) gives
-  each QPV a 90 % rank interval and a badge.
+  normalisation (percentile / min-max / z-score) and aggregation (arithmetic / geometric) **and over
+  the estimated values**: each value given with a 90 % interval is drawn inside it (``draw_in_interval``)
+  in the same draws, so the 90 % rank interval carries both the method and the data uncertainty;
+* reliability (``fiabilite``, a code, and ``fiabilite_texte``, its French sentence): ``robuste`` only when
+  that interval is narrow, membership of the top fifth is clear-cut, and each pillar rests on at least
+  two indicators; otherwise the sentence says why.
 
 Everything is vectorised with numpy over (QPV × indicators) and (draws × QPV) arrays.
 """
 
 from __future__ import annotations
 
+import math
 import warnings
 from dataclasses import dataclass, field
 
@@ -27,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from core.errors import BadArgumentError
+from core.formats import format_number
 
 NORMALISATIONS = ("percentile", "minmax", "zscore")
 AGGREGATIONS = ("arithmetique", "geometrique")
@@ -35,6 +41,53 @@ MIN_FRAME = 5
 MIN_VALUES = 3
 ROBUST = "robuste"
 SENSITIVE = "sensible aux choix de méthode"
+#: Badge of a ranked QPV whose rank is fragile for another reason than the method (a pillar resting on one
+#: indicator, a rank that moves with the estimated values).
+FRAGILE = "fragile"
+#: A pillar must rest on at least this many indicators with a value for the rank to be called robust.
+MIN_PILLAR_INDICATORS = 2
+#: z of the 95th percentile of the standard normal: a 90 % interval spans ±Z90 standard deviations.
+Z90 = 1.6448536269514722
+
+#: Reliability codes (``fiabilite``), stable ids; the sentence (``fiabilite_texte``) names the cause.
+RELIABILITY_ROBUST = "robuste"
+RELIABILITY_ONE_INDICATOR = "pilier_un_indicateur"
+RELIABILITY_METHOD = "sensible_methode"
+RELIABILITY_DATA = "sensible_estimations"
+RELIABILITY_UNRANKED = "non_classe"
+RELIABILITY_NOT_ASSESSED = "non_evalue"
+#: What each code means, in French (the method text and the exports' notes).
+RELIABILITY_LABELS = {
+    RELIABILITY_ROBUST: "classement robuste : rang stable selon les choix de méthode et l'incertitude des "
+    "valeurs estimées, chaque pilier reposant sur au moins deux indicateurs",
+    RELIABILITY_ONE_INDICATOR: "classement fragile : un pilier ne repose que sur un indicateur",
+    RELIABILITY_METHOD: "classement sensible aux choix de méthode (poids, normalisation, agrégation)",
+    RELIABILITY_DATA: "classement fragile : le rang dépend de l'incertitude des valeurs estimées",
+    RELIABILITY_UNRANKED: "non classé : données insuffisantes",
+    RELIABILITY_NOT_ASSESSED: "robustesse non évaluée (aucun tirage)",
+}
+#: How an estimated value is drawn in the Monte Carlo (the one sentence said by the annex, the Méthode page and docs/methode.md).
+DATA_DRAW_RULE = ("une estimation calibrée est tirée dans une loi normale dont l'intervalle à 90 % est celui de "
+                  "l'estimation (deux demi-lois normales quand l'intervalle n'est pas centré sur elle, qui reste la "
+                  "médiane des tirages), puis ramenée dans les bornes possibles de l'indicateur (0 à 100 % pour une "
+                  "part) ; les autres valeurs restent fixes.")
+#: When a rank is called robust.
+ROBUST_RULE = ("Un classement n'est dit robuste que si son intervalle de rang est étroit (au plus 10 % des quartiers "
+               "classés du cadre), si l'appartenance au premier quintile est nette (plus de 90 % ou moins de 10 % "
+               "des tirages) et si chacun des deux piliers repose sur au moins deux indicateurs ; sinon, la fiche dit "
+               "pourquoi (pilier reposant sur un seul indicateur, rang sensible aux choix de méthode, rang dépendant "
+               "des valeurs estimées).")
+
+
+#: The same in a few words, for a table cell.
+RELIABILITY_SHORT = {
+    RELIABILITY_ROBUST: "robuste",
+    RELIABILITY_ONE_INDICATOR: "fragile : un pilier sur un seul indicateur",
+    RELIABILITY_METHOD: "sensible aux choix de méthode",
+    RELIABILITY_DATA: "fragile : dépend des valeurs estimées",
+    RELIABILITY_UNRANKED: "non classé – données insuffisantes",
+    RELIABILITY_NOT_ASSESSED: "robustesse non évaluée",
+}
 
 
 @dataclass(frozen=True)
@@ -89,6 +142,18 @@ class Structure:
     domain_of: np.ndarray  # (k,) index into domains
     pillars: list[str]  # ["Exposition", "Vulnérabilité"]
     pillar_of: np.ndarray  # (d,) index into pillars
+    #: French labels of the indicators (the reliability sentence names them); ids when unknown.
+    labels: tuple[str, ...] = ()
+    #: (k, 2) physical range of each indicator (NaN = unbounded): a drawn value never leaves it.
+    bounds: np.ndarray | None = None
+
+    def label(self, j: int) -> str:
+        return self.labels[j] if j < len(self.labels) else self.indicators[j]
+
+    def value_bounds(self) -> np.ndarray:
+        if self.bounds is None:
+            return np.full((len(self.indicators), 2), np.nan)
+        return self.bounds
 
     def restricted(self, keep: np.ndarray) -> Structure:
         """The structure without the indicators not kept (and without the domains left empty)."""
@@ -102,6 +167,8 @@ class Structure:
             domain_of=np.array([used.index(int(self.domain_of[j])) for j in np.flatnonzero(keep)], dtype=int),
             pillars=self.pillars,
             pillar_of=self.pillar_of[used],
+            labels=tuple(self.label(j) for j in np.flatnonzero(keep)),
+            bounds=self.value_bounds()[keep],
         )
 
     def domain_pillars(self) -> dict[str, str]:
@@ -112,6 +179,8 @@ class Structure:
         scored = [i for i in items if getattr(i, "scored", i.direction != 0 and i.pillar in ("Exposition", "Vulnérabilité"))]
         domains = list(dict.fromkeys(i.domain for i in scored))
         pillars = ["Exposition", "Vulnérabilité"]
+        bounds = np.array([[np.nan if b is None else float(b) for b in getattr(i, "valid_range", (None, None))]
+                           for i in scored], dtype=float).reshape(len(scored), 2)
         return cls(
             indicators=[i.id for i in scored],
             directions=np.array([i.direction for i in scored], dtype=float),
@@ -119,7 +188,47 @@ class Structure:
             domain_of=np.array([domains.index(i.domain) for i in scored]),
             pillars=pillars,
             pillar_of=np.array([pillars.index(domain_pillars[d]) for d in domains]),
+            labels=tuple(getattr(i, "label", i.id) for i in scored),
+            bounds=bounds,
         )
+
+
+@dataclass(frozen=True)
+class Uncertainty:
+    """What is known of each value beyond its number, as frames shaped like the values (index = QPV codes,
+    columns ⊇ indicators): the bounds of its 90 % interval (NaN when it has none) and whether it is an
+    estimate (an estimate without interval, such as a plain IRIS interpolation, is not drawn but is named
+    as estimated in the reliability sentence)."""
+
+    low: pd.DataFrame
+    high: pd.DataFrame
+    estimated: pd.DataFrame
+
+    def arrays(self, index: pd.Index, indicators: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        def grid(frame: pd.DataFrame, fill) -> pd.DataFrame:
+            return frame.reindex(index=index, columns=indicators).fillna(fill)
+
+        return (grid(self.low, np.nan).to_numpy(dtype=float), grid(self.high, np.nan).to_numpy(dtype=float),
+                grid(self.estimated, False).to_numpy(dtype=bool))
+
+
+def draw_in_interval(value: np.ndarray, low: np.ndarray, high: np.ndarray, z: np.ndarray,
+                     bounds: np.ndarray | None = None) -> np.ndarray:
+    """Values drawn inside their 90 % interval: ``value + z·σ₋`` below, ``value + z·σ₊`` above, then clipped.
+
+    ``z`` are standard normal draws; σ₋ = (value − low) / 1.645 and σ₊ = (high − value) / 1.645, so the
+    estimate stays the median of the draws, 5 % of the draws fall under ``low`` and 5 % above ``high``
+    (a normal whose 90 % interval is [low, high] when the interval is centred on the estimate, two half
+    normals otherwise). ``bounds`` (…, 2): the physical range (a share stays within 0–100 %), NaN = none.
+    """
+    below = np.clip(value - low, 0.0, None) / Z90
+    above = np.clip(high - value, 0.0, None) / Z90
+    out = value + np.where(z < 0, z * below, z * above)
+    if bounds is not None:
+        lo, hi = bounds[..., 0], bounds[..., 1]
+        out = np.where(np.isnan(lo), out, np.maximum(out, lo))
+        out = np.where(np.isnan(hi), out, np.minimum(out, hi))
+    return out
 
 
 # --- normalisation ------------------------------------------------------------------------------
@@ -180,34 +289,47 @@ def normalise(x: np.ndarray, directions: np.ndarray, method: str) -> np.ndarray:
 # --- aggregation --------------------------------------------------------------------------------
 
 
-def domain_scores(p: np.ndarray, structure: Structure, quorum: float) -> np.ndarray:
-    """(n, d) domain means of available indicator scores; NaN below the quorum of available weight."""
-    n, d = p.shape[0], len(structure.domains)
-    member = np.zeros((p.shape[1], d))
-    member[np.arange(p.shape[1]), structure.domain_of] = 1.0
-    available = ~np.isnan(p)
-    total = available.astype(float) @ member
-    sums = np.where(available, p, 0.0) @ member
-    size = member.sum(axis=0)
+def _membership(structure: Structure, k: int) -> np.ndarray:
+    """(k, d) 0/1 matrix: indicator j feeds domain d."""
+    member = np.zeros((k, len(structure.domains)))
+    member[np.arange(k), structure.domain_of] = 1.0
+    return member
+
+
+def _domains_from(sums: np.ndarray, total: np.ndarray, size: np.ndarray, quorum: float) -> np.ndarray:
+    """Domain means from the sums and counts of available indicator scores; NaN below the quorum."""
     with np.errstate(invalid="ignore", divide="ignore"):
         out = sums / total
     out[(total < 1) | (total / size < quorum - 1e-9)] = np.nan
-    return out.reshape(n, d)
+    return out
+
+
+def domain_scores(p: np.ndarray, structure: Structure, quorum: float) -> np.ndarray:
+    """(n, d) domain means of available indicator scores; NaN below the quorum of available weight."""
+    member = _membership(structure, p.shape[1])
+    available = ~np.isnan(p)
+    return _domains_from(np.where(available, p, 0.0) @ member, available.astype(float) @ member,
+                         member.sum(axis=0), quorum)
 
 
 def _pillar(values: np.ndarray, weights: np.ndarray, aggregation: str) -> np.ndarray:
-    """Weighted mean of ``values`` (n, d) over available domains, ignoring NaN.
+    """Weighted mean of ``values`` over available domains, ignoring NaN.
 
-    ``weights`` is (d,) for one method or (S, d) for S Monte Carlo draws (result (S, n)); matrix
-    products keep the draws vectorised without materialising (S, n, d) arrays.
+    ``values`` (n, d) with ``weights`` (d,) for one method or (S, d) for S Monte Carlo draws (result (S, n)):
+    matrix products keep the draws vectorised without materialising (S, n, d) arrays. ``values`` (g, n, d),
+    one domain table per draw when the data are drawn too, with ``weights`` (g, d): result (g, n).
     """
     available = ~np.isnan(values)
     if aggregation == "geometrique":
         terms = np.where(available, np.log(np.clip(np.where(available, values, 1.0), 1.0, None)), 0.0)
     else:
         terms = np.where(available, values, 0.0)
-    num = weights @ terms.T
-    den = weights @ available.T.astype(float)
+    if values.ndim == 3:  # batched matrix products: (g, n, d) @ (g, d, 1)
+        num = (terms @ weights[:, :, None])[..., 0]
+        den = (available.astype(float) @ weights[:, :, None])[..., 0]
+    else:
+        num = weights @ terms.T
+        den = weights @ available.T.astype(float)
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = num / den
     return np.exp(mean) if aggregation == "geometrique" else mean
@@ -252,7 +374,7 @@ def _pillars(dom: np.ndarray, structure: Structure, weights: np.ndarray, method:
     out = []
     for index in range(len(structure.pillars)):
         cols = structure.pillar_of == index
-        sub = dom[:, cols]
+        sub = dom[..., cols]
         pillar = _pillar(sub, weights[..., cols], aggregation)
         computed = (~np.isnan(sub)).sum(axis=-1) / max(cols.sum(), 1)
         pillar = np.where(computed >= method.pillar_quorum - 1e-9, pillar, np.nan)
@@ -270,12 +392,17 @@ def _headline(dom: np.ndarray, structure: Structure, weights: np.ndarray, method
 # --- public API ---------------------------------------------------------------------------------
 
 
-def compute_scores(x: pd.DataFrame, structure: Structure, method: Method) -> pd.DataFrame:
+def compute_scores(x: pd.DataFrame, structure: Structure, method: Method,
+                   uncertainty: Uncertainty | None = None) -> pd.DataFrame:
     """Scores for one reference frame. ``x``: raw values, index = QPV codes, columns ⊇ indicators.
+
+    ``uncertainty``: the 90 % intervals of the estimated values (drawn in the Monte Carlo) and which values
+    are estimates; without it every value is taken as exact.
 
     Returns percentiles (``<id>_pct``), domains (``dom_<domain>``), ``score_exposition``,
     ``score_vulnerabilite``, ``score_global``, ``rang``, ``rang_p05``, ``rang_p95``, ``robustesse``,
-    ``nb_alertes`` and ``statut`` (``complet`` / ``partiel``).
+    ``fiabilite`` and ``fiabilite_texte``, ``nb_alertes`` (missing when the QPV has no ranked indicator),
+    ``nb_indicateurs`` (indicators ranked for this QPV) and ``statut`` (``complet`` / ``partiel``).
     """
     method.validate(structure.domains, structure.domain_pillars())
     if len(x) < MIN_FRAME:
@@ -290,6 +417,11 @@ def compute_scores(x: pd.DataFrame, structure: Structure, method: Method) -> pd.
     keep = np.sum(~np.isnan(values), axis=0) >= MIN_VALUES
     structure = full.restricted(keep)
     values = values[:, keep]
+    if uncertainty is None:
+        low = high = np.full(values.shape, np.nan)
+        estimated = np.zeros(values.shape, dtype=bool)
+    else:
+        low, high, estimated = (a[:, keep] for a in uncertainty.arrays(x.index, full.indicators))
     pct = normalise(values, structure.directions, "percentile")
     chosen = pct if method.normalisation == "percentile" else normalise(values, structure.directions,
                                                                          method.normalisation)
@@ -309,16 +441,26 @@ def compute_scores(x: pd.DataFrame, structure: Structure, method: Method) -> pd.
     out["score_vulnerabilite"] = v_star
     out["score_global"] = score
     out["rang"] = rank
-    out["nb_alertes"] = np.sum(pct >= method.alert_threshold, axis=1)
+    ranked_count = np.sum(~np.isnan(pct), axis=1)
+    out["nb_alertes"] = np.where(ranked_count > 0, np.sum(pct >= method.alert_threshold, axis=1), np.nan)
+    out["nb_indicateurs"] = ranked_count
     out["statut"] = np.where(np.isnan(score), "partiel", "complet")
-    interval = robustness(values, structure, method, dom_base=dom)
-    interval.index = x.index
+    interval = robustness(values, structure, method, dom_base=dom, low=low, high=high)
     out.attrs["indicateurs_utilises"] = list(structure.indicators)
     # The interval always contains the rank under the chosen method (the base case is one draw).
-    interval["rang_p05"] = np.fmin(interval["rang_p05"].to_numpy(dtype=float), rank)
-    interval["rang_p95"] = np.fmax(interval["rang_p95"].to_numpy(dtype=float), rank)
-    interval.loc[np.isnan(rank), ["rang_p05", "rang_p95"]] = np.nan
-    return out.join(interval)
+    for suffix in ("", "_methode"):
+        interval[f"rang_p05{suffix}"] = np.fmin(interval[f"rang_p05{suffix}"].to_numpy(dtype=float), rank)
+        interval[f"rang_p95{suffix}"] = np.fmax(interval[f"rang_p95{suffix}"].to_numpy(dtype=float), rank)
+        interval.loc[np.isnan(rank), [f"rang_p05{suffix}", f"rang_p95{suffix}"]] = np.nan
+    used = ~np.isnan(chosen) & ~np.isnan(dom[:, structure.domain_of])  # feeds a computed domain
+    codes, texts, badges = reliability(rank, interval, used, estimated, structure, method, (e_star, v_star))
+    out["rang_p05"] = interval["rang_p05"].to_numpy()
+    out["rang_p95"] = interval["rang_p95"].to_numpy()
+    out["p_top20"] = interval["p_top20"].to_numpy()
+    out["robustesse"] = pd.array(badges, dtype="string")
+    out["fiabilite"] = pd.array(codes, dtype="string")
+    out["fiabilite_texte"] = pd.array(texts, dtype="string")
+    return out
 
 
 def _rank_quantiles(ranks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -333,20 +475,11 @@ def _rank_quantiles(ranks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return p05, p95
 
 
-def robustness(values: np.ndarray, structure: Structure, method: Method,
-               dom_base: np.ndarray | None = None) -> pd.DataFrame:
-    """Monte Carlo rank interval: ``rang_p05``, ``rang_p95``, ``p_top20`` and the ``robustesse`` badge."""
-    n = values.shape[0]
+def _method_draws(structure: Structure, method: Method, draws: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Domain weights (Dirichlet around the chosen ones, per pillar), normalisation and aggregation per draw."""
     rng = np.random.default_rng(method.seed)
-    draws = int(method.draws)
-    empty = pd.DataFrame({"rang_p05": np.nan, "rang_p95": np.nan, "p_top20": np.nan,
-                          "robustesse": pd.Series([pd.NA] * n, dtype="string")})
-    if draws == 0:
-        return empty
     base = _weights_vector(structure, method)
-    d = len(structure.domains)
-    # Dirichlet around the chosen weights, drawn per pillar so each pillar keeps its own balance.
-    weights = np.empty((draws, d))
+    weights = np.empty((draws, len(structure.domains)))
     for index in range(len(structure.pillars)):
         cols = np.flatnonzero(structure.pillar_of == index)
         if len(cols) == 0:
@@ -354,9 +487,78 @@ def robustness(values: np.ndarray, structure: Structure, method: Method,
         alpha = method.concentration * base[cols] / max(base[cols].sum(), 1e-12) * len(cols)
         alpha = np.where(alpha > 0, alpha, 1e-3)
         weights[:, cols] = rng.dirichlet(alpha, size=draws) * base[cols].sum()
-    norm_choice = rng.integers(0, len(NORMALISATIONS), size=draws)
-    agg_choice = rng.integers(0, len(AGGREGATIONS), size=draws)
+    return weights, rng.integers(0, len(NORMALISATIONS), size=draws), rng.integers(0, len(AGGREGATIONS), size=draws)
 
+
+#: Draws processed together when the data are drawn: bounds the (draws × QPV × domains) arrays.
+DATA_CHUNK = 100
+
+
+def _normalise_draws(xs: np.ndarray, directions: np.ndarray, norm: str) -> np.ndarray:
+    """Normalise each draw's columns separately: (g, n, u) values → (g, n, u) scores."""
+    g, n, u = xs.shape
+    flat = xs.transpose(1, 0, 2).reshape(n, g * u)
+    scores = normalise(flat, np.tile(directions, g), norm)
+    return scores.reshape(n, g, u).transpose(1, 0, 2)
+
+
+def _joint_ranks(values: np.ndarray, structure: Structure, method: Method, low: np.ndarray, high: np.ndarray,
+                 choices: tuple[np.ndarray, np.ndarray, np.ndarray]) -> np.ndarray:
+    """(S, n) ranks when each draw also draws the values that have an interval (same method draws)."""
+    weights, norm_choice, agg_choice = choices
+    draws, n = len(norm_choice), values.shape[0]
+    rows, cols = np.nonzero(np.isfinite(low) & np.isfinite(high) & ~np.isnan(values))
+    uncertain = np.unique(cols)
+    position = np.searchsorted(uncertain, cols)
+    member = _membership(structure, values.shape[1])
+    fixed_member = member.copy()
+    fixed_member[uncertain] = 0.0
+    size = member.sum(axis=0)
+    fixed = {}
+    for norm in NORMALISATIONS:
+        p = normalise(values, structure.directions, norm)
+        available = ~np.isnan(p)
+        fixed[norm] = (np.where(available, p, 0.0) @ fixed_member, available.astype(float) @ fixed_member)
+    # A stream of its own: the method draws are those of the method-only analysis, draw for draw.
+    rng = np.random.default_rng([method.seed, 1])
+    bounds = structure.value_bounds()[cols]
+    ranks = np.full((draws, n), np.nan)
+    for start in range(0, draws, DATA_CHUNK):
+        stop = min(start + DATA_CHUNK, draws)
+        drawn = draw_in_interval(values[rows, cols], low[rows, cols], high[rows, cols],
+                                 rng.standard_normal((stop - start, len(rows))), bounds)
+        for ni, norm in enumerate(NORMALISATIONS):
+            for ai, agg in enumerate(AGGREGATIONS):
+                sel = np.flatnonzero((norm_choice[start:stop] == ni) & (agg_choice[start:stop] == ai))
+                if not len(sel):
+                    continue
+                xs = np.repeat(values[None][:, :, uncertain], len(sel), axis=0)
+                xs[:, rows, position] = drawn[sel]
+                p = _normalise_draws(xs, structure.directions[uncertain], norm)
+                available = ~np.isnan(p)
+                sums, total = fixed[norm]
+                dom = _domains_from(sums + np.where(available, p, 0.0) @ member[uncertain],
+                                    total + available.astype(float) @ member[uncertain], size, method.quorum)
+                _, _, score = _headline(dom, structure, weights[start:stop][sel], method, agg)
+                ranks[start + sel] = _draw_ranks(score)
+    return ranks
+
+
+def robustness(values: np.ndarray, structure: Structure, method: Method, dom_base: np.ndarray | None = None,
+               low: np.ndarray | None = None, high: np.ndarray | None = None) -> pd.DataFrame:
+    """Monte Carlo rank intervals: ``rang_p05``, ``rang_p95`` and ``p_top20`` (share of draws in the top
+    fifth) when the draws vary the method **and** draw the values given with a 90 % interval (``low``,
+    ``high``, (n, k), NaN when none) inside it; the same three with the suffix ``_methode`` for the method
+    draws alone (the same draws without the data), which tells a rank fragile because of the method from
+    one fragile because of the estimates."""
+    n = values.shape[0]
+    draws = int(method.draws)
+    names = ["rang_p05", "rang_p95", "p_top20"]
+    out = pd.DataFrame({f"{c}{s}": np.full(n, np.nan) for s in ("", "_methode") for c in names})
+    if draws == 0:
+        return out
+    choices = _method_draws(structure, method, draws)
+    weights, norm_choice, agg_choice = choices
     ranks = np.full((draws, n), np.nan)
     for ni, norm in enumerate(NORMALISATIONS):
         dom = dom_base if (norm == method.normalisation and dom_base is not None) else domain_scores(
@@ -367,17 +569,98 @@ def robustness(values: np.ndarray, structure: Structure, method: Method,
                 continue
             _, _, score = _headline(dom, structure, weights[sel], method, agg)
             ranks[sel] = _draw_ranks(score)
-    scored = ~np.isnan(ranks).all(axis=0)
-    out = empty.copy()
-    if not scored.any():
-        return out
-    p05, p95 = _rank_quantiles(ranks[:, scored])
-    n_scored = np.sum(~np.isnan(ranks), axis=1)  # frame size per draw
-    top = np.nanmean(ranks <= 0.2 * n_scored[:, None], axis=0)
-    out.loc[scored, "rang_p05"] = p05
-    out.loc[scored, "rang_p95"] = p95
-    out.loc[scored, "p_top20"] = top[scored]
-    narrow = (p95 - p05) <= method.narrow_share * scored.sum()
-    decided = (top[scored] > 0.9) | (top[scored] < 0.1)
-    out.loc[scored, "robustesse"] = np.where(narrow & decided, ROBUST, SENSITIVE)
+    low = np.full(values.shape, np.nan) if low is None else low
+    high = np.full(values.shape, np.nan) if high is None else high
+    with_data = bool((np.isfinite(low) & np.isfinite(high) & ~np.isnan(values)).any())
+    joint = _joint_ranks(values, structure, method, low, high, choices) if with_data else ranks
+    for suffix, stacked in (("", joint), ("_methode", ranks)):
+        scored = ~np.isnan(stacked).all(axis=0)
+        if not scored.any():
+            continue
+        p05, p95 = _rank_quantiles(stacked[:, scored])
+        n_scored = np.sum(~np.isnan(stacked), axis=1)  # frame size per draw
+        top = np.nanmean(stacked[:, scored] <= 0.2 * n_scored[:, None], axis=0)
+        out.loc[scored, f"rang_p05{suffix}"] = p05
+        out.loc[scored, f"rang_p95{suffix}"] = p95
+        out.loc[scored, f"p_top20{suffix}"] = top
     return out
+
+
+# --- reliability ----------------------------------------------------------------------------------
+
+
+def _ordinal(rank: float) -> str:
+    number = int(rank)
+    return "1er" if number == 1 else f"{format_number(number, 0)}e"
+
+
+def _inline(label: str) -> str:
+    """An indicator label inside a sentence: first letter lowered unless it starts an acronym."""
+    return label[0].lower() + label[1:] if label[1:2].islower() else label
+
+
+def _one_indicator_sentence(pillars: list[tuple[str, str, bool]]) -> str:
+    """« classement fragile : le pilier Vulnérabilité ne repose que sur un indicateur (…), estimé »."""
+    parts = [f"le pilier {pillar} ne repose que sur un indicateur ({_inline(label)})" + (", estimé" if est else "")
+             for pillar, label, est in pillars]
+    return "classement fragile : " + " ; ".join(parts) + "."
+
+
+def reliability(rank: np.ndarray, interval: pd.DataFrame, used: np.ndarray, estimated: np.ndarray,
+                structure: Structure, method: Method,
+                pillars: tuple[np.ndarray, np.ndarray]) -> tuple[list, list, list]:
+    """Per QPV: the reliability code, its French sentence and the short badge (``robustesse``).
+
+    ``used`` (n, k): indicator j has a value that feeds a computed domain of QPV i; ``estimated`` (n, k):
+    that value is an estimate. The first cause found is said: not ranked, a pillar resting on fewer than
+    ``MIN_PILLAR_INDICATORS`` indicators, a rank interval too wide under the method draws alone, a rank
+    interval too wide once the estimated values are drawn too; otherwise robust.
+    """
+    n = len(rank)
+    pillar_of_indicator = structure.pillar_of[structure.domain_of]
+    ranked = ~np.isnan(rank)
+    frame_size = int(ranked.sum())
+    codes, texts, badges = [pd.NA] * n, [pd.NA] * n, [pd.NA] * n
+    unclear = {}
+    for suffix in ("", "_methode"):
+        width = interval[f"rang_p95{suffix}"].to_numpy(dtype=float) - interval[f"rang_p05{suffix}"].to_numpy(dtype=float)
+        top = interval[f"p_top20{suffix}"].to_numpy(dtype=float)
+        unclear[suffix] = ~((width <= method.narrow_share * frame_size) & ((top > 0.9) | (top < 0.1)))
+    lows, highs = interval["rang_p05"].to_numpy(dtype=float), interval["rang_p95"].to_numpy(dtype=float)
+
+    for i in range(n):
+        if not ranked[i]:
+            missing = [name for name, value in zip(structure.pillars, (p[i] for p in pillars), strict=True)
+                       if np.isnan(value)]
+            if missing:
+                words = " et ".join(missing)
+                codes[i] = RELIABILITY_UNRANKED
+                texts[i] = (f"non classé : données insuffisantes pour calculer le pilier {words}." if len(missing) == 1
+                            else f"non classé : données insuffisantes pour calculer les piliers {words}.")
+            continue
+        thin = []
+        for index, pillar in enumerate(structure.pillars):
+            members = np.flatnonzero(used[i] & (pillar_of_indicator == index))
+            if len(members) < MIN_PILLAR_INDICATORS and len(members):
+                thin.append((pillar, structure.label(int(members[0])), bool(estimated[i, members[0]])))
+        low, high = lows[i], highs[i]
+        span = ("" if np.isnan(low) or np.isnan(high)
+                else f"du {_ordinal(max(math.floor(low), 1))} au {_ordinal(math.ceil(high))} rang")
+        if thin:
+            codes[i], texts[i], badges[i] = RELIABILITY_ONE_INDICATOR, _one_indicator_sentence(thin), FRAGILE
+        elif np.isnan(low):
+            codes[i], texts[i] = RELIABILITY_NOT_ASSESSED, RELIABILITY_LABELS[RELIABILITY_NOT_ASSESSED] + "."
+        elif unclear["_methode"][i]:
+            codes[i], badges[i] = RELIABILITY_METHOD, SENSITIVE
+            texts[i] = ("classement sensible aux choix de méthode : selon les poids, la normalisation et "
+                        f"l'agrégation, le rang varie {span}.")
+        elif unclear[""][i]:
+            codes[i], badges[i] = RELIABILITY_DATA, FRAGILE
+            texts[i] = ("classement fragile : le rang dépend de l'incertitude des valeurs estimées ; quand elles "
+                        f"sont tirées dans leur intervalle à 90 %, il varie {span}.")
+        else:
+            codes[i], badges[i] = RELIABILITY_ROBUST, ROBUST
+            texts[i] = ("classement robuste : le rang reste proche quels que soient les choix de méthode et "
+                        "l'incertitude des valeurs estimées, et chaque pilier repose sur au moins deux "
+                        "indicateurs.")
+    return codes, texts, badges

@@ -181,3 +181,153 @@ def test_rank_interval_contains_rank(x, seed):
     assert (out.loc[scored, "rang_p05"] <= out.loc[scored, "rang"]).all()
     assert (out.loc[scored, "rang"] <= out.loc[scored, "rang_p95"]).all()
     assert out.loc[~scored, "rang_p05"].isna().all()
+
+
+# --- honest robustness: data draws and pillars resting on one indicator (issue #10) ---------------
+
+from indicators.scores import (  # noqa: E402
+    FRAGILE,
+    MIN_PILLAR_INDICATORS,
+    RELIABILITY_DATA,
+    RELIABILITY_ONE_INDICATOR,
+    RELIABILITY_ROBUST,
+    Uncertainty,
+    draw_in_interval,
+)
+
+
+@dataclass(frozen=True)
+class LabelledInd:
+    id: str
+    direction: int
+    pillar: str
+    domain: str
+    label: str
+    valid_range: tuple = (None, None)
+
+
+WIDE_ITEMS = [
+    LabelledInd("chaleur", 1, "Exposition", "chaleur", "Jours de forte chaleur"),
+    LabelledInd("nuits", 1, "Exposition", "chaleur", "Nuits tropicales"),
+    LabelledInd("pauvrete", 1, "Vulnérabilité", "revenus", "Taux de pauvreté", (0.0, 100.0)),
+    LabelledInd("dpe", 1, "Vulnérabilité", "logement", "Part des logements classés F ou G", (0.0, 100.0)),
+]
+WIDE = Structure.from_catalogue(WIDE_ITEMS, {"chaleur": "Exposition", "revenus": "Vulnérabilité",
+                                             "logement": "Vulnérabilité"})
+
+
+def clear_frame(n: int = 40) -> pd.DataFrame:
+    """n QPV ordered the same way by every indicator: QPV n-1 is first under any method."""
+    base = np.arange(n, dtype=float)
+    return pd.DataFrame({"chaleur": base, "nuits": base * 2, "pauvrete": 10 + base, "dpe": 5 + base / 2},
+                        index=[f"Q{i:02d}" for i in range(n)])
+
+
+def no_uncertainty(frame: pd.DataFrame) -> Uncertainty:
+    def empty() -> pd.DataFrame:
+        return pd.DataFrame(np.nan, index=frame.index, columns=frame.columns)
+
+    return Uncertainty(low=empty(), high=empty(), estimated=empty().notna())
+
+
+def test_a_pillar_resting_on_one_indicator_is_never_robust():
+    frame = clear_frame()
+    top = frame.index[-1]
+    baseline = compute_scores(frame, WIDE, Method(draws=300), no_uncertainty(frame))
+    assert baseline.loc[top, "fiabilite"] == RELIABILITY_ROBUST  # first everywhere, two indicators per pillar
+    assert baseline.loc[top, "robustesse"] == ROBUST
+    thin = frame.copy()
+    thin.loc[top, "dpe"] = np.nan  # its Vulnérabilité now rests on the poverty rate alone
+    uncertainty = no_uncertainty(thin)
+    uncertainty.estimated.loc[top, "pauvrete"] = True
+    out = compute_scores(thin, WIDE, Method(draws=300), uncertainty)
+    assert out.loc[top, "statut"] == "complet" and out.loc[top, "rang"] == 1  # still ranked first…
+    assert out.loc[top, "fiabilite"] == RELIABILITY_ONE_INDICATOR  # …but never called robust
+    assert out.loc[top, "robustesse"] == FRAGILE
+    assert out.loc[top, "fiabilite_texte"] == ("classement fragile : le pilier Vulnérabilité ne repose que sur un "
+                                               "indicateur (taux de pauvreté), estimé.")
+    assert out.loc[frame.index[-2], "fiabilite"] == RELIABILITY_ROBUST  # the others keep two indicators
+
+
+def test_reliability_sentence_names_every_thin_pillar_and_an_exact_value_is_not_called_estimated():
+    frame = clear_frame()
+    top = frame.index[-1]
+    frame.loc[top, ["nuits", "dpe"]] = np.nan
+    # A quorum of one half: the heat domain is computed from one of its two indicators.
+    out = compute_scores(frame, WIDE, Method(draws=100, quorum=0.5), no_uncertainty(frame))
+    assert out.loc[top, "statut"] == "complet"
+    text = out.loc[top, "fiabilite_texte"]
+    assert "le pilier Exposition ne repose que sur un indicateur (jours de forte chaleur)" in text
+    assert "le pilier Vulnérabilité ne repose que sur un indicateur (taux de pauvreté)" in text
+    assert "estimé" not in text
+
+
+finite_pos = st.floats(min_value=0.0, max_value=100.0, allow_nan=False, allow_infinity=False)
+
+
+@prop
+@given(arrays(np.float64, st.tuples(st.integers(6, 25), st.just(4)), elements=finite_pos), missing_masks)
+def test_no_qpv_with_a_one_indicator_pillar_is_ever_robust(x, seed):
+    rng = np.random.default_rng(seed)
+    x = x.copy()
+    x[rng.random(x.shape) < 0.3] = np.nan
+    frame = pd.DataFrame(x, columns=WIDE.indicators, index=[f"Q{i}" for i in range(len(x))])
+    out = compute_scores(frame, WIDE, Method(draws=30, seed=seed % 1000))
+    pct = out[[f"{i}_pct" for i in WIDE.indicators]].notna().to_numpy()
+    exposure = pct[:, :2].sum(axis=1)
+    vulnerability = pct[:, 2:].sum(axis=1)
+    thin = (np.minimum(exposure, vulnerability) < MIN_PILLAR_INDICATORS) & out["rang"].notna().to_numpy()
+    assert not (out.loc[thin, "robustesse"] == ROBUST).any()
+    assert (out.loc[thin, "fiabilite"] == RELIABILITY_ONE_INDICATOR).all()
+
+
+def test_data_draws_widen_the_rank_interval_of_a_qpv_resting_on_estimates():
+    rng = np.random.default_rng(3)
+    n = 60
+    frame = pd.DataFrame({"chaleur": rng.normal(20, 4, n), "nuits": rng.normal(30, 6, n),
+                          "pauvrete": rng.normal(40, 8, n), "dpe": rng.normal(15, 3, n)},
+                         index=[f"Q{i:02d}" for i in range(n)])
+    estimated_qpv = frame.index[10]
+    exact = compute_scores(frame, WIDE, Method(draws=400), no_uncertainty(frame))
+    uncertainty = no_uncertainty(frame)
+    for column, half_width in (("pauvrete", 15.0), ("dpe", 6.0)):
+        uncertainty.low.loc[estimated_qpv, column] = frame.loc[estimated_qpv, column] - half_width
+        uncertainty.high.loc[estimated_qpv, column] = frame.loc[estimated_qpv, column] + half_width
+        uncertainty.estimated.loc[estimated_qpv, column] = True
+    drawn = compute_scores(frame, WIDE, Method(draws=400), uncertainty)
+
+    def width(out):
+        return out.loc[estimated_qpv, "rang_p95"] - out.loc[estimated_qpv, "rang_p05"]
+
+    assert width(drawn) > width(exact) + 5
+    # The point scores do not move: only the interval carries the data uncertainty.
+    pd.testing.assert_series_equal(drawn["score_global"], exact["score_global"])
+    if exact.loc[estimated_qpv, "fiabilite"] == RELIABILITY_ROBUST:
+        assert drawn.loc[estimated_qpv, "fiabilite"] == RELIABILITY_DATA
+
+
+def test_a_rank_that_only_the_estimates_make_fragile_says_so():
+    frame = clear_frame(40)
+    target = frame.index[-1]  # first under every method
+    uncertainty = no_uncertainty(frame)
+    uncertainty.low.loc[target, ["pauvrete", "dpe"]] = 0.0  # intervals spanning the whole range
+    uncertainty.high.loc[target, ["pauvrete", "dpe"]] = 100.0
+    uncertainty.estimated.loc[target, ["pauvrete", "dpe"]] = True
+    out = compute_scores(frame, WIDE, Method(draws=400), uncertainty)
+    assert out.loc[target, "fiabilite"] == RELIABILITY_DATA
+    assert out.loc[target, "robustesse"] == FRAGILE
+    assert out.loc[target, "fiabilite_texte"].startswith("classement fragile : le rang dépend de l'incertitude "
+                                                         "des valeurs estimées")
+
+
+def test_draws_in_an_interval_keep_the_estimate_as_median_and_the_interval_at_90_percent():
+    z = np.random.default_rng(0).standard_normal(200_000)
+    drawn = draw_in_interval(np.full_like(z, 40.0), np.full_like(z, 31.0), np.full_like(z, 55.0), z)
+    assert np.median(drawn) == pytest.approx(40.0, abs=0.1)
+    assert np.mean(drawn < 31.0) == pytest.approx(0.05, abs=0.005)
+    assert np.mean(drawn > 55.0) == pytest.approx(0.05, abs=0.005)
+    # A share never leaves 0-100 %, however wide its interval.
+    bounded = draw_in_interval(np.full_like(z, 3.0), np.full_like(z, 0.5), np.full_like(z, 30.0), z,
+                               np.tile([0.0, 100.0], (len(z), 1)))
+    assert bounded.min() >= 0.0 and bounded.max() <= 100.0
+    assert np.mean(bounded == 0.0) > 0.01  # clipped, not redrawn
