@@ -251,3 +251,28 @@ def references_for(qpv_row: pd.Series) -> pd.DataFrame:
         if isinstance(code, str):
             mask |= (refs["niveau"] == level) & (refs["code"] == code)
     return refs[mask].reset_index(drop=True)
+
+
+def method_document_inputs() -> dict:
+    """What ``docs/methode.md`` reads from the data: the calibration metrics, region names and, per calibrated
+    indicator, how many QPV 2024 values of each nature the bundle holds (``indicators.methode.render_markdown``
+    keyword arguments). Empty when the data has no calibration table."""
+    from core.errors import SourceMissingError
+
+    try:
+        metrics = store.table("calibration_metriques", folder=store.bundle_dir())
+    except SourceMissingError:
+        return {}
+    communes = store.table("communes", folder=store.bundle_dir())
+    names = communes.dropna(subset=["insee_reg"]).drop_duplicates("insee_reg").set_index("insee_reg")["lib_reg"]
+    values = store.table("valeurs", folder=store.bundle_dir())
+    registry = store.table("qpv", folder=store.bundle_dir())
+    q24 = values[values["code_qp"].isin(registry.loc[registry["generation"] == 2024, "code_qp"])]
+    counts = {}
+    for indicator in metrics["indicateur"].unique():
+        part = q24[q24["indicateur"] == indicator]
+        kinds = part["nature"].fillna("manquante").value_counts()
+        counts[str(indicator)] = {str(k): int(v) for k, v in kinds.items() if k != "manquante"}
+        counts[str(indicator)]["manquante"] = int(kinds.get("manquante", 0))
+    return {"calibration_metrics": metrics, "region_names": {str(k): str(v) for k, v in names.items()},
+            "nature_counts": counts}

@@ -21,6 +21,8 @@ OUTSIDE = "hors_zone"
 INVALID = "valeur_invalide"
 #: A cell left empty by the publisher without a masking token (SDES 2018 ``PDL``).
 NOT_FILLED = "non_renseigne"
+#: The source records nothing there: a blank BDNB DPE cell means no DPE was recorded in the IRIS (not a secret).
+NO_DPE = "aucun_dpe"
 #: A score that cannot be computed for a quartier with too few values.
 PARTIAL = "donnees_partielles"
 
@@ -32,6 +34,8 @@ LABELS: dict[str, str] = {
     OUTSIDE: "hors de la zone couverte par la source",
     INVALID: "valeur hors de l'intervalle possible, écartée",
     NOT_FILLED: "case laissée vide par la source, sans motif indiqué",
+    NO_DPE: "aucun DPE enregistré dans les IRIS qui recoupent le quartier (case vide de la BDNB, pas un secret "
+    "statistique)",
     PARTIAL: "données insuffisantes pour calculer ce score (quartier partiel)",
 }
 
@@ -42,6 +46,7 @@ SHORT_LABELS: dict[str, str] = {
     NOT_LOADED: "source non chargée",
     OUTSIDE: "hors zone couverte",
     INVALID: "valeur écartée",
+    NO_DPE: "aucun DPE enregistré",
 }
 
 

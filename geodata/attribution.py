@@ -141,6 +141,55 @@ def areal_weights(
     return pairs.reset_index(drop=True)
 
 
+def overlap_table(new: gpd.GeoDataFrame, old: gpd.GeoDataFrame, *, qpv_col: str = "code_qp") -> pd.DataFrame:
+    """Every intersecting pair of two generations of QPV (e.g. 2024 × 2015), with how much they overlap.
+
+    Areas are measured in Lambert-93 in metropolitan France and in the local UTM zone elsewhere; only QPV
+    measured in the same system are compared. Columns: ``code_qp_2024``, ``code_qp_2015`` (of ``new`` and ``old``), ``iou`` =
+    area(A∩B) / area(A∪B), ``part_2024_couverte`` = area(A∩B) / area(A), ``part_2015_incluse`` =
+    area(A∩B) / area(B), ``surface_commune_m2``. One row per pair with a positive common area, sorted by
+    new code then decreasing IoU. Shapes without area are ignored.
+    """
+    parts = []
+    old_groups = metric_crs_groups(old)
+    for crs, mask in metric_crs_groups(new).items():
+        if crs not in old_groups:
+            continue
+        a = _metric(new.loc[mask], crs, "QPV")
+        old_part = old.loc[old_groups[crs]]
+        b = _metric(old_part, crs, "QPV")
+        keep_a = (~a.is_empty & (a.area > 0)).to_numpy()
+        keep_b = (~b.is_empty & (b.area > 0)).to_numpy()
+        ga, gb = a.to_numpy()[keep_a], b.to_numpy()[keep_b]
+        codes_a = new.loc[mask, qpv_col].astype(str).to_numpy()[keep_a]
+        codes_b = old_part[qpv_col].astype(str).to_numpy()[keep_b]
+        if not len(ga) or not len(gb):
+            continue
+        ia, ib = gpd.GeoSeries(gb).sindex.query(ga, predicate="intersects")  # (index in ga, index in gb)
+        common = shapely.area(shapely.intersection(ga[ia], gb[ib]))
+        area_a, area_b = shapely.area(ga)[ia], shapely.area(gb)[ib]
+        union = area_a + area_b - common
+        parts.append(pd.DataFrame({
+            "code_qp_2024": codes_a[ia], "code_qp_2015": codes_b[ib], "iou": common / union,
+            "part_2024_couverte": common / area_a, "part_2015_incluse": common / area_b,
+            "surface_commune_m2": common,
+        }))
+    columns = ["code_qp_2024", "code_qp_2015", "iou", "part_2024_couverte", "part_2015_incluse", "surface_commune_m2"]
+    if not parts:
+        return pd.DataFrame(columns=columns)
+    out = pd.concat(parts, ignore_index=True)
+    out = out[out["surface_commune_m2"] > 0]
+    return out.sort_values(["code_qp_2024", "iou"], ascending=[True, False]).reset_index(drop=True)[columns]
+
+
+def best_matches(overlaps: pd.DataFrame, min_iou: float) -> pd.DataFrame:
+    """Per new QPV, its old QPV of highest IoU when that IoU reaches ``min_iou`` (index ``code_qp_2024``).
+
+    With ``min_iou`` > 0.5 the match is one-to-one: an old QPV can be carried to one new QPV at most."""
+    best = overlaps.sort_values("iou", ascending=False).drop_duplicates("code_qp_2024")
+    return best[best["iou"] >= min_iou].set_index("code_qp_2024").sort_index()
+
+
 # ---------------------------------------------------------------------------------------------------
 # Interpolation of zone values
 # ---------------------------------------------------------------------------------------------------
@@ -315,13 +364,15 @@ def attribute_grid(
     columns: list[str],
     *,
     qpv_col: str = "code_qp",
+    max_nearest_m: float = 15_000.0,
 ) -> pd.DataFrame:
     """Grid values per QPV, saying for each QPV how they were obtained (``methode``).
 
     * the QPV intersects several cells → mean of the cells weighted by the area they share with the
       QPV (``moyenne pondérée par la surface des mailles``), NaN cells left out;
     * it lies inside one cell, or intersects none (off the grid edge, a coastal QPV) → the value of
-      that cell or of the cell whose point is nearest (``maille la plus proche``).
+      that cell or of the cell whose point is nearest (``maille la plus proche``), if that point lies
+      within ``max_nearest_m``; farther (an overseas QPV and the metropolitan grid), NaN: outside the grid.
 
     ``values`` has a ``Point`` column (or index) matching ``cells``. Returns ``code_qp``, the columns,
     ``methode`` and ``n_mailles`` (number of intersected cells), one row per QPV, in input order.
@@ -350,7 +401,8 @@ def attribute_grid(
         )
         lost = qpv.loc[qpv[qpv_col].astype(str).isin(outside), [qpv_col, "geometry"]].to_crs(cells.crs)
         lost = lost.assign(**{qpv_col: lost[qpv_col].astype(str)}).dissolve(by=qpv_col)
-        nearest = gpd.sjoin_nearest(lost, centres, how="left").groupby(level=0)["Point"].first()
+        nearest = gpd.sjoin_nearest(lost, centres, how="left", max_distance=max_nearest_m)
+        nearest = nearest.dropna(subset=["Point"]).groupby(level=0)["Point"].first()
         for column in columns:
             out.loc[nearest.index, column] = table[column].reindex(nearest.to_numpy()).to_numpy(dtype="float64")
     out["methode"] = np.where(n_cells.to_numpy() >= 2, METHOD_WEIGHTED, METHOD_NEAREST)

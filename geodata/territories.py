@@ -1,8 +1,11 @@
-"""Territories (région, département, EPCI, commune, QPV): lookup, hierarchy and QPV membership.
+"""Territories (France, région, département, EPCI, commune, QPV): lookup, hierarchy and QPV membership.
 
 A QPV belongs to a territory when at least one of its communes does (149 QPV span several communes,
 sometimes across EPCI). Paris, Lyon and Marseille arrondissements resolve to their commune, because
-the QPV lists use the whole commune (75056, 69123, 13055).
+the QPV lists use the whole commune (75056, 69123, 13055). ``FR`` is the whole country (metropole and
+overseas): ``python -m indicators table --territoire FR``.
+
+``territory_notes`` gives the sentences to show with a territory's data (the Mayotte codes, for one).
 """
 
 from __future__ import annotations
@@ -19,6 +22,18 @@ from sources import store
 
 
 
+#: The whole country (metropole and overseas), a territory kind besides those of ``core.territory_kinds``.
+COUNTRY = "FR"
+COUNTRY_LABEL = "France entière (métropole et outre-mer)"
+ALL_KINDS = (COUNTRY, *KINDS)
+
+#: Said wherever Mayotte's QPV are shown (territory notes, fiche, annex limits).
+MAYOTTE_NOTE = ("Mayotte : les 42 quartiers prioritaires affichés sont ceux du fichier national des contours "
+                "(codes QN97601M à QN97650N) ; la liste des QPV publiée avec les communes en donne 17 autres codes "
+                "(QN97651C à QN97667C), d'une autre génération. Les deux listes ne sont jamais rapprochées : aucune "
+                "donnée n'est passée de l'une à l'autre.")
+
+
 @dataclass(frozen=True)
 class Territory:
     kind: str
@@ -31,16 +46,21 @@ class Territory:
 
     @property
     def title(self) -> str:
+        if self.kind == COUNTRY:
+            return self.label
         kind = LABELS[self.kind] if self.kind == "EPCI" else LABELS[self.kind].lower()
         return f"{self.label} ({kind} {self.code})"
 
 
 def parse_key(text: str) -> tuple[str, str]:
-    """``"EPCI:243100518"`` → ``("EPCI", "243100518")``; bad syntax → ``BadArgumentError``."""
+    """``"EPCI:243100518"`` → ``("EPCI", "243100518")``, ``"FR"`` → ``("FR", "FR")``; bad syntax →
+    ``BadArgumentError``."""
+    if str(text).strip().upper() in (COUNTRY, f"{COUNTRY}:{COUNTRY}"):
+        return COUNTRY, COUNTRY
     if ":" not in str(text):
         raise BadArgumentError(
             f"Territoire « {text} » mal écrit : attendu TYPE:CODE avec TYPE parmi {', '.join(KINDS)} "
-            "(exemple : EPCI:243100518)."
+            f"(exemple : EPCI:243100518), ou {COUNTRY} pour toute la France."
         )
     kind, code = str(text).split(":", 1)
     kind, code = kind.strip().upper(), code.strip()
@@ -78,6 +98,8 @@ def suggestions(kind: str, code: str, limit: int = 5) -> list[str]:
 
 def resolve(kind: str, code: str) -> Territory:
     """Territory from its kind and code; arrondissements resolve to their commune."""
+    if kind == COUNTRY:
+        return Territory(COUNTRY, COUNTRY, COUNTRY_LABEL)
     if kind not in KINDS:
         raise BadArgumentError(f"Type de territoire « {kind} » inconnu : choisir parmi {', '.join(KINDS)}.")
     if kind == "COM":
@@ -99,6 +121,8 @@ def resolve_key(text: str) -> Territory:
 def qpv_codes(territory: Territory) -> list[str]:
     """Codes of the QPV (both generations) that belong to the territory, in registry order."""
     qpv = store.table("qpv")
+    if territory.kind == COUNTRY:
+        return qpv["code_qp"].tolist()
     if territory.kind == "QPV":
         return [territory.code]
     links = store.table("qpv_communes")
@@ -133,3 +157,16 @@ def children(kind: str, parent: Territory | None = None) -> pd.DataFrame:
         frame = frame.drop_duplicates(code_col)
     frame = frame.rename(columns={code_col: "code", label_col: "label"})
     return frame.sort_values("label", key=lambda s: s.map(fold)).reset_index(drop=True)
+
+
+def territory_notes(territory: Territory) -> list[str]:
+    """French sentences to show with the data of ``territory`` (territory notes, fiche, annex limits).
+
+    Today: the Mayotte note (``MAYOTTE_NOTE``) whenever the territory holds a QPV of Mayotte."""
+    if territory.kind == "QPV":
+        codes = [territory.code]
+    else:
+        codes = qpv_codes(territory)
+    if any(str(code).startswith(("QN976", "QP976")) for code in codes):
+        return [MAYOTTE_NOTE]
+    return []

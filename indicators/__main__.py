@@ -44,9 +44,10 @@ def main(argv: list[str] | None = None) -> int:
             from indicators import catalogue
 
             if args.format == "md":
+                from assembly.territory_table import method_document_inputs
                 from indicators.methode import render_markdown
 
-                sys.stdout.write(render_markdown())
+                sys.stdout.write(render_markdown(**method_document_inputs()))
             else:
                 print(json.dumps(catalogue.as_records(), ensure_ascii=False, indent=2))
             return 0

@@ -2,7 +2,7 @@
 
 Adding an indicator means adding one ``Indicator`` here (metadata shown to users, exported in the
 annex, printed by ``python -m indicators catalogue`` and written to ``docs/methode.md``) and the rule
-that computes its value in ``loaders/extract.py`` or ``loaders/extract_geo.py``. Nothing else
+that computes its value in ``indicators/rules.py`` or ``loaders/spatial.py``. Nothing else
 hard-codes indicator ids.
 """
 
@@ -55,7 +55,14 @@ ATTRIBUTION_RULES: dict[str, str] = {
     "la plus proche quand le quartier tient dans une seule maille. Échelle régionale : ne distingue pas "
     "deux quartiers voisins.",
     "lcz_surface": "Part de la surface du quartier située dans des IRIS classés en forte sensibilité à la "
-    "chaleur (zones climatiques locales, IRIS exacts IGN 2025) ; seulement pour les villes couvertes.",
+    "chaleur (classe LCZ la plus fréquente parmi les zones dont le centre tombe dans l'IRIS : 1, 2, 3, 8 ou 10 ; "
+    "IRIS exacts IGN 2025), rapportée à la partie du quartier couverte par des IRIS classés ; seulement pour "
+    "les villes couvertes.",
+    "calibration": "Estimation calibrée : moyenne des IRIS qui recoupent le quartier (pondérée par la population "
+    "de chaque IRIS au prorata de la surface recoupée), corrigée par un modèle ajusté sur les QPV 2015 dont la "
+    "valeur officielle est connue, avec un intervalle à 90 % (voir « Estimations calibrées »).",
+    "qpv2015_meme_perimetre": "Valeur officielle du QPV 2015 dont le contour est presque le même (indice de "
+    "recouvrement d'au moins 0,9), reprise avec son millésime et sa source.",
     "commune_contexte": "Valeur de la commune du quartier, affichée comme contexte faute de donnée plus fine "
     "(un quartier d'une commune concernée n'est pas forcément exposé partout).",
     "iris_reseau": "Présence de points de livraison d'un réseau de chaleur dans au moins un IRIS recoupant "
@@ -138,8 +145,16 @@ _DRIAS_REF = ("Météo-France, DRIAS-2020 (modèle CNRM-CM5 / ALADIN63), indices
 _DRIAS_H1 = ("Météo-France, DRIAS-2020 (modèle CNRM-CM5 / ALADIN63), indices annuels, scénario RCP4.5, "
              "horizon proche, grille SAFRAN 8 km")
 _GASPAR = "Géorisques, base GASPAR — dossiers départementaux des risques majeurs (DDRM)"
-_IRIS_NOTE = ("Pour les QPV 2024, valeur estimée à partir des IRIS (aucune statistique Insee par QPV 2024 "
-              "n'est disponible hors ligne).")
+_IRIS_NOTE = ("Pour les QPV 2024 : valeur officielle du QPV 2015 de même périmètre quand il en existe un ; "
+              "sinon estimation calibrée (moyenne des IRIS corrigée par un modèle ajusté sur les QPV 2015), "
+              "donnée avec son intervalle à 90 %. Les quartiers les plus pauvres y sont sous-estimés (voir la "
+              "méthode). Pas d'estimation outre-mer (pas de contours IRIS hors ligne).")
+_CARRIED_NOTE = ("Pour les QPV 2024 : valeur officielle du QPV 2015 de même périmètre quand il en existe un "
+                 "(millésime et source de 2015) ; sinon, valeur non disponible hors ligne.")
+
+_POP_2024_NOTE = ("Pour les QPV 2024 : recensement 2020, d'après une copie non officielle du fichier Insee de "
+                  "population des QPV 2024 (« Insee, RP 2020 — copie non officielle, à vérifier »), remplacée par "
+                  "le fichier officiel lors de la mise à jour en ligne.")
 
 CATALOGUE: tuple[Indicator, ...] = (
     # --- Exposition: chaleur ------------------------------------------------------------------
@@ -171,8 +186,11 @@ CATALOGUE: tuple[Indicator, ...] = (
     ),
     Indicator(
         id="part_surface_chaleur_forte", label="Surface en îlot de chaleur potentiel",
-        definition="Part de la surface du quartier située dans des IRIS dont la zone climatique locale "
-        "dominante est très minérale ou dense (classes LCZ 1, 2, 3, 8, 10).",
+        definition="Part de la surface du quartier située dans des IRIS classés en forte sensibilité à la "
+        "chaleur : parmi les zones climatiques locales (LCZ) dont le centre tombe dans l'IRIS, la classe la plus "
+        "fréquente est très minérale ou dense (LCZ 1, 2, 3, 8 ou 10). La part est calculée sur la partie du "
+        "quartier couverte par des IRIS classés, et seulement si ces IRIS couvrent au moins la moitié du "
+        "quartier.",
         unit="%", decimals=1, domain="chaleur", direction=1,
         source="Cerema, zones climatiques locales (LCZ) agrégées par IRIS (classement en 3 niveaux d'un tiers)",
         publisher="Cerema ; IGN (IRIS)", licence=_LO, vintage="LCZ 2022 ; IRIS 2025",
@@ -271,18 +289,21 @@ CATALOGUE: tuple[Indicator, ...] = (
         source="CSTB, Base de données nationale des bâtiments (BDNB) — DPE ADEME agrégés par IRIS",
         publisher="CSTB, ADEME", licence=_LO, vintage="DPE 2024", level="IRIS", attribution="iris_dpe",
         valid_range=_SHARE,
-        caveats="Parmi les logements diagnostiqués seulement (biais de sélection) ; estimation par IRIS.",
+        caveats="Parmi les logements diagnostiqués seulement (biais de sélection) ; estimation par IRIS non "
+        "calibrée (aucune valeur officielle par quartier). Une case vide de la BDNB signifie qu'aucun DPE n'est "
+        "enregistré dans l'IRIS (ce n'est pas un secret statistique). Métropole seulement.",
     ),
     Indicator(
         id="part_logsoc_avant_1976", label="Logements sociaux construits avant 1976",
         definition="Logements sociaux achevés avant 1976 (avant 1949 et de 1949 à 1975), en % du parc social "
-        "du quartier. Les périodes couvertes par le secret statistique comptent pour zéro ; la valeur est "
-        "publiée seulement si la part inconnue ne dépasse pas 5 points.",
+        "du quartier. La valeur est donnée quand les deux périodes d'avant 1976 sont publiées, ou quand les "
+        "périodes couvertes par le secret statistique ne cachent pas plus de 5 points à elles toutes (100 moins "
+        "la somme des périodes publiées) : elles comptent alors pour zéro. Sinon elle reste manquante.",
         unit="%", decimals=1, domain="logement_energie", direction=1,
         source="SDES, répertoire des logements locatifs des bailleurs sociaux (RPLS), agrégé par QPV (ANCT-ONPV)",
         publisher="SDES, ANCT-ONPV", licence=_LO, vintage="RPLS au 1er janvier 2022", level="QPV 2015",
         attribution="direct", valid_range=_SHARE,
-        caveats="Parc social seulement : l'âge du parc privé n'est pas publié par quartier.",
+        caveats="Parc social seulement : l'âge du parc privé n'est pas publié par quartier. " + _CARRIED_NOTE,
     ),
     Indicator(
         id="part_precarite_energetique", label="Ménages en précarité énergétique (logement)",
@@ -312,7 +333,7 @@ CATALOGUE: tuple[Indicator, ...] = (
         source="Insee, Filosofi — revenus disponibles des QPV 2015 (data_filo19) ; IRIS (Filosofi 2019) pour "
         "les QPV 2024",
         publisher=_INSEE, licence=_INSEE_TERMS, vintage="Filosofi 2019", level="QPV 2015 ; IRIS",
-        attribution="direct", attribution_2024="iris_population", valid_range=_SHARE, calibration="lineaire_etendu",
+        attribution="direct", attribution_2024="calibration", valid_range=_SHARE, calibration="lineaire_etendu",
         caveats="Indicateur non additif : ne jamais faire la moyenne de plusieurs quartiers. " + _IRIS_NOTE,
     ),
     Indicator(
@@ -323,8 +344,8 @@ CATALOGUE: tuple[Indicator, ...] = (
         source="Insee, Filosofi — revenus disponibles des QPV 2015 (data_filo19) ; IRIS (Filosofi 2019) pour "
         "les QPV 2024 ; communes, EPCI, départements, régions, France (Filosofi 2019)",
         publisher=_INSEE, licence=_INSEE_TERMS, vintage="Filosofi 2019", level="QPV 2015 ; IRIS",
-        attribution="direct", attribution_2024="iris_population", valid_range=_POSITIVE, calibration="log_etendu",
-        caveats="Pour les QPV 2024, moyenne pondérée de médianes d'IRIS : approximation. " + _IRIS_NOTE,
+        attribution="direct", attribution_2024="calibration", valid_range=_POSITIVE, calibration="log_etendu",
+        caveats=_IRIS_NOTE,
     ),
     Indicator(
         id="part_allocataires_rsa", label="Allocataires percevant le RSA socle",
@@ -333,7 +354,7 @@ CATALOGUE: tuple[Indicator, ...] = (
         source="Cnaf, via Insee (fichier QPV « Revenus », édition 2022) ; IRIS au 31/12/2020 pour les QPV 2024",
         publisher="Cnaf, Insee", licence=_INSEE_TERMS,
         vintage="édition 2022 (données ≈ 2020-2021) ; IRIS 31/12/2020", level="QPV 2015 ; IRIS",
-        attribution="ratio_direct", attribution_2024="iris_effectifs", valid_range=_SHARE, caveats=_IRIS_NOTE,
+        attribution="ratio_direct", attribution_2024="calibration", valid_range=_SHARE, caveats=_IRIS_NOTE,
         calibration="lineaire_etendu",
     ),
     Indicator(
@@ -343,7 +364,10 @@ CATALOGUE: tuple[Indicator, ...] = (
         unit="%", decimals=1, domain="pauvrete_revenus", direction=1,
         source="Cnaf, données par IRIS au 31/12/2020", publisher="Cnaf, Insee", licence=_INSEE_TERMS,
         vintage="31/12/2020", level="IRIS", attribution="iris_effectifs", valid_range=_SHARE,
-        caveats="Estimation par IRIS pour les quartiers dont le contour est disponible.",
+        caveats="Estimation par IRIS non calibrée (aucune valeur officielle par quartier pour la corriger) : "
+        "seuls les IRIS dont les effectifs d'allocataires et d'allocataires APL sont tous deux publiés comptent "
+        "(un IRIS en secret statistique n'est compté ni au numérateur ni au dénominateur), et la part n'est "
+        "donnée que si ces IRIS couvrent au moins la moitié du quartier. Métropole seulement.",
     ),
     Indicator(
         id="part_c2s", label="Assurés couverts par la Complémentaire santé solidaire",
@@ -352,6 +376,7 @@ CATALOGUE: tuple[Indicator, ...] = (
         source="Cnam, via Insee (fichier QPV « Revenus », édition 2022)", publisher="Cnam, Insee",
         licence=_INSEE_TERMS, vintage="édition 2022 (données ≈ 2020-2021)", level="QPV 2015",
         attribution="ratio_direct", valid_range=_SHARE,
+        caveats=_CARRIED_NOTE,
     ),
     # --- Vulnérabilité: emploi -------------------------------------------------------------------
     Indicator(
@@ -361,6 +386,7 @@ CATALOGUE: tuple[Indicator, ...] = (
         source="Insee, recensement de la population (fichier QPV « Insertion professionnelle », édition 2022)",
         publisher=_INSEE, licence=_INSEE_TERMS, vintage="RP 2018", level="QPV 2015", attribution="direct",
         valid_range=_SHARE,
+        caveats=_CARRIED_NOTE,
     ),
     # --- Vulnérabilité: âge et isolement --------------------------------------------------------------
     Indicator(
@@ -368,6 +394,7 @@ CATALOGUE: tuple[Indicator, ...] = (
         definition="Part des habitants âgés de moins de 25 ans, en % de la population.",
         unit="%", decimals=1, domain="sensibilite_age", direction=1, source=_DEMO, publisher=_INSEE,
         licence=_INSEE_TERMS, vintage="RP 2018", level="QPV 2015", attribution="direct", valid_range=_SHARE,
+        caveats=_CARRIED_NOTE,
     ),
     Indicator(
         id="part_60_plus", label="Part des 60 ans ou plus",
@@ -375,12 +402,14 @@ CATALOGUE: tuple[Indicator, ...] = (
         "plus n'est pas publiée à l'échelle des quartiers).",
         unit="%", decimals=1, domain="sensibilite_age", direction=1, source=_DEMO, publisher=_INSEE,
         licence=_INSEE_TERMS, vintage="RP 2018", level="QPV 2015", attribution="direct", valid_range=_SHARE,
+        caveats=_CARRIED_NOTE,
     ),
     Indicator(
         id="part_menages_1pers", label="Part des ménages d'une personne",
         definition="Part des ménages composés d'une seule personne, en % des ménages.",
         unit="%", decimals=1, domain="sensibilite_age", direction=1, source=_DEMO, publisher=_INSEE,
         licence=_INSEE_TERMS, vintage="RP 2018", level="QPV 2015", attribution="direct", valid_range=_SHARE,
+        caveats=_POP_2024_NOTE,
     ),
     # --- Contexte -------------------------------------------------------------------------------------
     Indicator(
@@ -388,7 +417,7 @@ CATALOGUE: tuple[Indicator, ...] = (
         definition="Nombre d'habitants du quartier (population municipale du recensement).",
         unit="habitants", decimals=0, domain="contexte", direction=0, source=_DEMO, publisher=_INSEE,
         licence=_INSEE_TERMS, vintage="RP 2018", level="QPV 2015", attribution="direct",
-        valid_range=_POSITIVE,
+        valid_range=_POSITIVE, caveats=_POP_2024_NOTE,
     ),
     Indicator(
         id="nb_demandeurs_emploi", label="Demandeurs d'emploi (catégories A à E)",
@@ -398,7 +427,7 @@ CATALOGUE: tuple[Indicator, ...] = (
         publisher="Pôle emploi / France Travail, Insee", licence=_INSEE_TERMS,
         vintage="fin 2021 (édition 2022, année exacte non précisée par la source)", level="QPV 2015",
         attribution="direct", valid_range=_POSITIVE,
-        caveats="Effectif, pas un taux : sert de contexte et n'entre pas dans les scores.",
+        caveats="Effectif, pas un taux : sert de contexte et n'entre pas dans les scores. " + _CARRIED_NOTE,
     ),
 )
 

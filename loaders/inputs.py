@@ -3,7 +3,7 @@
 The bundle pipeline (``loaders.bundle``) computes every value from parsed frames obtained here, so that
 the same rules run in two settings:
 
-* ``OpenDataInputs`` — ``build-bundle``: every file of ``loaders.sources.COPIES`` from the shared
+* ``OpenDataInputs`` — ``build-bundle``: every file of ``sources.registry.COPIES`` from the shared
   open-data folder, each read once with its parser;
 * ``TerritoryInputs`` — ``update``: the official files downloaded for one territory, staged under the
   same relative paths, and, for the national files that have no per-territory access (DRIAS grid, IRIS
@@ -67,7 +67,7 @@ class OpenDataInputs:
 
     @functools.cache
     def iris_zones(self) -> gpd.GeoDataFrame:
-        zones = ign.read_iris_contours(self.path("iris_contours"))
+        zones = ign.read_iris_contours(self.path("iris_contours"), name=COPIES["iris_contours"].path)
         return spatial.iris_zones(zones, self.lcz_cities())
 
     @functools.cache

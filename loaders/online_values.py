@@ -1,6 +1,6 @@
 """Indicator values that only the online update can compute (sources with no offline copy).
 
-Same contract as ``loaders.extract_geo``: long rows ``code_qp, indicateur, valeur, raison_manquante,
+Same contract as ``loaders.spatial``: long rows ``code_qp, indicateur, valeur, raison_manquante,
 methode, detail``, values outside the physical range flagged (never clipped), missing never zero.
 
 * ``nb_arretes_catnat`` — distinct CatNat decrees of the QPV's commune(s) (GASPAR, or the Géorisques

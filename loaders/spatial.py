@@ -24,7 +24,7 @@ from sources.registry import COPIES
 MIN_COVERAGE = 0.5
 LCZ_KEYS = tuple(k for k in COPIES if k.startswith("lcz_"))
 
-#: Indicators computed here (the others come from ``loaders.extract.RULES`` or are online only).
+#: Indicators computed here (the others come from ``indicators.rules.RULES``, ``loaders.qpv2024`` or are online only).
 GEO_INDICATORS = (
     "jours_sup_35", "nuits_tropicales", "jours_vague_chaleur", "jours_sup_35_2050", "nuits_tropicales_2050",
     "hausse_tmax_ete_2085", "part_dpe_fg", "part_allocataires_apl", "part_allocataires_rsa", "taux_pauvrete",
@@ -105,8 +105,9 @@ def drias_indicators(grid: pd.DataFrame, contours: gpd.GeoDataFrame) -> pd.DataF
         table = attribution.attribute_grid(contours, cells, values, list(group))
         for indicator in group:
             present = table[indicator].notna()
+            detail = table["methode"].where(present, "hors de la grille SAFRAN de métropole")
             frames.append(value_rows(indicator, table["code_qp"].tolist(), table[indicator],
-                                np.where(present, pd.NA, reasons.OUTSIDE), "grille_drias", table["methode"]))
+                                     np.where(present, pd.NA, reasons.OUTSIDE), "grille_drias", detail))
     out = pd.concat(frames, ignore_index=True)
     assert set(out["code_qp"]) <= set(codes)
     return out
@@ -149,47 +150,46 @@ def iris_estimate(result: pd.DataFrame, exact: pd.Series,
     return refused[value_col], refused["raison"], detail
 
 
-def iris_indicators(zones: gpd.GeoDataFrame, bdnb: pd.DataFrame, caf: pd.DataFrame, filo: pd.DataFrame,
-                    contours: gpd.GeoDataFrame) -> pd.DataFrame:
-    """DPE F/G (both generations), APL share (both) and, for QPV 2024, poverty, income and RSA.
-
-    ``zones`` comes from ``iris_zones``; ``bdnb``, ``caf`` and ``filo`` are the parsed IRIS tables
-    (``parsers_env.read_bdnb_iris``/``read_caf_iris``/``read_filosofi_iris``, or the same columns
-    embedded in the bundle).
-    """
+def iris_weights(zones: gpd.GeoDataFrame, contours: gpd.GeoDataFrame) -> pd.DataFrame:
+    """QPV × IRIS weights (``geodata.attribution.areal_weights``) with ``exact`` telling the exact IGN IRIS
+    (LCZ cities) from the approximate ones. Kept in the bundle (``qpv_iris_poids``): every IRIS estimate and
+    the calibration features can be recomputed from it without geometry."""
     weights = attribution.areal_weights(contours[["code_qp", "geometry"]], zones.drop(columns="exact"))
-    is_exact = weights["zone_id"].isin(set(zones.loc[zones["exact"], "zone_id"]))
-    exact = is_exact.groupby(weights["code_qp"]).all()
+    weights["exact"] = weights["zone_id"].isin(set(zones.loc[zones["exact"], "zone_id"]))
+    return weights
+
+
+def iris_indicators(weights: pd.DataFrame, bdnb: pd.DataFrame, caf: pd.DataFrame,
+                    contours: gpd.GeoDataFrame) -> pd.DataFrame:
+    """DPE F/G and APL share of every contoured QPV (both generations), as plain IRIS estimates.
+
+    ``weights`` comes from :func:`iris_weights`; ``bdnb`` and ``caf`` are the parsed IRIS tables
+    (``sources.publishers.cstb.read_bdnb_iris``, ``insee.read_caf_iris``, or the same columns embedded in
+    the bundle). An APL share rests only on IRIS whose allocataire **and** APL counts are published: a
+    secret IRIS cell is left out of both the numerator and the denominator (never counted as 0), and the
+    share is refused when those IRIS cover less than half of the QPV. Poverty, income and RSA of the QPV
+    2024 are calibrated estimates (``loaders.qpv2024``), not computed here.
+    """
+    exact = weights["exact"].groupby(weights["code_qp"]).all()
     codes = contours["code_qp"].tolist()
-    gen = contours.set_index("code_qp")["generation"]
-    codes24 = [c for c in codes if gen[c] == 2024]
     frames = []
 
     bdnb = bdnb.drop_duplicates("code_iris").set_index("code_iris")
     dpe = attribution.interpolate_rates(weights, bdnb, "logd_dpe_fg_pct_24", "logd_dpe_total_24", codes=codes)
     value, reason, detail = iris_estimate(dpe, exact)
+    reason = reason.replace({reasons.SECRET: reasons.NO_DPE})  # a blank BDNB cell: no DPE recorded
     frames.append(value_rows("part_dpe_fg", codes, value.reindex(codes), reason.reindex(codes), "iris_dpe",
-                        detail.reindex(codes)))
+                             detail.reindex(codes)))
 
     caf = caf.drop_duplicates("code_iris").set_index("code_iris")
-    counts = attribution.interpolate_counts(weights, caf, ["A", "ARSAS", "AAPL"], codes=codes)
-    for indicator, numerator, subset in (("part_allocataires_apl", "AAPL", codes),
-                                         ("part_allocataires_rsa", "ARSAS", codes24)):
-        coverage = np.minimum(counts[f"{numerator}_coverage"], counts["A_coverage"])
-        share = 100 * counts[numerator] / counts["A"].where(counts["A"] > 0)
-        result = pd.DataFrame({"value": share, "coverage": coverage,
-                               "zone_coverage": _listed_share(weights, caf.index, codes)})
-        value, reason, detail = iris_estimate(result, exact)
-        frames.append(value_rows(indicator, subset, value.reindex(subset), reason.reindex(subset),
-                            "iris_effectifs", detail.reindex(subset)))
-
-    filo = filo.drop_duplicates("code_iris").set_index("code_iris")
-    filo["population"] = bdnb["P22_POP"].reindex(filo.index)
-    for indicator, column in (("taux_pauvrete", "taux_pauvrete"), ("revenu_median", "revenu_median")):
-        result = attribution.interpolate_rates(weights, filo, column, "population", codes=codes24)
-        value, reason, detail = iris_estimate(result, exact)
-        frames.append(value_rows(indicator, codes24, value.reindex(codes24), reason.reindex(codes24),
-                            "iris_population", detail.reindex(codes24)))
+    both = caf[["A", "AAPL"]].dropna()  # an IRIS counts only with both counts published
+    counts = attribution.interpolate_counts(weights, both, ["A", "AAPL"], codes=codes)
+    share = 100 * counts["AAPL"] / counts["A"].where(counts["A"] > 0)
+    result = pd.DataFrame({"value": share, "coverage": counts["A_coverage"],
+                           "zone_coverage": _listed_share(weights, caf.index, codes)})
+    value, reason, detail = iris_estimate(result, exact)
+    frames.append(value_rows("part_allocataires_apl", codes, value.reindex(codes), reason.reindex(codes),
+                             "iris_effectifs", detail.reindex(codes)))
     return pd.concat(frames, ignore_index=True)
 
 
@@ -206,7 +206,9 @@ def lcz_indicator(lcz_cities: list[gpd.GeoDataFrame], contours: gpd.GeoDataFrame
     lcz = gpd.GeoDataFrame(pd.concat(lcz_cities, ignore_index=True), crs=lcz_cities[0].crs)
     share = attribution.lcz_share(contours[["code_qp", "geometry"]], lcz)
     refused = attribution.missing_reason(share, "part_surface_chaleur_forte", min_coverage=MIN_COVERAGE)
-    reason = refused["raison"].replace({reasons.NOT_COVERED: reasons.OUTSIDE})
+    # IRIS outside the nine cities, or without a class in the city file: outside the covered area (an
+    # unclassified IRIS is absent from the source, not masked).
+    reason = refused["raison"].replace({reasons.NOT_COVERED: reasons.OUTSIDE, reasons.SECRET: reasons.OUTSIDE})
     detail = ("IRIS classés couvrant " + (100 * share["coverage"]).round().astype("Int64").astype("string")
               + " % du quartier")
     return value_rows("part_surface_chaleur_forte", share["code_qp"].tolist(), refused["part_surface_chaleur_forte"],
@@ -220,14 +222,15 @@ def heat_served_iris(source_dir: Path) -> pd.DataFrame:
     return pd.DataFrame({"code_iris": pd.array(served, dtype="string")})
 
 
-def heat_network_indicator(served: set[str], zones: gpd.GeoDataFrame, contours: gpd.GeoDataFrame) -> pd.DataFrame:
-    zones = zones.drop(columns="exact", errors="ignore")
-    weights = attribution.areal_weights(contours[["code_qp", "geometry"]], zones)
+def heat_network_indicator(served: set[str], weights: pd.DataFrame, contours: gpd.GeoDataFrame) -> pd.DataFrame:
+    """1 when an IRIS overlapping at least 5 % of the QPV has heat-network delivery points, else 0; a QPV
+    that no IRIS contour reaches (overseas: no IRIS offline) is ``non_couvert``, never 0."""
     weights = weights[weights["share_of_qpv"] >= 0.05]  # ignore slivers from approximate contours
     hit = weights.assign(served=weights["zone_id"].isin(served)).groupby("code_qp")["served"].any()
     codes = contours["code_qp"].tolist()
-    values = hit.reindex(codes, fill_value=False).astype(float)
-    return value_rows("reseau_chaleur", codes, values, [pd.NA] * len(codes), "iris_reseau")
+    values = hit.reindex(codes).astype(float)
+    why = np.where(values.isna(), reasons.NOT_COVERED, pd.NA)
+    return value_rows("reseau_chaleur", codes, values, why, "iris_reseau")
 
 
 # --- commune context: GASPAR ----------------------------------------------------------------------
@@ -250,7 +253,7 @@ def gaspar_indicators(ddrm: pd.DataFrame, registry: pd.DataFrame, links: pd.Data
                       covered_regions: frozenset[str] | None = OFFLINE_GASPAR_REGIONS) -> pd.DataFrame:
     """Risk counts of the QPV's commune(s) (union of listed risks when a QPV spans several communes).
 
-    ``ddrm`` is ``parsers_env.read_gaspar_ddrm``'s table. The offline extract covers Occitanie and
+    ``ddrm`` is ``sources.publishers.georisques.read_gaspar_ddrm``'s table. The offline extract covers Occitanie and
     Provence-Alpes-Côte d'Azur: elsewhere the values are "not loaded"; with the national archive
     (``covered_regions=None``) a commune absent from the file is "not covered".
     """

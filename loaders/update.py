@@ -4,7 +4,7 @@
 ``python -m loaders update`` and of the app's Données page:
 
 1. the territory is resolved (unknown → ``UnknownTerritoryError`` with close matches);
-2. each online source of ``loaders.registry`` is fetched through ``loaders.http`` into the raw cache
+2. each online source of ``sources.registry`` is fetched through ``sources.http`` into the raw cache
    (``settings.raw_dir()``), checked by its parser *before* it replaces the last good copy; a source that
    fails keeps its previous good copy (if any) and is reported with a French message;
 3. the raw files are staged under the relative paths of the open-data folder and the **bundle pipeline**
@@ -13,7 +13,7 @@
    statistics, LCZ of nine cities) come from the tables embedded in the bundle;
 4. indicators that no fetched source could compute keep the values already loaded (bundle or previous
    update); the folder ``DATA_DIR/primary/<KIND>-<CODE>/`` is written atomically, ``manifest.json``
-   last, and ``loaders.store`` overlays it on the bundle.
+   last, and ``sources.store`` overlays it on the bundle.
 
 ``progress(source_key, done_bytes, total_bytes | None, message)`` is called while sources download.
 
@@ -158,6 +158,9 @@ def update_territory(territory: Territory | str, *, mirror: str | None = None, s
     mirror = http.check_mirror(mirror or settings.MIRROR)  # a bad mirror stops here, before any request
     if isinstance(territory, str):
         territory = territories.resolve_key(territory)
+    if territory.kind == territories.COUNTRY:
+        raise BadArgumentError("La mise à jour en ligne se fait pour un territoire à la fois (région, département, "
+                               "EPCI, commune ou quartier) : « FR » (toute la France) n'est pas accepté.")
     chosen = {s.key for s in select(sources)}
     _check_writable()
     paths.clean_leftovers(settings.DATA_DIR)
@@ -413,17 +416,20 @@ def _tables(ctx: fetching.Context, territory: Territory, staging: Path, log) -> 
     else:
         q24 = _base_long(2024, codes24)
     q15 = _base_long(2015, set(ctx.qpv15))
-    registry, links = bundle.registry_from(q24, q15, communes_all)
+    known = store.table("qpv").set_index("code_qp")  # what the COG table lacks (overseas collectivities)
+    registry, links = bundle.registry_from(q24, q15, communes_all,
+                                           known[["insee_dep", "lib_dep", "insee_reg", "lib_reg"]])
     codes = registry["code_qp"].tolist()
     log(f"Registre du territoire : {len(registry)} QPV.")
 
     # Contours: fetched ones first, else those already loaded.
     parts = []
-    if inputs.has("qpv2024_paca"):
-        parts.append(anct.read_qpv2024_contours(inputs.path("qpv2024_paca"),
-                                                          name=SOURCES["qpv2024_contours"].label, codes=codes24))
-    if inputs.has("qpv2015_occitanie"):
-        c15 = anct.read_qpv2015_contours(inputs.path("qpv2015_occitanie"), name=SOURCES["qpv2015_contours"].label)
+    if inputs.has("qpv2024_france"):
+        parts.append(anct.read_qpv2024_contours(inputs.path("qpv2024_france"),
+                                                name=SOURCES["qpv2024_contours"].label, codes=codes24))
+    staged15 = staging / SOURCES["qpv2015_contours"].stage[0]  # WFS answer (the offline copy is a shapefile)
+    if staged15.is_file():
+        c15 = anct.read_qpv2015_contours(staged15, name=SOURCES["qpv2015_contours"].label)
         parts.append(c15[c15["code_qp"].isin(set(ctx.qpv15))])
     have = set().union(*(set(p["code_qp"]) for p in parts)) if parts else set()
     base_contours = store.table("qpv_contours")

@@ -40,6 +40,7 @@ def extract_qpv2015(source_dir: Path, codes: pd.Index, optional: bool = False) -
         if key not in cache:  # per-QPV tables are read by their source's parser, with the columns needed
             cache[key] = source_of(rule.input_key).parse(path, list(key[1]))
         values, why = apply_rule(rule, cache[key], codes)
+        copy = COPIES[rule.input_key]
         frames.append(
             pd.DataFrame(
                 {
@@ -48,11 +49,15 @@ def extract_qpv2015(source_dir: Path, codes: pd.Index, optional: bool = False) -
                     "valeur": values.to_numpy(),
                     "raison_manquante": why.to_numpy(),
                     "methode": catalogue.get(rule.indicator).rule_for(2015),
+                    # The value's own source and vintage: the file it was read from.
+                    "millesime": copy.vintage,
+                    "source": f"{copy.publisher} — {copy.description}",
                 }
             )
         )
     if not frames:
-        return pd.DataFrame(columns=["code_qp", "indicateur", "valeur", "raison_manquante", "methode"])
+        return pd.DataFrame(columns=["code_qp", "indicateur", "valeur", "raison_manquante", "methode", "millesime",
+                                     "source"])
     return pd.concat(frames, ignore_index=True)
 
 
@@ -135,33 +140,46 @@ def overlay(values: pd.DataFrame, found: pd.DataFrame) -> pd.DataFrame:
     return finish(out.reset_index())
 
 
-def build_values(inputs, registry: pd.DataFrame, links: pd.DataFrame,
-                 qpv_contours: gpd.GeoDataFrame, log=print) -> pd.DataFrame:
-    """Long table of every QPV × indicator: value, or missing with its reason; method and detail.
-
-    ``inputs`` is a ``loaders.inputs.OpenDataInputs`` (bundle) or ``TerritoryInputs`` (update); an
-    input that a territory update could not obtain is skipped and its indicators stay "not loaded".
-    """
-    codes15 = pd.Index(registry.loc[registry["generation"] == 2015, "code_qp"])
-    computed = [extract_qpv2015(inputs.source_dir, codes15, optional=inputs.territory)]
+def spatial_rows(inputs, registry: pd.DataFrame, links: pd.DataFrame, qpv_contours: gpd.GeoDataFrame,
+                 weights: pd.DataFrame | None, log=print) -> list[pd.DataFrame]:
+    """Rows of the indicators attributed by geometry or by commune: GASPAR risks, DRIAS grid, DPE and APL
+    per IRIS (``weights``: ``spatial.iris_weights``), LCZ, heat networks."""
+    computed = []
     gaspar = inputs.gaspar()
     if gaspar is not None:
         computed.append(spatial.gaspar_indicators(gaspar[0], registry, links, gaspar[1]))
-    if not qpv_contours.empty:
-        log("Indicateurs spatiaux : grille DRIAS, IRIS, LCZ, réseaux de chaleur…")
-        grid = inputs.drias_grid()
-        if grid is not None:
-            computed.append(spatial.drias_indicators(grid, qpv_contours))
-        zones = inputs.iris_zones()
-        iris_tables = (inputs.bdnb(), inputs.caf(), inputs.filo_iris())
-        if zones is not None and all(t is not None for t in iris_tables):
-            computed.append(spatial.iris_indicators(zones, *iris_tables, qpv_contours))
-        cities = inputs.lcz_cities()
-        if cities:
-            computed.append(spatial.lcz_indicator(cities, qpv_contours))
-        served = inputs.heat_served()
-        if zones is not None and served is not None:
-            computed.append(spatial.heat_network_indicator(served, zones, qpv_contours))
+    if qpv_contours.empty:
+        return computed
+    log("Indicateurs spatiaux : grille DRIAS, IRIS, LCZ, réseaux de chaleur…")
+    grid = inputs.drias_grid()
+    if grid is not None:
+        computed.append(spatial.drias_indicators(grid, qpv_contours))
+    bdnb, caf = inputs.bdnb(), inputs.caf()
+    if weights is not None and bdnb is not None and caf is not None:
+        computed.append(spatial.iris_indicators(weights, bdnb, caf, qpv_contours))
+    cities = inputs.lcz_cities()
+    if cities:
+        computed.append(spatial.lcz_indicator(cities, qpv_contours))
+    served = inputs.heat_served()
+    if weights is not None and served is not None:
+        computed.append(spatial.heat_network_indicator(served, weights, qpv_contours))
+    return computed
+
+
+def build_values(inputs, registry: pd.DataFrame, links: pd.DataFrame,
+                 qpv_contours: gpd.GeoDataFrame, log=print) -> pd.DataFrame:
+    """Long table of every QPV × indicator of a territory update: value, or missing with its reason.
+
+    ``inputs`` is a ``loaders.inputs.TerritoryInputs`` (or ``OpenDataInputs``); an input that a territory
+    update could not obtain is skipped and its indicators stay "not loaded" (then ``keep_loaded`` keeps
+    what the bundle has: the calibrated and carried values of the QPV 2024 come from the bundle build,
+    ``loaders.national``).
+    """
+    codes15 = pd.Index(registry.loc[registry["generation"] == 2015, "code_qp"])
+    computed = [extract_qpv2015(inputs.source_dir, codes15, optional=inputs.territory)]
+    zones = inputs.iris_zones() if not qpv_contours.empty else None
+    weights = spatial.iris_weights(zones, qpv_contours) if zones is not None else None
+    computed += spatial_rows(inputs, registry, links, qpv_contours, weights, log)
     return merge_values(registry, computed)
 
 

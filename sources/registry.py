@@ -147,12 +147,15 @@ SOURCES: dict[str, Source] = {
             access="fichier", url="https://www.data.gouv.fr/fr/datasets/r/942d4ee8-8142-4556-8ea1-335537ce1119",
             dataset=QPV_DATASET, resource_id="942d4ee8-8142-4556-8ea1-335537ce1119",
             format="ZIP (GeoJSON + shapefiles) ou GeoJSON à la même adresse : détecté au contenu",
-            crs="EPSG:4326 (membre GeoJSON WGS84)", stage=("geo/qpv2024_paca_contours.geojson",),
+            crs="EPSG:4326 (membre GeoJSON WGS84)", stage=("geo/qpv2024_france_contours_simplified.geojson",),
             fetch=anct.fetch_contours_2024, parse=anct.read_qpv2024_contours, after_stage=anct.after_contours_2024,
+            notes="Mayotte : les 42 codes du fichier de contours (QN976..M) ne sont pas ceux de la liste (17 codes "
+            "QN976..C) ; les deux listes ne sont jamais rapprochées.",
             copies=(
-                OfflineCopy("qpv2024_paca", "geo/qpv2024_paca_contours.geojson",
-                            "Contours des QPV 2024 de Provence-Alpes-Côte d'Azur (export national ANCT, simplifié ~1,7 m)",
-                            "ANCT", LO2, "QPV 2024 (millésime de fichier 2025)"),
+                OfflineCopy("qpv2024_france", "geo/qpv2024_france_contours_simplified.geojson",
+                            "Contours des 1 609 QPV 2024 de France (métropole et outre-mer), copie simplifiée de "
+                            "l'export national ANCT (géométries réparées)",
+                            "ANCT", LO2, "QPV 2024 (outre-mer : QPV 2025)"),
             ),
         ),
         Source(
@@ -160,12 +163,21 @@ SOURCES: dict[str, Source] = {
             access="wfs", url=WFS, params={"TYPENAMES": "AREAMANAGEMENT.QP.VECTOR:qp_decretmodif_2015_epsg3857_wm",
                                            "filter_field": "code_qp"},
             format="WFS 2.0 GeoJSON, pages de 1 000 objets, filtre CQL sur code_qp", crs="EPSG:3857",
-            stage=("geo/qpv2015_occitanie_hackaviz2021.geojson",),
+            stage=("online/qpv2015_contours_wfs.geojson",),
             fetch=anct.fetch_qpv2015_contours, parse=anct.read_qpv2015_contours, after_stage=anct.after_contours_2015,
-            copies=(
-                OfflineCopy("qpv2015_occitanie", "geo/qpv2015_occitanie_hackaviz2021.geojson",
-                            "Contours des QPV 2015 d'Occitanie (décret 2014-1750)",
-                            "ANCT / CGET", LO2, "QPV 2015"),
+            notes="Copie hors ligne : l'archive officielle « qp-politiquedelaville-shp » (table attributaire en "
+            "Windows-1252) ; la métropole est lue dans sa projection native Lambert-93.",
+            copies=tuple(
+                OfflineCopy(base + suffix, f"geo/qpv2015_france_anct_shp/{stem}.{ext}", f"{label} ({what})",
+                            "ANCT / CGET", LO2, "QPV 2015 (janvier 2015, révisé en août 2015)")
+                for base, stem, label in (
+                    ("qpv2015_france", "QP_METROPOLEOUTREMER_WGS84_EPSG4326",
+                     "Contours des 1 514 QPV 2015 de France, archive officielle, WGS84"),
+                    ("qpv2015_metropole_lb93", "QP_METROPOLE_LB93",
+                     "Contours des 1 296 QPV 2015 de métropole, archive officielle, Lambert-93"),
+                )
+                for suffix, ext, what in (("", "shp", "géométries"), ("_dbf", "dbf", "table attributaire"),
+                                          ("_shx", "shx", "index"))
             ),
         ),
         Source(
@@ -191,12 +203,13 @@ SOURCES: dict[str, Source] = {
             access="wfs", url=WFS, params={"TYPENAMES": "STATISTICALUNITS.IRIS:contours_iris",
                                            "filter_field": "code_insee"},
             format="WFS 2.0 GeoJSON par commune (CQL code_insee IN …), complété par emprise (BBOX) pour les "
-            "quartiers en limite de commune", crs="EPSG:3857", stage=("geo/iris/iris2020_occitanie_paca_from_tiles_z9.geojson.gz",), indicators=("part_dpe_fg", "part_allocataires_apl", "part_allocataires_rsa", "taux_pauvrete",
+            "quartiers en limite de commune", crs="EPSG:3857", stage=("geo/iris/iris2020_metropole_from_tiles_z9.geojson.gz",), indicators=("part_dpe_fg", "part_allocataires_apl", "part_allocataires_rsa", "taux_pauvrete",
                         "revenu_median", "reseau_chaleur", "part_precarite_energetique"),
             fetch=ign.fetch_iris, parse=ign.read_iris_contours, after_stage=ign.after_iris,
             copies=(
-                OfflineCopy("iris_contours", "geo/iris/iris2020_occitanie_paca_from_tiles_z9.geojson.gz",
-                            "Contours approchés de tous les IRIS d'Occitanie et de Provence-Alpes-Côte d'Azur (reconstruits à partir des tuiles vectorielles IGN)",
+                OfflineCopy("iris_contours", "geo/iris/iris2020_metropole_from_tiles_z9.geojson.gz",
+                            "Contours approchés des 48 592 IRIS de métropole (reconstruits à partir des tuiles "
+                            "vectorielles IGN ; utilisés pendant la construction seulement)",
                             "IGN / Insee (contours IRIS)", LO2, "IRIS 2020"),
             ),
         ),
@@ -413,6 +426,22 @@ SOURCES: dict[str, Source] = {
             ),
         ),
         Source(
+            "qpv2024_population_copie", "Population et ménages des QPV 2024 (recensement 2020, copie non officielle)",
+            "Insee (copie d'un tiers)", INSEE_TERMS, "RP 2020", access="embarque",
+            url="https://www.insee.fr/fr/statistiques/8243167?sommaire=8186144",
+            format="CSV « , » d'un tiers, une ligne par QPV × commune ; seules les colonnes popMuniQPV, "
+            "nombre_menages et partMen1p sont lues", indicators=("population", "part_menages_1pers"),
+            verified=False, parse=insee.read_qpv2024_population,
+            notes="Copie non officielle, à vérifier : remplacée par le fichier Insee quand la mise à jour en ligne "
+            "l'apporte.",
+            refresh="Remplacée par le fichier officiel de l'Insee (source insee_qpv2024_population en ligne).",
+            copies=(
+                OfflineCopy("qpv2024_population", "stats/qpv2024_population/analyse_qpv_mafrance.csv",
+                            "Population des QPV 2024 et taille des ménages (RP 2020) — copie non officielle, à vérifier",
+                            "Insee (copie non officielle d'un tiers)", INSEE_TERMS, "RP 2020"),
+            ),
+        ),
+        Source(
             "rpls_qpv", "Parc social par QPV 2015 (RPLS)", "SDES, ANCT-ONPV", LO2, "RPLS au 01/01/2022",
             access="embarque", url="https://sig.ville.gouv.fr", format="valeurs du jeu embarqué",
             indicators=("part_logsoc_avant_1976",),
@@ -485,9 +514,15 @@ SOURCES: dict[str, Source] = {
 #: as first listed, kept so that rebuilding the bundle gives the same manifest.
 MANIFEST_ORDER = (
     "qpv2024_list",
-    "qpv2024_paca",
-    "qpv2015_occitanie",
+    "qpv2024_france",
+    "qpv2015_france",
+    "qpv2015_france_dbf",
+    "qpv2015_france_shx",
+    "qpv2015_metropole_lb93",
+    "qpv2015_metropole_lb93_dbf",
+    "qpv2015_metropole_lb93_shx",
     "qpv2015_commune",
+    "qpv2024_population",
     "communes",
     "communes_geo",
     "demo_2022",

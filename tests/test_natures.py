@@ -90,3 +90,50 @@ def test_table_csv_and_json_carry_natures_and_intervals(capsys):
     assert row["taux_pauvrete_nature"] == "officiel"
     assert "taux_pauvrete_ic_bas" in row and row["taux_pauvrete_ic_bas"] is None
     assert "part_dpe_fg_nature" in row and "part_dpe_fg_ic_bas" not in row
+
+
+def test_whole_country_table_carries_calibrated_estimates_with_intervals(capsys):
+    assert cli.main(["table", "--territoire", "FR", "--format", "json", "--indicateurs", "taux_pauvrete"]) == 0
+    rows = pd.DataFrame(json.loads(capsys.readouterr().out))
+    from sources import store
+
+    assert len(rows) == len(store.table("qpv")) and rows["code_qp"].is_unique
+    assert set(rows["generation"]) == {2015, 2024}
+    calibrated = rows[rows["taux_pauvrete_nature"] == "estimation_calibree"]
+    assert len(calibrated) > 500 and (calibrated["generation"] == 2024).all()
+    assert ((calibrated["taux_pauvrete_ic_bas"] <= calibrated["taux_pauvrete"])
+            & (calibrated["taux_pauvrete"] <= calibrated["taux_pauvrete_ic_haut"])).all()
+    others = rows[rows["taux_pauvrete_nature"] != "estimation_calibree"]
+    assert others["taux_pauvrete_ic_bas"].isna().all() and others["taux_pauvrete_ic_haut"].isna().all()
+    carried = rows[rows["taux_pauvrete_nature"] == "officiel_qpv2015_meme_perimetre"]
+    assert len(carried) > 400 and (carried["generation"] == 2024).all()
+
+
+def test_mayotte_note_is_given_where_mayotte_is_shown():
+    from geodata import territories
+
+    for key in ("FR", "DEP:976", "REG:06", "QPV:QN97601M"):
+        notes = territories.territory_notes(territories.resolve_key(key))
+        assert notes == [territories.MAYOTTE_NOTE], key
+    assert territories.territory_notes(territories.resolve_key("REG:76")) == []
+    assert "QN97651C" in territories.MAYOTTE_NOTE and "jamais rapprochées" in territories.MAYOTTE_NOTE
+    # The kinds of territory and their French error messages stay as they were for the others.
+    assert territories.resolve_key("fr").title == territories.COUNTRY_LABEL
+    with pytest.raises(Exception, match="FR pour toute la France"):
+        territories.parse_key("France")
+
+
+def test_uncalibrated_estimates_of_calibratable_indicators_never_reach_the_scores():
+    from assembly.territory_table import scored_values
+
+    wide = pd.DataFrame({
+        "taux_pauvrete": [40.0, 35.0, 50.0], "taux_pauvrete_nature": ["estimation_calibree", "estimation_iris",
+                                                                      "officiel"],
+        "part_dpe_fg": [20.0, 30.0, np.nan], "part_dpe_fg_nature": ["estimation_iris", "estimation_iris", pd.NA],
+        "population": [1000.0, 2000.0, 3000.0], "population_nature": ["officiel"] * 3,
+    }, index=pd.Index(["A", "B", "C"], name="code_qp"))
+    out = scored_values(wide)
+    assert out.loc["A", "taux_pauvrete"] == 40.0 and pd.isna(out.loc["B", "taux_pauvrete"])
+    assert out.loc["C", "taux_pauvrete"] == 50.0
+    assert out["part_dpe_fg"].tolist()[:2] == [20.0, 30.0]  # nothing to calibrate against: scored
+    assert out["population"].tolist() == [1000.0, 2000.0, 3000.0]  # descriptive: left as it is

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from sources import store
 from tests.conftest import ROOT
 
 APP = str(ROOT / "app.py")
@@ -33,16 +34,21 @@ def test_every_page_runs_without_exception(page):
 
 
 def test_default_territory_is_occitanie_and_home_counts():
+    from assembly.territory_table import territory_table
+    from geodata import territories
+
     at = start()
     assert at.sidebar.selectbox(key="sel_REG").value == "76"
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["QPV 2015 (génération précédente)"] == "105"
-    assert metrics["Quartiers avec contour disponible"] == "105"
+    table = territory_table(territories.resolve_key("REG:76"), with_scores=False)
+    assert metrics["Quartiers avec contour disponible"] == str(int(table["a_contour"].astype(bool).sum()))
 
 
 def test_carte_table_shows_french_values_and_missing_reason():
     at = carte("EPCI:243100518")
     assert not at.exception
+    at.radio(key="carte_generation").set_value(2015).run()
     at.selectbox(key="carte_indicateur").set_value("part_moins_25").run()
     table = at.dataframe[0].value
     rangueil = table[table["Code"] == "QP031015"].iloc[0]
@@ -57,21 +63,31 @@ def test_carte_generation_choice_for_paca():
     at = carte("REG:93")
     assert not at.exception
     radio = at.radio(key="carte_generation")
-    assert radio.options == ["QPV 2024 (génération actuelle)"]
+    assert radio.options == ["QPV 2024 (génération actuelle)", "QPV 2015 (génération précédente)"]
+    radio.set_value(2024).run()
     at.selectbox(key="carte_indicateur").set_value("jours_sup_35").run()
     table = at.dataframe[0].value
     assert len(table) == 135
     assert set(table["Génération"]) == {"2024"}
     assert table["Valeur"].str.endswith("\u00a0jours").all()
-    # QPV 2024 INSEE statistics are online only: shown as not loaded, never as zero.
+    # Ages of QPV 2024 are known offline only through a QPV 2015 of the same perimeter; elsewhere the
+    # value is missing with its reason, never zero.
     at.selectbox(key="carte_indicateur").set_value("part_moins_25").run()
     table = at.dataframe[0].value
-    assert (table["Valeur"] == "").all()
-    assert table["Donnée"].str.contains("non chargée").all()
+    values = store.table("valeurs")
+    carried = set(values.loc[(values["indicateur"] == "part_moins_25")
+                             & (values["nature"] == "officiel_qpv2015_meme_perimetre"), "code_qp"])
+    assert set(table.loc[table["Valeur"] != "", "Code"]) <= carried
+    assert (table["Valeur"] == "").any() and table.loc[table["Valeur"] == "", "Donnée"].str.len().gt(0).all()
 
 
-def test_territory_without_contours_says_so():
-    at = carte("EPCI:200054781")  # Métropole du Grand Paris: no contour offline
+def test_territory_without_contours_says_so(monkeypatch):
+    """A territory whose quartiers have no contour in the data (``a_contour`` false in the registry)."""
+    from assembly import territory_table as table_module
+
+    real = table_module.territory_table
+    monkeypatch.setattr(table_module, "territory_table", lambda *a, **k: real(*a, **k).assign(a_contour=False))
+    at = carte("EPCI:200054781")  # Métropole du Grand Paris
     assert not at.exception
     assert any("ne sont pas disponibles hors ligne" in w.value for w in at.warning)
     assert len(at.dataframe[0].value) > 50
@@ -103,7 +119,7 @@ def test_donnees_lists_sources_with_licence():
 
 def test_carte_labels_iris_estimations():
     at = carte("REG:93")
-    at.selectbox(key="carte_indicateur").set_value("taux_pauvrete").run()
+    at.selectbox(key="carte_indicateur").set_value("part_dpe_fg").run()  # DPE: IRIS estimates everywhere
     assert not at.exception
     table = at.dataframe[0].value
     with_value = table[table["Valeur"] != ""]
@@ -113,6 +129,7 @@ def test_carte_labels_iris_estimations():
 
 def test_carte_score_layer():
     at = carte("REG:93")
+    at.radio(key="carte_generation").set_value(2015).run()
     at.radio(key="carte_type").set_value("Score").run()
     at.selectbox(key="carte_score").set_value("score_global").run()
     assert not at.exception

@@ -1,6 +1,6 @@
 """Parsers for the formats the official hosts answer in, where they differ from the shared copies.
 
-Same contract as ``loaders.parsers``: bytes or a path in (plus a display name), typed frames out, codes
+Same contract as every publisher module (``sources.publishers.common``): bytes or a path in (plus a display name), typed frames out, codes
 kept as text, missing values kept missing with a reason, and ``SourceFormatError`` with a French
 message naming the source and the fault (renamed column, envelope changed, HTML instead of data…).
 
@@ -85,7 +85,7 @@ def read_qpv2024_contours(source: Path, *, name: str, codes: Iterable[str] | Non
     * plain GeoJSON (older scripts, and the compact PACA copy whose code property is ``q``).
 
     ``codes`` keeps only those QPV (a territory). Geometry is repaired and dissolved per QPV by
-    ``geodata.contours`` exactly as for the bundle; the result is ``code_qp, generation, geometry``.
+    ``sources.geometry.repair`` exactly as for the bundle; the result is ``code_qp, generation, geometry``.
     """
 
     path = Path(source)
@@ -305,6 +305,87 @@ def read_anct_qpv2024(path: Path, name: str = "QP2024 GeoJSON") -> gpd.GeoDataFr
     if "code_qp" not in frame.columns:
         raise SourceFormatError(name, "propriété « code_qp » absente.")
     return finish_contours(frame, 2024, name)
+
+
+#: Properties of the national QPV 2024 contour file (ANCT export, simplified copy) used by the registry.
+QPV2024_NATIONAL_COLUMNS = ["code_qp", "lib_qp", "insee_dep", "lib_dep", "insee_reg", "lib_reg", "insee_com", "lib_com",
+                            "siren_epci"]
+
+
+def _read_vector(path: Path, name: str, **kwargs) -> gpd.GeoDataFrame:
+    """A vector file read by pyogrio, with a French error naming it (missing, damaged, wrong encoding)."""
+    if not Path(path).is_file():
+        raise SourceMissingError(name, "fichier introuvable dans le dossier source.")
+    try:
+        return gpd.read_file(path, **kwargs)
+    except Exception as exc:  # pyogrio raises DataSourceError, UnicodeDecodeError…
+        raise SourceFormatError(name, f"contours illisibles ({exc}).") from exc
+
+
+def repaired(frame: gpd.GeoDataFrame, name: str) -> gpd.GeoDataFrame:
+    """Valid, strictly polygonal shapes dissolved per ``code_qp`` (a code may come in several features).
+
+    Shapes with no area left (collapsed by a simplification) are kept as empty geometries: the caller
+    decides what a quartier without a usable contour gets."""
+    frame = frame.copy()
+    frame["geometry"] = repair(frame.geometry)
+    if frame["code_qp"].duplicated().any():
+        frame = frame.dissolve(by="code_qp", as_index=False, aggfunc="first")
+        frame["geometry"] = polygonal_only(frame.geometry)
+    bad = ~frame["code_qp"].astype(str).str.fullmatch(r"Q[NP][0-9A-Z]{6}")
+    if bad.any():
+        raise SourceFormatError(name, f"code QPV invalide : « {frame.loc[bad, 'code_qp'].iloc[0]} ».")
+    return frame
+
+
+def read_qpv2024_national(path: Path, *, name: str | None = None) -> gpd.GeoDataFrame:
+    """The national QPV 2024 contour file (all France, ANCT export): one row per QPV, EPSG:4326.
+
+    Columns ``QPV2024_NATIONAL_COLUMNS`` + geometry. ``insee_com`` holds the file's main commune(s)
+    (``"30051, 30132"`` for some QPV): returned as a ``;``-joined text, the list CSV being the reference
+    for the communes of a QPV. Invalid geometries are repaired (85 in the simplified copy); the three
+    QPV whose simplified shape has no area are returned with an empty geometry. **Mayotte**: the codes of
+    this file (``QN976..M``) are not those of the list CSV (``QN976..C``): the two are never joined.
+    """
+    name = name or Path(path).name
+    frame = _read_vector(path, name)
+    if frame.empty:
+        raise SourceFormatError(name, "aucun contour dans le fichier.")
+    missing = [c for c in QPV2024_NATIONAL_COLUMNS if c not in frame.columns]
+    if missing:
+        raise SourceFormatError(name, f"propriété(s) absente(s) des contours : {', '.join(missing)}.")
+    if frame.crs is None:
+        frame = frame.set_crs(settings.DISPLAY_CRS)
+    frame = frame.to_crs(settings.DISPLAY_CRS)[[*QPV2024_NATIONAL_COLUMNS, "geometry"]]
+    frame["insee_com"] = frame["insee_com"].map(lambda v: ";".join(p.strip() for p in str(v).replace(",", ";")
+                                                                  .split(";") if p.strip() and p.strip() != "None"))
+    for column in QPV2024_NATIONAL_COLUMNS:
+        frame[column] = frame[column].astype("string").str.strip()
+    return repaired(frame, name)
+
+
+def read_qpv2015_shapefile(path: Path, *, name: str | None = None, crs: str | None = None) -> gpd.GeoDataFrame:
+    """An ANCT/CGET QPV 2015 shapefile (``CODE_QP, NOM_QP, COMMUNE_QP``) → ``code_qp, lib_qp, communes_qp``.
+
+    The DBF has no ``.cpg`` and is Windows-1252 (read as such); ``crs`` overrides the ``.prj`` (the
+    Lambert-93 file says IGNF:LAMB93, i.e. EPSG:2154). Geometries are repaired and kept polygonal.
+    """
+    name = name or Path(path).name
+    frame = _read_vector(path, name, encoding="cp1252")
+    missing = [c for c in ("CODE_QP", "NOM_QP", "COMMUNE_QP") if c not in frame.columns]
+    if missing:
+        dbf = str(name).removesuffix(".shp") + ".dbf"
+        raise SourceFormatError(dbf, f"table attributaire illisible ou incomplète (champ(s) absent(s) : "
+                                     f"{', '.join(missing)}).")
+    if crs is not None:
+        frame = frame.set_crs(crs, allow_override=True)
+    elif frame.crs is None:
+        raise SourceFormatError(name, "système de coordonnées absent (fichier .prj manquant).")
+    frame = frame.rename(columns={"CODE_QP": "code_qp", "NOM_QP": "lib_qp", "COMMUNE_QP": "communes_qp"})
+    frame = frame[["code_qp", "lib_qp", "communes_qp", "geometry"]]
+    for column in ("code_qp", "lib_qp", "communes_qp"):
+        frame[column] = frame[column].astype("string").str.strip()
+    return repaired(frame, name)
 
 
 def feature_count(path: Path) -> int:

@@ -171,9 +171,17 @@ def _uncovered_boxes(contours: gpd.GeoDataFrame, iris: gpd.GeoDataFrame, margin:
     return boxes
 
 
-def read_iris_contours(path: Path) -> gpd.GeoDataFrame:
-    """IRIS contours (gzipped GeoJSON with a ``code_iris`` property) → ``zone_id, geometry``."""
-    zones = gpd.read_file(f"/vsigzip/{path}", columns=["code_iris"])
+def read_iris_contours(path: Path, *, name: str | None = None) -> gpd.GeoDataFrame:
+    """IRIS contours (gzipped GeoJSON with a ``code_iris`` property) → ``zone_id, geometry``.
+
+    A damaged archive or a file without ``code_iris`` is a ``SourceFormatError`` naming the file."""
+    name = name or Path(path).name
+    try:
+        zones = gpd.read_file(f"/vsigzip/{path}", columns=["code_iris"])
+    except Exception as exc:  # pyogrio raises several types for a truncated or foreign file
+        raise SourceFormatError(name, f"contours IRIS illisibles ({exc}).") from exc
+    if "code_iris" not in zones.columns or zones.empty:
+        raise SourceFormatError(name, "aucun contour IRIS avec une propriété « code_iris ».")
     return zones.rename(columns={"code_iris": "zone_id"})
 
 

@@ -251,7 +251,8 @@ FILOSOFI_IRIS_TOKENS = ("nd", "ns", "s")
 
 
 def read_filosofi_iris(source: Path | bytes, year: int, *, name: str | None = None) -> pd.DataFrame:
-    """Filosofi disposable income per IRIS → ``code_iris, insee_com, taux_pauvrete, revenu_median``.
+    """Filosofi disposable income per IRIS → ``code_iris, insee_com, taux_pauvrete, revenu_median``
+    and, when the file has them, the deciles ``dec_1`` … ``dec_9``.
 
     ``taux_pauvrete`` is ``DISP_TP60yy`` (%), ``revenu_median`` is ``DISP_MEDyy`` (€ per consumption
     unit). Blank cells (2019) and the tokens ``nd``/``ns``/``s`` (2021) are secret: NaN with reason
@@ -272,6 +273,12 @@ def read_filosofi_iris(source: Path | bytes, year: int, *, name: str | None = No
         values, reason = numeric_with_reason(frame, theirs, name, FILOSOFI_IRIS_TOKENS)
         out[ours] = values.to_numpy()
         out[f"{ours}_raison"] = reason.to_numpy()
+    # Deciles D1…D9 (D5 = the median): always published, even where the rate is secret; the pipeline
+    # recomputes masked poverty rates from them (``indicators.rules.poverty_rate_from_deciles``).
+    decile_columns = [f"DISP_D{k}{yy}" if k != 5 else f"DISP_MED{yy}" for k in range(1, 10)]
+    if all(c in frame.columns for c in decile_columns):
+        for k, column in enumerate(decile_columns, start=1):
+            out[f"dec_{k}"] = numeric_with_reason(frame, column, name, FILOSOFI_IRIS_TOKENS)[0].to_numpy()
     note = f"DISP_NOTE{yy}"
     if note in frame.columns:
         out["note"] = numeric_with_reason(frame, note, name, FILOSOFI_IRIS_TOKENS)[0].to_numpy()
@@ -303,6 +310,39 @@ def read_caf_iris(
         out[column] = numeric_with_reason(frame, column, name)[0].to_numpy()
     unique_key(out, ["code_iris"], name, "code IRIS")
     return out
+
+
+#: The only columns of the third-party copy of INSEE's "population des QPV 2024" (RP 2020) that may be
+#: used (``shared/docs/data-sources.md`` §3.6): population, households and household sizes.
+QPV2024_POPULATION_COLUMNS = {"popMuniQPV": "population", "nombre_menages": "nombre_menages",
+                              "partMen1p": "part_menages_1pers"}
+
+
+def read_qpv2024_population(source: Path | bytes, *, name: str | None = None) -> pd.DataFrame:
+    """Third-party copy of INSEE's QPV 2024 population file → ``population``, ``nombre_menages``,
+    ``part_menages_1pers`` per QPV 2024 code (one row per QPV; the file repeats a multi-commune QPV).
+
+    Only the columns allowed by the manifest are read; the poverty, CAF, employment, social-housing and
+    origin columns of that file are never used. A QPV listed twice with different values is refused.
+    """
+    data, name = read_bytes(source, name)
+    frame = read_csv_text(sniff_text(data, name), name, sep=",")
+    require_columns(frame, ["codeQPV", *QPV2024_POPULATION_COLUMNS], name)
+    frame = frame[["codeQPV", *QPV2024_POPULATION_COLUMNS]].rename(columns={"codeQPV": "code_qp"})
+    frame["code_qp"] = frame["code_qp"].str.strip()
+    bad = ~frame["code_qp"].str.fullmatch(r"QN[0-9A-Z]{6}")
+    if bad.any():
+        raise SourceFormatError(name, f"code QPV 2024 invalide : « {frame.loc[bad, 'code_qp'].iloc[0]} ».")
+    for theirs in QPV2024_POPULATION_COLUMNS:
+        raw = frame[theirs].reset_index(drop=True)
+        parsed = to_number(raw)
+        check_numeric(raw, parsed, name, theirs)
+        frame[theirs] = parsed.to_numpy()
+    frame = frame.drop_duplicates()
+    if frame["code_qp"].duplicated().any():
+        dup = frame.loc[frame["code_qp"].duplicated(), "code_qp"].iloc[0]
+        raise SourceFormatError(name, f"valeurs différentes pour le même QPV {dup}.")
+    return frame.rename(columns=QPV2024_POPULATION_COLUMNS).set_index("code_qp")
 
 
 COLUMNS = ["code_qp", "indicateur", "annee", "valeur"]

@@ -1,6 +1,6 @@
 """Parsers for the environmental and IRIS-level source files, with their real traps.
 
-Same contract as ``loaders.parsers``: each function takes a path or the raw bytes (plus an optional
+Same contract as every publisher module (``sources.publishers.common``): each function takes a path or the raw bytes (plus an optional
 display name), returns typed frames with codes kept as strings, keeps blanks as missing (never zero)
 and raises ``SourceFormatError`` with a French message naming the source instead of letting pandas or
 GDAL fail deep inside. Text decoding and the HTML/empty/non-UTF-8 checks are those of
@@ -19,7 +19,7 @@ Traps handled (see ``shared/docs/data-sources.md`` §2.4, §3.7, §4.1, §4.3, �
 * GASPAR/DDRM: one row per commune with a list of risk codes (derived file) or one row per commune ×
   risk (official member ``ddrm_risq_gaspar_<date>.csv``).
 
-Missing-value reasons use the codes of ``loaders.extract`` / ``indicators.formatting``.
+Missing-value reasons use the codes of ``core.reasons``.
 """
 
 from __future__ import annotations
