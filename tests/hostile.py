@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pandas as pd
 
-#: Carcassonne: a few QPV 2015 and 2024 with contours in the bundle (few polygons to hover in the browser).
+#: Carcassonne: five QPV 2024 and five QPV 2015 with contours in the bundle (few polygons to hover in the
+#: browser); the hostile names go to the QPV 2024 first (the generation the maps show by default).
 TERRITORY = "COM:11069"
 INSEE_COM = "11069"
 
@@ -48,9 +49,8 @@ def hostile_names(count: int) -> list[str]:
 
 
 def _renamed(rows: pd.DataFrame, names: list[str] | None) -> pd.DataFrame:
-    """``rows`` with ``names`` as ``lib_qp``, quartiers with a contour (drawn on maps) first, QPV 2015 before
-    QPV 2024 (the maps of these tests draw the QPV 2015)."""
-    rows = rows.sort_values(["a_contour", "generation", "code_qp"], ascending=[False, True, True]).copy()
+    """``rows`` with ``names`` as ``lib_qp``, quartiers with a contour (drawn on maps) first."""
+    rows = rows.sort_values(["a_contour", "code_qp"], ascending=[False, True]).copy()
     chosen = list(names or hostile_names(len(rows)))
     rows["lib_qp"] = [chosen[i % len(chosen)] + ("" if i < len(chosen) else f" {i}") for i in range(len(rows))]
     return rows

@@ -74,7 +74,7 @@ def _render(qpv, label="Taux de pauvreté", unit="%", vintage="2019", communes=N
 
 def _layer(table):
     territory = territories.resolve_key(TERRITORY)
-    return layers.qpv_layer(territory, 2015, "taux_pauvrete", table)
+    return layers.qpv_layer(territory, 2024, "taux_pauvrete", table)
 
 
 def _geojson_arguments(html: str) -> list[dict]:

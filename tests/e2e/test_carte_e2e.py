@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.conftest import click_polygon, count_polygons, map_frame, save_screenshot
+from tests.e2e.conftest import click_polygon, count_polygons, map_frame, run_streamlit, save_screenshot
 
 pytestmark = pytest.mark.e2e
 
 
 def test_occitanie_map_draws_offline(streamlit_server, browser_page):
+    from assembly.territory_table import territory_table
+    from geodata import territories
+
+    table = territory_table(territories.resolve_key("REG:76"), with_scores=False)
+    expected = int((table["a_contour"].astype(bool) & (table["generation"] == 2024)).sum())  # shown first
     page = browser_page
     page.goto(f"{streamlit_server}/carte?territoire=REG:76")
     page.get_by_role("heading", name="Carte des quartiers").wait_for()
@@ -17,7 +22,7 @@ def test_occitanie_map_draws_offline(streamlit_server, browser_page):
     drawn = count_polygons(frame)
     path = save_screenshot(page, "carte_occitanie")
     save_screenshot(page, "carte_occitanie_page_entiere", full_page=True)
-    assert drawn == 105, f"{drawn} polygones dessinés (capture : {path})"
+    assert drawn == expected, f"{drawn} polygones dessinés au lieu de {expected} (capture : {path})"
     # Legend in French, inside the map.
     assert "Non disponible" in frame.locator("body").inner_text()
     # Nothing outside 127.0.0.1 was needed (tiles are off in the fixture).
@@ -41,11 +46,26 @@ def test_paca_map_and_click_opens_fiche(streamlit_server, browser_page):
     save_screenshot(page, "fiche_apres_clic_aix_marseille")
 
 
-def test_territory_without_contours_says_so(streamlit_server, browser_page):
-    page = browser_page
-    page.goto(f"{streamlit_server}/carte?territoire=EPCI:200054781")
-    page.get_by_text("ne sont pas disponibles hors ligne").wait_for(timeout=30_000)
-    save_screenshot(page, "carte_sans_contours")
+def test_territory_without_contours_says_so(tmp_path, browser_page):
+    """A territory whose quartiers have no contour in the data: an updated territory (``primary/``) whose
+    registry rows say ``a_contour`` false, since every QPV of the national bundle has one."""
+    import json
+
+    import settings
+    from sources import store
+
+    folder = tmp_path / "donnees" / "primary" / "EPCI-200054781"
+    folder.mkdir(parents=True)
+    registry = store.table("qpv", folder=settings.BUNDLE_DIR)
+    registry[registry["siren_epci"] == "200054781"].assign(a_contour=False).to_parquet(folder / "qpv.parquet",
+                                                                                        index=False)
+    (folder / "manifest.json").write_text(json.dumps({"territoire": "EPCI:200054781", "sources": [],
+                                                      "construit_le": "2026-12-01T00:00:00+00:00"}), "utf-8")
+    with run_streamlit(tmp_path / "donnees", log_name="streamlit_sans_contours") as base_url:
+        page = browser_page
+        page.goto(f"{base_url}/carte?territoire=EPCI:200054781")
+        page.get_by_text("ne sont pas disponibles hors ligne").wait_for(timeout=30_000)
+        save_screenshot(page, "carte_sans_contours")
 
 
 def test_click_opens_fiche_then_weights_change_ranking(streamlit_server, browser_page):
@@ -55,6 +75,8 @@ def test_click_opens_fiche_then_weights_change_ranking(streamlit_server, browser
     page = browser_page
     page.goto(f"{streamlit_server}/carte?territoire=EPCI:243400017")  # Montpellier Méditerranée Métropole
     page.get_by_role("heading", name="Carte des quartiers").wait_for()
+    page.get_by_text("QPV 2015 (génération précédente)").click()  # the QPV 2024 are shown first
+    page.wait_for_timeout(1_000)
     frame = map_frame(page)
     code = click_polygon(page, frame, "QP034005")  # Mosson
     page.get_by_role("heading", name="Fiche quartier").wait_for(timeout=30_000)
