@@ -26,7 +26,7 @@ ID_COLUMNS = ["code_qp", "lib_qp", "generation", "lib_com", "insee_com", "siren_
               "insee_reg", "a_contour"]
 SCORE_COLUMNS = ["score_exposition", "score_vulnerabilite", "score_global", "rang", "rang_p05", "rang_p95",
                  "robustesse", "fiabilite", "fiabilite_texte", "nb_alertes", "nb_indicateurs", "statut", "cadre",
-                 "taille_cadre", "cadre_classes"]
+                 "taille_cadre", "cadre_classes", "indicateurs_hors_cadre"]
 FRAMES = {"generation": "tous les QPV de la même génération, en France entière (métropole et outre-mer)",
           "region": "QPV de la même génération et de la même région"}
 

@@ -3,7 +3,8 @@
 Method (``shared/docs/method-anchors.md`` §6, summarised in ``docs/methode.md``):
 
 * each indicator is turned into a direction-aware percentile rank within a **reference frame**
-  (by default all QPV of the same generation: 2015 and 2024 QPV are never ranked together);
+  (by default all QPV of the same generation: 2015 and 2024 QPV are never ranked together); an
+  indicator known for less than ``min_coverage`` (a third) of the frame's QPV stays out of its scores;
   ties take the average rank; a missing value stays missing and is never ranked best or worst;
 * a domain is the weighted mean of its available indicator percentiles, computed only when the
   available indicators carry at least ``quorum`` of the domain's weight;
@@ -79,6 +80,10 @@ ROBUST_RULE = ("Un classement n'est dit robuste que si son intervalle de rang es
                "des valeurs estimées).")
 
 
+#: Which indicators a frame ranks (the method texts).
+COVERAGE_RULE = ("Un indicateur n'entre dans les scores d'un cadre de comparaison que s'il est connu pour au moins "
+                 "un tiers de ses quartiers : sinon les quartiers du cadre seraient classés sur des indicateurs "
+                 "différents. Il reste affiché dans les fiches et les tableaux, sans rang centile.")
 #: The same in a few words, for a table cell.
 RELIABILITY_SHORT = {
     RELIABILITY_ROBUST: "robuste",
@@ -105,6 +110,9 @@ class Method:
     concentration: float = 20.0
     #: Robust when the 90 % rank interval spans at most this share of the frame.
     narrow_share: float = 0.10
+    #: An indicator enters a frame's scores only when known for at least this share of its QPV: otherwise
+    #: the QPV of the frame would be compared on different indicators (the others are shown, not ranked).
+    min_coverage: float = 1 / 3
 
     def validate(self, domains: list[str], pillar_of: dict[str, str] | None = None) -> None:
         if self.normalisation not in NORMALISATIONS:
@@ -130,6 +138,8 @@ class Method:
                 )
         if self.draws < 0:
             raise BadArgumentError("Le nombre de tirages doit être positif.")
+        if not 0 <= self.min_coverage <= 1:
+            raise BadArgumentError("La part minimale de quartiers renseignés doit être comprise entre 0 et 1.")
 
 
 @dataclass(frozen=True)
@@ -402,7 +412,9 @@ def compute_scores(x: pd.DataFrame, structure: Structure, method: Method,
     Returns percentiles (``<id>_pct``), domains (``dom_<domain>``), ``score_exposition``,
     ``score_vulnerabilite``, ``score_global``, ``rang``, ``rang_p05``, ``rang_p95``, ``robustesse``,
     ``fiabilite`` and ``fiabilite_texte``, ``nb_alertes`` (missing when the QPV has no ranked indicator),
-    ``nb_indicateurs`` (indicators ranked for this QPV) and ``statut`` (``complet`` / ``partiel``).
+    ``nb_indicateurs`` (indicators ranked for this QPV), ``statut`` (``complet`` / ``partiel``) and
+    ``indicateurs_hors_cadre`` (scored indicators known for too few QPV of the frame to rank them,
+    comma-separated).
     """
     method.validate(structure.domains, structure.domain_pillars())
     if len(x) < MIN_FRAME:
@@ -412,9 +424,11 @@ def compute_scores(x: pd.DataFrame, structure: Structure, method: Method,
         )
     full = structure
     values = x.reindex(columns=full.indicators).to_numpy(dtype=float)
-    # Indicators without enough values in this frame cannot rank anything: they leave the frame's
-    # structure (and so do domains left empty) instead of counting against every QPV's quorum.
-    keep = np.sum(~np.isnan(values), axis=0) >= MIN_VALUES
+    # Indicators without enough values in this frame cannot rank anything fairly: they leave the frame's
+    # structure (and so do domains left empty) instead of counting against every QPV's quorum, and the QPV
+    # of the frame are all compared on the same indicators.
+    known = np.sum(~np.isnan(values), axis=0)
+    keep = (known >= MIN_VALUES) & (known >= method.min_coverage * len(x) - 1e-9)
     structure = full.restricted(keep)
     values = values[:, keep]
     if uncertainty is None:
@@ -445,6 +459,8 @@ def compute_scores(x: pd.DataFrame, structure: Structure, method: Method,
     out["nb_alertes"] = np.where(ranked_count > 0, np.sum(pct >= method.alert_threshold, axis=1), np.nan)
     out["nb_indicateurs"] = ranked_count
     out["statut"] = np.where(np.isnan(score), "partiel", "complet")
+    # Scored indicators left out of this frame (too few QPV known): shown, never ranked.
+    out["indicateurs_hors_cadre"] = ",".join(i for i, k in zip(full.indicators, keep, strict=True) if not k)
     interval = robustness(values, structure, method, dom_base=dom, low=low, high=high)
     out.attrs["indicateurs_utilises"] = list(structure.indicators)
     # The interval always contains the rank under the chosen method (the base case is one draw).

@@ -17,7 +17,8 @@ from tests.conftest import ROOT
 
 GOLDEN = ROOT / "tests" / "golden" / "scores_qpv_avec_contour.csv"
 COLUMNS = ["score_exposition", "score_vulnerabilite", "score_global", "rang", "rang_p05", "rang_p95",
-           "robustesse", "nb_alertes", "statut"]
+           "robustesse", "fiabilite", "nb_alertes", "statut"]
+TEXT_COLUMNS = ("robustesse", "fiabilite", "statut")
 
 
 def current() -> pd.DataFrame:
@@ -25,7 +26,8 @@ def current() -> pd.DataFrame:
     codes = registry.loc[registry["a_contour"], "code_qp"]
     scores = frame_scores().loc[codes, COLUMNS]
     scores.index.name = "code_qp"
-    scores["robustesse"] = scores["robustesse"].astype(object).fillna("")
+    for column in ("robustesse", "fiabilite"):
+        scores[column] = scores[column].astype(object).fillna("")
     return scores.round(6).reset_index()
 
 
@@ -34,12 +36,12 @@ def test_scores_match_golden_file():
     if os.environ.get("ECOQPV_UPDATE_GOLDEN") == "1":
         GOLDEN.parent.mkdir(parents=True, exist_ok=True)
         table.to_csv(GOLDEN, index=False)
-    golden = pd.read_csv(GOLDEN, dtype={"code_qp": str, "robustesse": str, "statut": str}, keep_default_na=False,
-                         na_values={c: [""] for c in COLUMNS if c not in ("robustesse", "statut")})
+    golden = pd.read_csv(GOLDEN, dtype={"code_qp": str, **{c: str for c in TEXT_COLUMNS}}, keep_default_na=False,
+                         na_values={c: [""] for c in COLUMNS if c not in TEXT_COLUMNS})
     assert len(golden) == int(store.table("qpv")["a_contour"].sum())
     pd.testing.assert_frame_equal(
-        table.astype({"robustesse": object, "statut": object}).reset_index(drop=True),
-        golden.astype({"robustesse": object, "statut": object}),
+        table.astype({c: object for c in TEXT_COLUMNS}).reset_index(drop=True),
+        golden.astype({c: object for c in TEXT_COLUMNS}),
         check_dtype=False, atol=1e-6,
     )
 

@@ -331,3 +331,33 @@ def test_draws_in_an_interval_keep_the_estimate_as_median_and_the_interval_at_90
                                np.tile([0.0, 100.0], (len(z), 1)))
     assert bounded.min() >= 0.0 and bounded.max() <= 100.0
     assert np.mean(bounded == 0.0) > 0.01  # clipped, not redrawn
+
+
+def test_a_qpv_without_any_value_has_no_alert_count_and_is_not_ranked():
+    frame = clear_frame()
+    frame.loc["Q05"] = np.nan
+    out = compute_scores(frame, WIDE, Method(draws=50))
+    row = out.loc["Q05"]
+    assert np.isnan(row["nb_alertes"])  # never a reassuring 0
+    assert row["nb_indicateurs"] == 0
+    assert row["statut"] == "partiel" and np.isnan(row["rang"])
+    assert row["fiabilite"] == "non_classe" and pd.isna(row["robustesse"])
+    assert row["fiabilite_texte"] == ("non classé : données insuffisantes pour calculer les piliers Exposition et "
+                                      "Vulnérabilité.")
+    assert out.loc["Q06", "nb_alertes"] == 0  # a QPV with values can have no alert
+
+
+def test_an_indicator_known_for_too_few_qpv_of_the_frame_stays_out_of_its_scores():
+    frame = clear_frame(15)
+    sparse = frame.copy()
+    sparse.loc[sparse.index[4:], "dpe"] = np.nan  # known for 4 QPV of 15: less than a third
+    out = compute_scores(sparse, WIDE, Method(draws=0))
+    assert out["dpe_pct"].isna().all()
+    assert set(out["indicateurs_hors_cadre"]) == {"dpe"}
+    assert out["statut"].eq("complet").all()  # compared on the same indicators, none left partial
+    kept = compute_scores(sparse.iloc[:10], WIDE, Method(draws=0))  # 4 of 10: kept
+    assert kept["dpe_pct"].notna().sum() == 4 and set(kept["indicateurs_hors_cadre"]) == {""}
+    everything = compute_scores(sparse, WIDE, Method(draws=0, min_coverage=0.0))
+    assert everything["dpe_pct"].notna().sum() == 4
+    with pytest.raises(BadArgumentError, match="part minimale"):
+        compute_scores(sparse, WIDE, Method(min_coverage=1.5))
