@@ -181,13 +181,6 @@ def mark_down(url: str, official: str, kind: str, detail: str = "") -> None:
                 run.down[whole] = ("miroir", ", ".join(failing))
 
 
-def down_hosts() -> list[str]:
-    """Addresses (and official hosts) found down in this run, for reports."""
-    run = current()
-    with run.lock:
-        return sorted(f"{n} ({o})" if o else n for n, o in run.down)
-
-
 def is_offline() -> bool:
     return current().offline
 
