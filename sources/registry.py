@@ -306,10 +306,11 @@ SOURCES: dict[str, Source] = {
             "insee_melodi_population", "Insee Melodi — population municipale des communes (comparaison)", "Insee",
             INSEE_TERMS, "populations de référence (dernier millésime publié)", access="melodi",
             url="https://api.insee.fr/melodi/data/DS_POPULATIONS_REFERENCE",
-            params={"POPREF_MEASURE": "PMUN", "maxResult": 10000},
+            params={"POPREF_MEASURE": "PMUN", "maxResult": 100000},  # as INSEE's own client (§10)
             format="JSON Melodi (observations ; « {} » = valeur non publiée) ; 30 requêtes par minute",
             stage=("online/melodi_population_communes.csv",),
-            notes="Une requête par département (GEO=DEP-<code>*COM) ; alimente la table de comparaison.",
+            notes="Une requête par département (GEO=DEP-<code>*COM, maxResult=100000 ; pages suivantes par "
+            "page=N tant que paging.isLast est faux) ; alimente la table de comparaison.",
             fetch=insee.fetch_melodi, parse=insee.read_melodi_product,
         ),
         # --- energy, housing, air (ADEME Data Fair) ----------------------------------------------------

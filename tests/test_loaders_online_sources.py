@@ -322,7 +322,7 @@ def test_qpv2024_population_fails_in_french_when_both_routes_fail(data_dir, rsps
 def test_melodi_population_secret_is_missing_and_latest_period_kept(data_dir, rsps):
     src = SOURCES["insee_melodi_population"]
     rsps.get(src.url, body=fixture("melodi_populations_dep34.json"),
-             match=[matchers.query_param_matcher({"GEO": "DEP-34*COM", "POPREF_MEASURE": "PMUN", "maxResult": "10000"})])
+             match=[matchers.query_param_matcher({"GEO": "DEP-34*COM", "POPREF_MEASURE": "PMUN", "maxResult": "100000"})])
     ctx = context("COM:34172", communes=["34172", "34129", "34999"], qpv_communes=["34172"])
     got = insee.fetch_melodi(ctx, src)
     table = pd.read_csv(got.files["online/melodi_population_communes.csv"], dtype={"code": str, "periode": str})
@@ -331,6 +331,19 @@ def test_melodi_population_secret_is_missing_and_latest_period_kept(data_dir, rs
     assert pd.isna(row.loc["34999", "valeur"]) and row.loc["34999", "raison"] == "secret_statistique"
     raw = insee.read_melodi(json.loads(fixture("melodi_populations_dep34.json")))
     assert raw.loc[0, "geo_millesime"] == "2025" and raw.loc[0, "niveau"] == "COM"
+
+
+def test_melodi_pages_are_asked_while_is_last_is_false(data_dir, rsps):
+    src = SOURCES["insee_melodi_population"]
+    payload = json.loads(fixture("melodi_populations_dep34.json"))
+    first = {**payload, "observations": payload["observations"][:1], "paging": {"count": 1, "isLast": False}}
+    second = {**payload, "observations": payload["observations"][2:], "paging": {"count": 2, "isLast": True}}
+    base = {"GEO": "DEP-34*COM", "POPREF_MEASURE": "PMUN", "maxResult": "100000"}
+    rsps.get(src.url, json=first, match=[matchers.query_param_matcher(base)])
+    rsps.get(src.url, json=second, match=[matchers.query_param_matcher({**base, "page": "2"})])
+    got = insee.fetch_melodi(context("COM:34172", communes=["34172", "34129", "34999"], qpv_communes=["34172"]), src)
+    table = pd.read_csv(got.files["online/melodi_population_communes.csv"], dtype={"code": str})
+    assert len(rsps.calls) == 2 and set(table["code"]) == {"34172", "34129", "34999"}
 
 
 # --- ADEME Data Fair -------------------------------------------------------------------------------------

@@ -204,6 +204,13 @@ def melodi_next(payload: dict) -> str | None:
     return nxt if isinstance(nxt, str) and nxt.strip() else None
 
 
+def melodi_more(payload: dict) -> bool:
+    """``paging.isLast`` is false: another page follows, asked with ``page=N+1`` (§10: ``paging.next`` is not
+    confirmed, ``count``, ``isLast`` and ``page`` are)."""
+    paging = payload.get("paging") if isinstance(payload, dict) else None
+    return isinstance(paging, dict) and paging.get("isLast") is False
+
+
 QPV2024_COLUMNS = {
     "revenu_median": r"^(DISP_MED|DISP_Q2)(_A)?21$",
     "taux_pauvrete": r"^(DISP_)?TP60(_A)?21$",
@@ -532,9 +539,10 @@ def fetch_melodi(ctx: Context, src: Source) -> Fetched:
     wanted = set(ctx.communes) | set(ctx.qpv_communes)
     frames = []
     for dep in ctx.departements(wanted):
+        first = {"GEO": f"DEP-{dep}*COM", **src.params}
         url: str | None = src.url
-        params: dict | None = {"GEO": f"DEP-{dep}*COM", **src.params}
-        for _ in range(50):
+        params: dict | None = first
+        for page in range(1, 51):
             holder: dict = {}
 
             def check(payload: object) -> None:
@@ -543,9 +551,11 @@ def fetch_melodi(ctx: Context, src: Source) -> Fetched:
             answer = ctx.json(url, source=src.label, params=params, validate=check)
             frames.append(holder["frame"])
             nxt = melodi_next(answer.data)
-            url = http.resolve_found(nxt, answer.url, source=src.label, mirror=ctx.mirror) if nxt else None
-            params = None
-            if url is None:
+            if nxt:
+                url, params = http.resolve_found(nxt, answer.url, source=src.label, mirror=ctx.mirror), None
+            elif melodi_more(answer.data):
+                url, params = src.url, {**first, "page": page + 1}
+            else:
                 break
     table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     if table.empty:
