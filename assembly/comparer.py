@@ -1,13 +1,16 @@
 """Side-by-side comparison of a few QPV and their reference territories (the Comparer page's table).
 
-Values stay numbers here; the page formats them. Reference columns are added only where the bundle
-has a value for that territory and indicator: nothing is imputed.
+Values stay numbers here; the page formats them with ``assembly.value_text`` and the provenance of each
+value (``comparison_provenances``: nature, 90 % interval, vintage, source). Reference columns are added
+only where the bundle has a value for that territory and indicator: nothing is imputed.
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
+from assembly.value_text import Provenance, provenance, provenances
+from core import natures
 from indicators import catalogue
 from indicators.comparison import LEVEL_LABELS
 from sources import store
@@ -41,6 +44,25 @@ def comparison_table(table: pd.DataFrame, codes: list[str]) -> tuple[pd.DataFram
         columns[key] = rows.set_index("indicateur")["valeur"].reindex(ids).astype("float64")
         headers[key] = f"{LEVEL_LABELS[level]} : {rows['libelle'].iloc[0]}"
     return pd.DataFrame(columns, index=pd.Index(ids, name="indicateur")), headers
+
+
+def comparison_provenances(table: pd.DataFrame, codes: list[str]) -> dict[str, dict[str, Provenance]]:
+    """Column key of ``comparison_table`` → indicator → provenance of the value shown (quartiers: nature,
+    interval, vintage and source of their value; reference territories: a published value with its
+    vintage and source)."""
+    chosen = table.set_index("code_qp").loc[codes].reset_index()
+    known = provenances(chosen)
+    out: dict[str, dict[str, Provenance]] = {code: {i: p for (c, i), p in known.items() if c == code}
+                                             for code in codes}
+    refs = store.table("references")
+    for key in comparison_table(table, codes)[1]:
+        if key in out:
+            continue
+        level, code = key.split(":", 1)
+        rows = refs[(refs["niveau"] == level) & (refs["code"] == code)]
+        out[key] = {str(r["indicateur"]): provenance(natures.OFFICIAL, vintage=r.get("millesime"), source=r.get("source"))
+                    for _, r in rows.iterrows()}
+    return out
 
 
 def percentile_long(table: pd.DataFrame, codes: list[str]) -> pd.DataFrame:

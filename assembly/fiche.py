@@ -4,9 +4,9 @@
 fiche of one QPV (the Fiche page): values and missing reasons, percentiles, the enclosing territories'
 values with ratio and gap, the domain indices and scores, what drives them, the evolution series and
 what the indicators do not say. The page (``pages/fiche.py``) and the annex
-(``reports/sections/fiches.py``) only render it, so both always show the same facts. Values are
-formatted once here (``Line.value_text``, ``Reference.value_text``): a change in how a value reads
-(nature of the value, interval) is made in this module.
+(``reports/sections/fiches.py``) only render it, so both always show the same facts. Each line carries
+the value's nature, its 90 % interval, its own vintage and source (``Line.info``), and its text
+(``Line.value_text``, worded by ``assembly.value_text``: an estimate always says it is one).
 """
 
 from __future__ import annotations
@@ -24,7 +24,8 @@ from geodata.territories import Territory
 from indicators import catalogue
 from indicators.comparison import LEVEL_LABELS, compare
 from indicators.scores import ROBUST, Method
-from assembly.territory_table import reason_column, territory_table
+from assembly.territory_table import rank_phrase, reason_column, territory_table
+from assembly.value_text import Provenance, nature_label, provenances, sources_text, value_text
 from sources import store
 
 ESTIMATION_RULES = {"iris_population", "iris_dpe", "iris_effectifs"}
@@ -47,6 +48,12 @@ EVOLUTION_CAUTION = ("Évolutions à interpréter avec prudence : deux millésim
 NO_SERIES = ("Aucune série temporelle n'est disponible pour ce quartier dans les données chargées (les séries "
              "Filosofi 2012-2021 existent pour les QPV 2015 de métropole).")
 NO_SERIES_2024 = " QPV 2015 et QPV 2024 n'ont pas les mêmes contours et ne se comparent pas directement."
+#: The one sentence of a fiche when no value at all is known for the quartier (page and annex).
+NO_DATA = ("Aucune valeur n'est disponible hors ligne pour ce quartier : la mise à jour en ligne de son "
+           "territoire (page « Données et sources ») peut apporter ses statistiques.")
+#: Said instead of the indicators above the median when none of the quartier's indicators is ranked.
+NOTHING_RANKED = ("Aucun indicateur de ce quartier n'est classé dans le cadre de comparaison : les données "
+                  "disponibles ne suffisent pas pour dire ce qui tire le score vers le haut.")
 
 #: What the indicators do not say: (lead words, rest of the sentence), for the fiche and the annex.
 UNSAID: tuple[tuple[str, str], ...] = (
@@ -100,10 +107,26 @@ class Line:
     estimation: bool
     scored: bool
     references: dict[str, Reference] = field(default_factory=dict)
+    #: Nature, 90 % interval, vintage and source of this very value (empty nature when missing).
+    info: Provenance = field(default_factory=Provenance)
 
     @property
     def missing(self) -> bool:
         return math.isnan(self.value)
+
+    @property
+    def nature(self) -> str | None:
+        return self.info.nature
+
+    @property
+    def nature_text(self) -> str:
+        """« estimation calibrée (avec intervalle) », « valeur officielle »…; "" for a missing value."""
+        return "" if self.missing else nature_label(self.info.nature)
+
+    @property
+    def origin_text(self) -> str:
+        """Vintage and source of the value: « Filosofi 2019 (périmètre 2024) — Estimation ecoqpv : … »."""
+        return sources_text(self.info)
 
 
 @dataclass
@@ -134,6 +157,15 @@ class Scores:
     frame: str
     robustness: str
     robust: bool
+    #: Reliability code (``indicators.scores``: robuste, pilier_un_indicateur…) and its French sentence.
+    reliability: str = ""
+    reliability_text: str = ""
+    #: « rang 72 parmi les 1 362 QPV 2024 de métropole classés » ("" when not ranked).
+    rank_text: str = ""
+    #: Indicators ranked for this quartier (0: nothing known to rank).
+    ranked_indicators: int = 0
+    #: Scored indicators the frame leaves out of its scores (known for too few of its quartiers).
+    out_of_frame: tuple[str, ...] = ()
 
     @property
     def complete(self) -> bool:
@@ -170,6 +202,38 @@ class Fiche:
     unsaid: tuple[tuple[str, str], ...] = UNSAID
 
     @property
+    def no_data(self) -> bool:
+        """No value at all is known for this quartier (the fiche then says ``NO_DATA`` and nothing else)."""
+        return all(line.missing for line in self.lines.values())
+
+    @property
+    def out_of_frame_text(self) -> str:
+        """Which values of the quartier are shown without percentile because its frame does not rank them
+        ("" when none)."""
+        shown = [self.lines[i].label for i in self.scores.out_of_frame if i in self.lines and not self.lines[i].missing]
+        if not shown:
+            return ""
+        listed = ", ".join(label[0].lower() + label[1:] if label[1:2].islower() else label for label in shown)
+        return (f"Valeurs affichées sans rang centile : {listed}. Ces indicateurs ne sont connus que pour moins d'un "
+                "tiers des quartiers du cadre de comparaison : ils n'entrent pas dans ses scores.")
+
+    @property
+    def drivers_text(self) -> str:
+        """What drives the scores, in one sentence, never a reassurance when nothing is known."""
+        def listed(lines: list[Line]) -> str:
+            return " ; ".join(f"{line.label} (rang centile {format_value(line.percentile, '', 0)})" for line in lines)
+
+        if self.drivers:
+            return (f"Ce qui tire le score vers le haut — indicateurs au-delà du {format_value(self.threshold, '', 0)}e "
+                    f"centile : {listed(self.drivers)}.")
+        if self.leaning:
+            return ("Ce qui tire le score vers le haut — indicateurs au-dessus de la médiane du cadre (aucun au-delà "
+                    f"du seuil d'alerte) : {listed(self.leaning)}.")
+        if not any(line.scored and not math.isnan(line.percentile) for line in self.lines.values()):
+            return NOTHING_RANKED
+        return "Aucun indicateur classé de ce quartier n'est au-dessus de la médiane du cadre de comparaison."
+
+    @property
     def code(self) -> str:
         return str(self.row["code_qp"])
 
@@ -186,6 +250,7 @@ def _scores(row: pd.Series) -> Scores:
     status = row.get("statut")
     low, high = _number(row.get("rang_p05")), _number(row.get("rang_p95"))
     size = row.get("taille_cadre")
+    ranked = row.get("nb_indicateurs")
     return Scores(
         status=None if is_missing(status) else str(status),
         exposition=_number(row.get("score_exposition")), vulnerability=_number(row.get("score_vulnerabilite")),
@@ -196,7 +261,12 @@ def _scores(row: pd.Series) -> Scores:
         frame_size=0 if is_missing(size) else int(size),
         frame="" if is_missing(row.get("cadre")) else str(row.get("cadre")),
         robustness="" if is_missing(row.get("robustesse")) else str(row.get("robustesse")),
-        robust=row.get("robustesse") == ROBUST,
+        robust=not is_missing(row.get("robustesse")) and row.get("robustesse") == ROBUST,
+        reliability="" if is_missing(row.get("fiabilite")) else str(row.get("fiabilite")),
+        reliability_text="" if is_missing(row.get("fiabilite_texte")) else str(row.get("fiabilite_texte")),
+        rank_text=rank_phrase(row),
+        ranked_indicators=0 if is_missing(ranked) else int(ranked),
+        out_of_frame=tuple(i for i in str(row.get("indicateurs_hors_cadre") or "").split(",") if i),
     )
 
 
@@ -247,8 +317,8 @@ def fiches(table: pd.DataFrame, threshold: float | None = None) -> list[Fiche]:
     codes = set(table["code_qp"].astype(str))
     values = store.table("valeurs")
     values = values[values["code_qp"].isin(codes)]
-    how = {(c, i): (m, d) for c, i, m, d in zip(values["code_qp"], values["indicateur"], values["methode"],
-                                                 values["detail"], strict=True)}
+    rules = dict(zip(zip(values["code_qp"], values["indicateur"], strict=True), values["methode"], strict=True))
+    how = {"rules": rules, "provenances": provenances(table)}
     references = store.table("references")
     national = references[(references["niveau"] == "QPV_ENSEMBLE") & (references["code"].astype(str) == "QPV2015")]
     ensemble = {str(i): float(v) for i, v in zip(national["indicateur"], national["valeur"], strict=True)
@@ -269,16 +339,17 @@ def _fiche(row: pd.Series, comparison: pd.Series, how: dict, ensemble: dict[str,
         value = _number(row[ind.id])
         reason = row[reason_column(ind.id)]
         reason = None if is_missing(reason) else str(reason)
-        rule, detail = how.get((code, ind.id), (None, None))
+        rule = how["rules"].get((code, ind.id))
         rule = ind.rule_for(generation) if is_missing(rule) else str(rule)
+        info = how["provenances"].get((code, ind.id), Provenance(vintage=ind.vintage, source=ind.source))
         lines[ind.id] = Line(
             id=ind.id, label=ind.label, unit=ind.unit, decimals=ind.decimals, value=value,
-            value_text=format_value(value, ind.unit, ind.decimals),
+            value_text=value_text(value, ind.unit, ind.decimals, info),
             percentile=_number(row.get(f"{ind.id}_pct")), missing_reason=reason,
             missing_text=missing_label(reason) if math.isnan(value) else "",
-            vintage=ind.vintage, source=ind.source, method=rule, detail="" if is_missing(detail) else str(detail),
-            estimation=rule in ESTIMATION_RULES, scored=ind.scored,
-            references=_references(ind, comparison, ensemble, generation),
+            vintage=info.vintage, source=info.source, method=rule, detail=info.detail,
+            estimation=info.estimated or rule in ESTIMATION_RULES, scored=ind.scored,
+            references=_references(ind, comparison, ensemble, generation), info=info,
         )
     domains = []
     for domain in catalogue.DOMAINS.values():

@@ -255,9 +255,10 @@ def _swatch(fill: str, opacity: float, border: str) -> str:
 
 
 def legend_html(
-    label: str, unit: str, vintage: str, breaks: list[float], decimals: int
+    label: str, unit: str, vintage: str, breaks: list[float], decimals: int, estimated: int = 0
 ) -> str:
-    """HTML of the legend box (French text; every text escaped)."""
+    """HTML of the legend box (French text; every text escaped); ``estimated``: how many values shown are
+    estimates (they get their own entry: fine dashed outline, interval in the tooltip)."""
     rows = [
         f"<div>{_swatch(color, CLASS_FILL_OPACITY, '1px solid #3d3d3d')}{html_text(text)}</div>"
         for color, text in zip(
@@ -266,6 +267,12 @@ def legend_html(
             strict=True,
         )
     ]
+    if estimated:
+        rows.append(
+            f"<div>{_swatch('#ffffff', 0.0, '1.5px dotted #000000')}"
+            f"{html_text(f'Estimation ({estimated} valeur(s) : contour en tirets fins, intervalle dans l’infobulle)')}"
+            "</div>"
+        )
     rows.append(
         f"<div>{_swatch(MISSING_COLOR, MISSING_FILL_OPACITY, '1.5px dashed #3d3d3d')}"
         f"{html_text(_MISSING_LEGEND)}</div>"
@@ -298,15 +305,31 @@ def _json_value(value: object) -> object:
     return value
 
 
+#: Optional columns of the QPV frame that say what each value is (``assembly.layers`` fills them from the
+#: data): the value as it reads (an estimate with its interval), the nature of the value in words, its own
+#: vintage and source, and whether it is an estimate (drawn with a fine dashed outline). The tooltip shows
+#: all but the source, which the page says under the map (``sources_by_nature``): a long text repeated on
+#: 1,362 quartiers would weigh on the map of France.
+TEXT_SUFFIX, NATURE_SUFFIX, VINTAGE_SUFFIX, SOURCE_SUFFIX, ESTIMATED_SUFFIX = (
+    "_texte", "_nature_texte", "_millesime", "_source", "_estime")
+_ESTIMATED_DASH = "3 2"
+
+
+def _optional(qpv: gpd.GeoDataFrame, column: str) -> pd.Series:
+    return qpv[column] if column in qpv else pd.Series(pd.NA, index=qpv.index, dtype="object")
+
+
 def _qpv_features(
     qpv: gpd.GeoDataFrame, value_col: str, unit: str, vintage: str, decimals: int
 ) -> dict[str, Any]:
     """FeatureCollection with the properties the tooltip and the click handler need.
 
     ``code_qp`` is the key (what a click returns); every text property is HTML-escaped, since the
-    tooltip inserts them with ``innerHTML``.
+    tooltip inserts them with ``innerHTML``. With the optional columns (``TEXT_SUFFIX``…), a value says
+    what it is: « 41,3 % (estimation, intervalle à 90 % : 34,6 à 48,4 %) », its nature and vintage.
     """
     reason_col = f"{value_col}_missing_reason"
+    described = f"{value_col}{NATURE_SUFFIX}" in qpv
     props = pd.DataFrame(
         {
             "code_qp": qpv["code_qp"].astype("string"),
@@ -314,6 +337,11 @@ def _qpv_features(
             "lib_com": qpv["lib_com"].astype("string") if "lib_com" in qpv else pd.NA,
             value_col: pd.to_numeric(qpv[value_col], errors="coerce"),
             reason_col: qpv[reason_col] if reason_col in qpv else pd.NA,
+            "texte": _optional(qpv, f"{value_col}{TEXT_SUFFIX}"),
+            "nature": _optional(qpv, f"{value_col}{NATURE_SUFFIX}"),
+            "millesime": _optional(qpv, f"{value_col}{VINTAGE_SUFFIX}"),
+            "source": _optional(qpv, f"{value_col}{SOURCE_SUFFIX}"),
+            "estime": _optional(qpv, f"{value_col}{ESTIMATED_SUFFIX}"),
         },
         index=qpv.index,
     )
@@ -321,24 +349,40 @@ def _qpv_features(
     for geom, record in zip(qpv.geometry, props.to_dict("records"), strict=True):
         value = _json_value(record[value_col])
         reason = _json_value(record[reason_col]) or None
-        shown = (
-            format_value(value, unit, decimals)
-            if value is not None
-            else f"non disponible : {missing_label(reason)}"
-        )
+        if value is None:
+            shown = f"non disponible : {missing_label(reason)}"
+        else:
+            shown = _json_value(record["texte"]) or format_value(value, unit, decimals)
         properties = {
             "code_qp": _json_value(record["code_qp"]),
             "lib_qp": html_text(_json_value(record["lib_qp"])),
             "lib_com": html_text(_json_value(record["lib_com"])),
             value_col: value,
-            reason_col: reason,
             "valeur_affichee": html_text(shown),
-            "millesime": html_text(vintage),
+            "millesime": html_text(_json_value(record["millesime"]) or vintage),
         }
+        if reason is not None:  # only missing values have one (fewer bytes for a map of France)
+            properties[reason_col] = reason
+        if described:
+            properties["nature"] = html_text(_json_value(record["nature"]) or "—")
+            if value is not None and bool(_json_value(record["estime"]) or False):
+                properties["estime"] = True
         collection["features"].append(
             {"type": "Feature", "properties": properties, "geometry": shapely.geometry.mapping(geom)}
         )
     return collection
+
+
+def sources_by_nature(qpv: gpd.GeoDataFrame, value_col: str) -> list[tuple[str, int, str]]:
+    """(nature in words, number of values, vintage — source) of the values of a layer, for the line under the
+    map; empty when the layer has no such columns."""
+    nature, vintage, source = (f"{value_col}{NATURE_SUFFIX}", f"{value_col}{VINTAGE_SUFFIX}",
+                               f"{value_col}{SOURCE_SUFFIX}")
+    if nature not in qpv or value_col not in qpv:
+        return []
+    shown = qpv[qpv[value_col].notna()]
+    groups = shown.groupby([shown[nature].fillna(""), shown[vintage].fillna(""), shown[source].fillna("")], sort=False)
+    return [(str(n), int(len(g)), " — ".join(x for x in (str(v), str(src)) if x)) for (n, v, src), g in groups]
 
 
 def _outline_features(communes: gpd.GeoDataFrame) -> dict[str, Any]:
@@ -420,12 +464,13 @@ def choropleth_map(
 
     breaks = shown_breaks(qpv[value_col] if value_col in qpv else [], decimals)
     features = _qpv_features(qpv, value_col, unit, vintage, decimals)
+    estimated = sum(1 for f in features["features"] if f["properties"].get("estime"))
     if features["features"]:  # folium's tooltip cannot be bound to an empty layer
         layer = _qpv_layer(features, value_col, label, breaks)
         layer.add_to(fmap)
         _LowZoomEmphasis(layer).add_to(fmap)
 
-    _Legend(legend_html(label, unit, vintage, breaks, decimals)).add_to(fmap)
+    _Legend(legend_html(label, unit, vintage, breaks, decimals, estimated)).add_to(fmap)
     if has_shapes:
         fmap.fit_bounds([[miny, minx], [maxy, maxx]])
     return fmap
@@ -447,6 +492,14 @@ def _qpv_layer(
                 "weight": 1.2,
                 "dashArray": "4 3",
             }
+        if feature["properties"].get("estime"):  # an estimate: fine dashed outline (legend entry)
+            return {
+                "fillColor": colors[index],
+                "fillOpacity": CLASS_FILL_OPACITY,
+                "color": "#000000",
+                "weight": 1.2,
+                "dashArray": _ESTIMATED_DASH,
+            }
         return {
             "fillColor": colors[index],
             "fillOpacity": CLASS_FILL_OPACITY,
@@ -454,20 +507,14 @@ def _qpv_layer(
             "weight": 0.8,
         }
 
+    described = bool(features["features"]) and "nature" in features["features"][0]["properties"]
+    fields = ["lib_qp", "lib_com", "valeur_affichee"] + (["nature"] if described else []) + ["millesime"]
+    aliases = ["Quartier", "Commune", html_text(label)] + (["Nature de la valeur"] if described else []) + ["Millésime"]
     return folium.GeoJson(
         features,
         name="Quartiers prioritaires",
         control=False,
         style_function=style,
         highlight_function=lambda _feature: {"weight": 3, "color": "#000000", "fillOpacity": 0.9},
-        tooltip=folium.GeoJsonTooltip(
-            fields=["lib_qp", "lib_com", "valeur_affichee", "millesime"],
-            aliases=[
-                "Quartier",
-                "Commune",
-                html_text(label),
-                "Millésime",
-            ],
-            sticky=True,
-        ),
+        tooltip=folium.GeoJsonTooltip(fields=fields, aliases=aliases, sticky=True),
     )

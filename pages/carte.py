@@ -15,8 +15,8 @@ from geodata import webmap
 from indicators import catalogue
 from core.formats import format_value
 from core.reasons import missing_label
-from assembly.fiche import ESTIMATION_RULES
-from assembly.territory_table import methods_for, reason_column, territory_table
+from assembly.territory_table import reason_column, territory_table
+from geodata.territories import COUNTRY
 from pages.components import QPV_KEY, current_method, ensure_map_assets, method_caption, open_fiche, territory_selector
 
 territory = territory_selector()
@@ -52,17 +52,24 @@ else:
     vintage, source = "selon les indicateurs", "calcul ecoqpv à partir des indicateurs du catalogue (page Méthode)"
 
 table = territory_table(territory, method, frame)
-generations = layers.contour_generations(table)
 if table.empty:
     st.info("Aucun quartier prioritaire n'est rattaché à ce territoire dans les données chargées.")
     st.stop()
+zone = ""
+if territory.kind == COUNTRY:
+    # France entière: one map per zone (metropolitan France, or one overseas territory), shapes simplified for
+    # that scale; choosing a region or an EPCI in the panel gives the precise contours.
+    zone_names = layers.zones()
+    zone = st.radio("Zone de la carte", list(zone_names), format_func=zone_names.get, horizontal=True,
+                    key="carte_zone")
+    table = table[layers.in_zone(table, zone).to_numpy()]
+generations = layers.contour_generations(table)
 
 if not generations:
     st.warning(
-        "Les contours des quartiers de ce territoire ne sont pas disponibles hors ligne : le jeu embarqué "
-        "contient les contours des QPV 2024 de Provence-Alpes-Côte d'Azur et des QPV 2015 d'Occitanie. "
-        "La mise à jour en ligne du territoire (page *Données et sources*) télécharge les contours officiels "
-        "de l'ANCT. Le tableau ci-dessous liste déjà les quartiers du territoire."
+        "Les contours des quartiers de ce territoire ne sont pas disponibles hors ligne. La mise à jour en "
+        "ligne du territoire (page *Données et sources*) télécharge les contours officiels de l'ANCT. Le "
+        "tableau ci-dessous liste déjà les quartiers du territoire."
     )
     generation = None
 else:
@@ -80,13 +87,13 @@ if generation is not None:
     left, right = st.columns([3, 2], gap="medium")
     with left:
         outlines = st.checkbox("Limites administratives (départements, communes)", value=True, key="carte_communes")
-        qpv = layers.qpv_layer(territory, generation, column, table)
+        qpv = layers.qpv_layer(territory, generation, column, table, zone=zone)
         fmap = webmap.choropleth_map(
             qpv, column, label=label, unit=unit, vintage=vintage, decimals=decimals,
-            communes=layers.commune_outlines(territory) if outlines else None, tiles=settings.MAP_TILES,
+            communes=layers.commune_outlines(territory, zone) if outlines else None, tiles=settings.MAP_TILES,
         )
         result = st_folium(fmap, height=540, use_container_width=True, returned_objects=["last_active_drawing"],
-                           key=f"carte_{territory.key}_{generation}")
+                           key=f"carte_{territory.key}_{zone}_{generation}")
         clicked = ((result or {}).get("last_active_drawing") or {}).get("properties") or {}
         code = clicked.get("code_qp")
         # A click opens the fiche once; coming back to the map does not reopen it. The name is read from
@@ -98,9 +105,21 @@ if generation is not None:
                     "fiche…")
             st.session_state[QPV_KEY] = code
             open_fiche(code)
+        by_nature = webmap.sources_by_nature(qpv, column)
+        if by_nature:  # each kind of value with its own vintage and source
+            said = " ; ".join(f"{count} {markdown_text(nature)} — {markdown_text(origin)}"
+                              for nature, count, origin in by_nature)
+            st.caption(f"Valeurs de la carte : {said}.")
+        else:
+            st.caption(f"Source : {markdown_text(source)} — millésime {markdown_text(vintage)}.")
+        estimated = int(qpv[f"{column}{webmap.ESTIMATED_SUFFIX}"].sum()) if f"{column}{webmap.ESTIMATED_SUFFIX}" in qpv else 0
         st.caption(
-            f"Source : {source} — millésime {vintage}. Classes : quantiles des valeurs des quartiers affichés ; "
-            "en gris à contour pointillé, valeur non disponible. Cliquez sur un quartier pour ouvrir sa fiche."
+            "Classes : quantiles des valeurs des quartiers affichés ; en gris à contour pointillé, valeur non "
+            "disponible" + (f" ; contour en tirets fins, valeur estimée ({estimated} quartier(s)) : son intervalle "
+                            "est dans l'infobulle" if estimated else "")
+            + ". Cliquez sur un quartier pour ouvrir sa fiche."
+            + (" Contours simplifiés à l'échelle de la France : choisissez une région pour les contours précis."
+               if zone else "")
         )
         if kind == "Score":
             st.caption(method_caption())
@@ -117,9 +136,11 @@ else:
 with container:
     st.markdown(f"**{label}** — {vintage}")
     if column in catalogue.ids():
-        rules = methods_for(shown["code_qp"].tolist(), column).to_numpy()
-        available = ["estimation par IRIS" if r in ESTIMATION_RULES else "disponible" for r in rules]
+        words = layers.described(shown, column)
+        texts = words[f"{column}{webmap.TEXT_SUFFIX}"].tolist()
+        available = [n or "disponible" for n in words[f"{column}{webmap.NATURE_SUFFIX}"]]
     else:
+        texts = [format_value(v, unit, decimals) for v in shown[column]]
         available = ["calculé"] * len(shown)
     view = pd.DataFrame(
         {
@@ -127,7 +148,7 @@ with container:
             "Code": shown["code_qp"],
             "Commune": shown["lib_com"],
             "Génération": shown["generation"].astype(int).astype(str),
-            "Valeur": [format_value(v, unit, decimals) for v in shown[column]],
+            "Valeur": texts,
             "Donnée": [
                 ok if pd.notna(v) else missing_label(r)
                 for v, r, ok in zip(shown[column], shown[reason_column(column)], available, strict=True)

@@ -7,11 +7,12 @@ import plotly.express as px
 import plotly.graph_objects as go
 import streamlit as st
 
-from core.text import html_text
+from core.text import html_text, markdown_text
 from indicators import catalogue
-from assembly.comparer import MAX_QPV, comparison_table, percentile_long
-from core.formats import format_number, format_value
-from assembly.territory_table import territory_table
+from assembly.comparer import MAX_QPV, comparison_provenances, comparison_table, percentile_long
+from assembly.value_text import value_text
+from core.formats import format_number
+from assembly.territory_table import rank_phrase, territory_table
 from pages.components import QPV_KEY, current_method, method_caption, territory_selector
 from reports.csv import comparison_csv_bytes
 
@@ -40,18 +41,24 @@ if table.set_index("code_qp").loc[codes, "generation"].nunique() > 1:
                "calculés dans des cadres séparés. Comparez les valeurs avec prudence.")
 
 values, headers = comparison_table(table, codes)
+origins = comparison_provenances(table, codes)
 shown = pd.DataFrame({"Indicateur": [catalogue.get(i).label for i in values.index]})
 for key, header in headers.items():
-    shown[header] = [format_value(v, catalogue.get(i).unit, catalogue.get(i).decimals) or "—"
-                     for i, v in values[key].items()]
+    # An estimate says it is one, with its interval; a value carried from a QPV 2015 names it.
+    shown[header] = [value_text(v, catalogue.get(i).unit, catalogue.get(i).decimals, origins.get(key, {}).get(i),
+                                compact=True) or "—" for i, v in values[key].items()]
 shown["Millésime"] = [catalogue.get(i).vintage for i in values.index]
 st.dataframe(shown, hide_index=True, width="stretch", height=520,
              column_config={"Indicateur": st.column_config.TextColumn(width="medium", pinned=True),
-                            **{h: st.column_config.TextColumn(width="small") for h in headers.values()}})
-st.caption("« — » : valeur non disponible (voir la fiche du quartier pour la raison). Les territoires de "
-           "référence n'ont de valeur que pour les indicateurs publiés à leur échelle.")
+                            **{h: st.column_config.TextColumn(width="medium") for h in headers.values()}})
+st.caption("« — » : valeur non disponible (voir la fiche du quartier pour la raison). « estimation : a à b » : "
+           "estimation calibrée et son intervalle à 90 % (la vraie valeur s'y trouve 9 fois sur 10) ; « estimation "
+           "IRIS » : moyenne des IRIS, non calibrée ; « QPV 2015 …, même périmètre » : valeur officielle du QPV 2015 "
+           "de même contour, avec son millésime. Millésime : celui des valeurs publiées pour les QPV 2015 ; le "
+           "millésime et la source de chaque valeur sont dans la fiche du quartier et dans le fichier CSV. Les "
+           "territoires de référence n'ont de valeur que pour les indicateurs publiés à leur échelle.")
 
-st.download_button("Télécharger ce tableau (CSV pour Excel)", comparison_csv_bytes(values, headers),
+st.download_button("Télécharger ce tableau (CSV pour Excel)", comparison_csv_bytes(values, headers, origins),
                    file_name=f"ecoqpv-comparaison-{territory.code}.csv", mime="text/csv", key="comparer_csv")
 
 st.subheader("Rangs centiles par domaine")
@@ -79,11 +86,18 @@ else:
         x=ranked["rang"], y=ranked["lib_qp"].map(html_text), mode="markers", marker={"size": 11, "color": "#1f5fa8"},
         error_x={"type": "data", "symmetric": False, "array": ranked["rang_p95"] - ranked["rang"],
                  "arrayminus": ranked["rang"] - ranked["rang_p05"], "color": "#9bb7d9"},
-        hovertext=[f"rang {format_number(r)} (de {format_number(a)} à {format_number(b)})"
-                   for r, a, b in zip(ranked["rang"], ranked["rang_p05"], ranked["rang_p95"], strict=True)],
+        hovertext=[html_text(f"{rank_phrase(row)} (de {format_number(row['rang_p05'])} à "
+                             f"{format_number(row['rang_p95'])}) — {row.get('fiabilite_texte') or ''}")
+                   for _, row in ranked.iterrows()],
     ))
     fig.update_layout(height=120 + 40 * len(ranked), separators=", ", margin={"l": 10, "r": 10, "t": 20, "b": 10},
                       xaxis_title="Rang (1 = exposition cumulée la plus forte du cadre)", yaxis={"autorange": "reversed"})
     st.plotly_chart(fig, width="stretch", config={"displayModeBar": False})
     st.caption("Point : rang selon la méthode choisie ; barre : 90 % des rangs obtenus en faisant varier les choix "
-               "de méthode. " + method_caption())
+               "de méthode et en tirant les valeurs estimées dans leur intervalle. " + method_caption())
+    frames = "; ".join(dict.fromkeys(ranked["cadre_classes"].dropna().astype(str)))
+    if frames:
+        st.caption(f"Rangs comptés parmi {markdown_text(frames)}.")
+    st.dataframe(pd.DataFrame({
+        "Quartier": ranked["lib_qp"], "Rang": [rank_phrase(row) for _, row in ranked.iterrows()],
+        "Fiabilité du classement": ranked["fiabilite_texte"].fillna("")}), hide_index=True, width="stretch")

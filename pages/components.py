@@ -45,6 +45,9 @@ def _initial_from_url() -> None:
         return
     if territory.kind == "QPV":
         return
+    if territory.kind == territories.COUNTRY:
+        st.session_state["terr_REG"] = territories.COUNTRY
+        return
     if not territories.qpv_codes(territory):
         st.session_state["_url_info"] = (
             f"{territory.title} ne compte aucun quartier prioritaire : le territoire englobant le plus proche "
@@ -122,7 +125,14 @@ def territory_selector() -> Territory:
     st.sidebar.markdown("### Territoire")
     regions = _options(territories.children("REG"))
     default_region = DEFAULT_REGION if DEFAULT_REGION in regions else next(iter(regions))
-    region = _select("Région", "REG", regions, default_region)
+    # France entière first: every QPV of France (metropole and overseas), with the map drawn by zone.
+    choices = {territories.COUNTRY: territories.COUNTRY_LABEL, **regions}
+    region = _select("Région", "REG", choices, default_region)
+    if region == territories.COUNTRY:
+        chosen = territories.resolve(territories.COUNTRY, territories.COUNTRY)
+        st.session_state[STATE_KEY] = chosen
+        st.query_params["territoire"] = territories.COUNTRY
+        return chosen
     chosen = Territory("REG", region, regions[region])
     for kind, label, all_label in (("DEP", "Département", "Tous les départements"),
                                    ("EPCI", "EPCI", "Tous les EPCI"),

@@ -9,7 +9,7 @@ import plotly.express as px
 import streamlit as st
 
 from core.text import markdown_text
-from assembly.fiche import profile
+from assembly.fiche import NO_DATA, profile
 from core.formats import format_number
 from assembly.territory_table import territory_table
 from core.errors import EcoqpvError
@@ -46,6 +46,11 @@ scores = fiche.scores
 st.header(markdown_text(row["lib_qp"]))
 st.caption(f"{markdown_text(row['lib_com'])} · QPV {int(row['generation'])} · code {markdown_text(row['code_qp'])}")
 
+if fiche.no_data:  # one sentence, and where to get the data
+    st.info(NO_DATA)
+    st.page_link("pages/donnees.py", label="Ouvrir la page Données et sources")
+    st.stop()
+
 # --- scores -------------------------------------------------------------------------------------
 st.subheader("Exposition cumulée et conditions de vie")
 if scores.complete:
@@ -54,12 +59,17 @@ if scores.complete:
     c2.metric("Vulnérabilité (0-10)", format_number(scores.vulnerability, 1))
     c3.metric("Score global (0-100)", format_number(scores.overall, 1))
     c4.metric("Indicateurs en alerte", format_number(scores.alerts))
+    interval = ""
+    if scores.rank_low is not None and scores.rank_high is not None:
+        interval = (f" ; selon les choix de méthode et l'incertitude des valeurs estimées, entre le rang "
+                    f"**{format_number(scores.rank_low)}** et le rang **{format_number(scores.rank_high)}**")
     st.markdown(
-        f"Rang **{format_number(scores.rank)}** sur {format_number(scores.frame_size)} quartiers classés "
-        f"({markdown_text(scores.frame)} ; le rang 1 cumule le plus d'expositions et de fragilités) ; selon les "
-        f"choix de méthode, entre le rang **{format_number(scores.rank_low)}** et le rang "
-        f"**{format_number(scores.rank_high)}** — classement **{scores.robustness}**."
+        f"**{markdown_text(scores.rank_text[0].upper() + scores.rank_text[1:])}** (cadre de comparaison : "
+        f"{markdown_text(scores.frame)} ; le rang 1 cumule le plus d'expositions et de fragilités){interval}."
     )
+    if scores.reliability_text:
+        reliability = markdown_text(scores.reliability_text[0].upper() + scores.reliability_text[1:])
+        (st.success if scores.robust else st.warning)(f"**Fiabilité du classement** — {reliability}")
 else:
     st.info(
         "Ce quartier n'a pas de score global : l'exposition ou la vulnérabilité ne peuvent pas être calculées "
@@ -75,6 +85,10 @@ elif fiche.leaning:
                 "au-dessus de la médiane du cadre : "
                 + " ; ".join(f"{d.label} ({d.value_text}, centile {format_number(d.percentile)})"
                              for d in fiche.leaning) + ".")
+else:
+    st.markdown(markdown_text(fiche.drivers_text))
+if fiche.out_of_frame_text:
+    st.caption(fiche.out_of_frame_text)
 
 # --- indicators by domain ------------------------------------------------------------------------
 st.subheader("Indicateurs par domaine")
@@ -89,10 +103,10 @@ def _ref_text(line, level: str) -> str:
 
 
 def _origin(line) -> str:
+    """Why a value is missing, or how it reached the quartier (the detail the data gives)."""
     if line.missing:
         return line.missing_text
-    return ("estimation par IRIS" if line.estimation else "publiée par la source") + (
-        f" — {line.detail}" if line.detail else "")
+    return line.detail
 
 
 for domain in fiche.domains:
@@ -104,6 +118,7 @@ for domain in fiche.domains:
             {
                 "Indicateur": [line.label for line in domain.lines],
                 "Valeur": [line.value_text or "—" for line in domain.lines],
+                "Nature": [line.nature_text for line in domain.lines],
                 "Centile": [None if math.isnan(line.percentile) else round(line.percentile) for line in domain.lines],
                 "Commune": [_ref_text(line, "commune") for line in domain.lines],
                 "EPCI": [_ref_text(line, "epci") for line in domain.lines],
@@ -119,6 +134,11 @@ for domain in fiche.domains:
                 "Centile", help="Rang centile dans le cadre de référence (100 = situation la moins favorable)",
                 min_value=0, max_value=100, format="%d")},
         )
+
+if any(line.estimation for line in fiche.lines.values() if not line.missing):
+    st.caption("Une estimation n'est pas un chiffre publié : une estimation calibrée est donnée avec son "
+               "intervalle à 90 % (la vraie valeur s'y trouve 9 fois sur 10), une estimation par IRIS avec sa méthode. "
+               "Millésime et source : ceux de chaque valeur (une valeur reprise d'un QPV 2015 garde les siens).")
 
 # --- evolution ----------------------------------------------------------------------------------
 st.subheader("Évolution")

@@ -16,6 +16,7 @@ import pandas as pd
 from assembly import annex as annex_data
 from assembly.fiche import fiches
 from assembly.territory_table import territory_table
+from assembly.value_text import provenances
 from core.errors import BadArgumentError
 from core.text import fold
 from geodata.territories import Territory
@@ -65,7 +66,8 @@ def build_annex(territory: Territory, options: AnnexOptions | None = None, gener
         specs = map_specs(territory, table, generated_on, commune_publisher)
     else:
         specs = {d: [] for d in DOMAINS}
-    section, domain_tables = domain_blocks(table, refs, specs, with_maps)
+    origins = provenances(table)
+    section, domain_tables = domain_blocks(table, refs, specs, with_maps, origins)
     blocks += section
     blocks += fiches_blocks(fiches(table, options.method.alert_threshold))
     blocks += action_blocks(table, options)
@@ -77,4 +79,4 @@ def build_annex(territory: Territory, options: AnnexOptions | None = None, gener
 
     return Annex(territory=territory, options=options, generated_on=generated_on, data_built_on=built_on,
                  table=table, blocks=blocks, summary=summary, domain_tables=domain_tables, sources=sources,
-                 files=files, settings_rows=rows, flat=flat_table(table), vintages=used_vintages)
+                 files=files, settings_rows=rows, flat=flat_table(table, origins), vintages=used_vintages)

@@ -1,7 +1,8 @@
 """CSV for French Excel (the annex, the Comparer page): ``;`` separator, UTF-8 with BOM, decimal comma.
 
 The annex's flat table (``flat_table``): one row per QPV with every value, the reason of each missing
-value in words, the percentiles, domains and scores. Text cells that a spreadsheet would run as a formula
+value in words, its nature, its 90 % interval when it is a calibrated estimate, its vintage and source,
+then the percentiles, domains and scores with the reference frame and the reliability of the rank. Text cells that a spreadsheet would run as a formula
 are neutralised by ``core.exports`` (the one function shared by every tabular export): place names
 come from outside files, and a CSV must never execute anything when opened.
 """
@@ -10,7 +11,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from assembly.territory_table import reason_column
+from assembly.territory_table import rank_phrase, reason_column
+from assembly.value_text import Provenance, nature_label
 from core.exports import neutralise, neutralise_frame
 from core.formats import is_missing
 from core.reasons import missing_label
@@ -30,21 +32,41 @@ def to_csv_bytes(frame: pd.DataFrame) -> bytes:
     return text.encode(ENCODING)
 
 
-def comparison_csv_bytes(values: pd.DataFrame, headers: dict[str, str]) -> bytes:
-    """The Comparer page's table as French-Excel CSV: one row per indicator, its label and unit, then one
-    column per quartier or reference territory (``assembly.comparer.comparison_table``'s output)."""
-    export = values.copy()
-    export.columns = [headers[c] for c in export.columns]
-    export.insert(0, "Unité", [catalogue.get(i).unit for i in export.index])
-    export.insert(0, "Indicateur", [catalogue.get(i).label for i in export.index])
-    return to_csv_bytes(export.reset_index(drop=True))
+def comparison_csv_bytes(values: pd.DataFrame, headers: dict[str, str],
+                         provenances: dict[str, dict[str, Provenance]] | None = None) -> bytes:
+    """The Comparer page's table as French-Excel CSV: one row per indicator, its label and unit, then for each
+    quartier or reference territory (``assembly.comparer.comparison_table``'s output) its value and, with
+    ``provenances`` (``assembly.comparer.comparison_provenances``), the nature of the value, the bounds of
+    its 90 % interval when it is a calibrated estimate, its vintage and its source."""
+    provenances = provenances or {}
+    export = pd.DataFrame({"Indicateur": [catalogue.get(i).label for i in values.index],
+                           "Unité": [catalogue.get(i).unit for i in values.index]})
+    for key in values.columns:
+        header = headers[key]
+        export[header] = values[key].to_numpy(dtype=float)
+        if key not in provenances:
+            continue
+        infos = [None if is_missing(v) else provenances[key].get(i) for i, v in values[key].items()]
+        export[f"{header} — nature de la valeur"] = ["" if p is None else nature_label(p.nature) for p in infos]
+        if any(p is not None and p.has_interval for p in infos):
+            export[f"{header} — borne basse de l'intervalle à 90 %"] = [float("nan") if p is None else p.low
+                                                                         for p in infos]
+            export[f"{header} — borne haute de l'intervalle à 90 %"] = [float("nan") if p is None else p.high
+                                                                         for p in infos]
+        export[f"{header} — millésime"] = ["" if p is None else p.vintage for p in infos]
+        export[f"{header} — source"] = ["" if p is None else p.source for p in infos]
+    return to_csv_bytes(export)
 
 
-def flat_table(table: pd.DataFrame) -> pd.DataFrame:
+def flat_table(table: pd.DataFrame, provenances: dict[tuple[str, str], Provenance] | None = None) -> pd.DataFrame:
     """One row per QPV of a territory table, French column names, numbers as numbers, reasons in words.
 
-    Columns come from the catalogue (value and reason of each indicator), then the percentiles, domain
-    indices and scores present in ``table``: other columns of the territory table are not exported."""
+    Columns come from the catalogue (value, reason, nature, interval bounds of an estimable indicator,
+    vintage and source of each indicator's value, ``provenances`` from ``assembly.value_text``), then the
+    percentiles, domain indices and scores present in ``table``: other columns of the territory table are
+    not exported."""
+    provenances = provenances or {}
+    codes = table["code_qp"].astype(str).tolist()
     out = pd.DataFrame({
         "Code du quartier": table["code_qp"],
         "Quartier": table["lib_qp"],
@@ -60,6 +82,16 @@ def flat_table(table: pd.DataFrame) -> pd.DataFrame:
         out[f"{ind.label} — raison si manquante"] = [
             "" if not is_missing(v) else missing_label(r)
             for v, r in zip(table[ind.id], table[reason_column(ind.id)], strict=True)]
+        infos = [None if is_missing(v) else provenances.get((c, ind.id)) for c, v in zip(codes, table[ind.id],
+                                                                                       strict=True)]
+        out[f"{ind.label} — nature de la valeur"] = ["" if i is None else nature_label(i.nature) for i in infos]
+        if ind.calibratable:
+            out[f"{ind.label} — borne basse de l'intervalle à 90 %"] = [float("nan") if i is None else i.low
+                                                                        for i in infos]
+            out[f"{ind.label} — borne haute de l'intervalle à 90 %"] = [float("nan") if i is None else i.high
+                                                                        for i in infos]
+        out[f"{ind.label} — millésime"] = ["" if i is None else i.vintage for i in infos]
+        out[f"{ind.label} — source"] = ["" if i is None else i.source for i in infos]
     for ind in catalogue.CATALOGUE:
         if f"{ind.id}_pct" in table:
             out[f"{ind.label} — rang centile (0-100)"] = table[f"{ind.id}_pct"].astype(float)
@@ -81,7 +113,11 @@ def flat_table(table: pd.DataFrame) -> pd.DataFrame:
     if "statut" in table:
         out["Statut"] = table["statut"].map(lambda s: status.get(s, "") if isinstance(s, str) else "")
         out["Robustesse du classement"] = table["robustesse"].map(lambda s: s if isinstance(s, str) else "")
+        if "fiabilite" in table:
+            out["Fiabilité du classement (code)"] = table["fiabilite"].map(lambda s: s if isinstance(s, str) else "")
+            out["Fiabilité du classement"] = table["fiabilite_texte"].map(lambda s: s if isinstance(s, str) else "")
         out["Cadre de comparaison"] = table["cadre"].map(lambda s: s if isinstance(s, str) else "")
+        out["Rang dans le cadre, en mots"] = [rank_phrase(row) for _, row in table.iterrows()]
     return out
 
 

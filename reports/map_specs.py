@@ -11,6 +11,8 @@ import pandas as pd
 
 import settings
 from assembly import layers
+from assembly.value_text import provenances
+from core import natures
 from geodata.territories import Territory
 from indicators import catalogue
 from indicators.catalogue import DOMAINS, Indicator
@@ -34,6 +36,15 @@ def lead_indicator(domain: str, values: pd.DataFrame) -> Indicator | None:
         if known:
             candidates.append((-int(ind.scored), -known, order, ind))
     return min(candidates, key=lambda c: c[:3])[3] if candidates else None
+
+
+def value_sources(rows: pd.DataFrame, indicator_id: str) -> tuple[tuple[str, str], ...]:
+    """(vintage, source) of the values of one indicator among ``rows`` (the map's legend and source line)."""
+    rows = rows[rows[indicator_id].notna()]
+    if rows.empty:
+        return ()
+    known = provenances(pd.DataFrame(rows), [indicator_id])
+    return tuple(dict.fromkeys((p.vintage, p.source) for p in known.values()))
 
 
 def map_specs(territory: Territory, table: pd.DataFrame, generated_on: date,
@@ -61,12 +72,16 @@ def map_specs(territory: Territory, table: pd.DataFrame, generated_on: date,
             ind = lead_indicator(domain, shapes)
             if ind is None:
                 continue
+            nature = shapes[f"{ind.id}_nature"] if f"{ind.id}_nature" in shapes else pd.Series(pd.NA, index=shapes.index)
+            estimated = nature.isin(list(natures.ESTIMATES)).fillna(False).astype(bool) & shapes[ind.id].notna()
             layer = gpd.GeoDataFrame({"code_qp": shapes["code_qp"], "lib_qp": shapes["lib_qp"],
-                                      "lib_com": shapes["lib_com"], "value": shapes[ind.id].astype(float)},
+                                      "lib_com": shapes["lib_com"], "value": shapes[ind.id].astype(float),
+                                      "estimated": estimated.to_numpy()},
                                      geometry=shapes.geometry, crs=crs)
             out[domain].append(maps.MapSpec(
                 key=f"{domain}:{generation}", domain=domain, indicator=ind, generation=generation,
                 territory_label=territory.label, shapes=layer, communes=communes, labelled_communes=labelled,
                 crs=crs, contour_publisher=CONTOUR_PUBLISHER, commune_publisher=commune_publisher,
-                made_on=generated_on, without_contour=without))
+                made_on=generated_on, without_contour=without,
+                value_sources=value_sources(shapes, ind.id)))
     return out

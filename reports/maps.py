@@ -17,6 +17,7 @@ from datetime import date
 
 import geopandas as gpd
 import matplotlib
+import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrow, Patch, Rectangle
 
@@ -43,6 +44,8 @@ _BACKGROUND = "#f2f2f2"
 _COMMUNE_EDGE = "#9a9a9a"
 _QPV_EDGE = "#3d3d3d"
 _MISSING_HATCH = "////"
+#: Estimated values keep their class colour under a dotted hatching (legend entry and source line say so).
+_ESTIMATED_HATCH = "...."
 #: Units of absolute counts: a choropleth of counts misleads (larger areas look "more"), never mapped.
 COUNT_UNITS = ("habitants", "personnes")
 GENERATION_LABELS = {2024: "QPV 2024", 2015: "QPV 2015"}
@@ -69,6 +72,20 @@ class MapSpec:
     made_on: date
     #: QPV of this generation in the territory that have no contour (listed in the tables only).
     without_contour: int = 0
+    #: (vintage, source) of the values mapped, as the value table gives them (a value carried from a QPV 2015
+    #: keeps its own, an estimate says it is one), said in the legend and the source line; the shapes'
+    #: ``estimated`` column marks the estimates (hatched). Empty: the indicator's own (catalogue).
+    value_sources: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def vintages(self) -> list[str]:
+        return list(dict.fromkeys(v for v, _ in self.value_sources if v)) or [self.indicator.vintage]
+
+    @property
+    def estimated_count(self) -> int:
+        if "estimated" not in self.shapes:
+            return 0
+        return int((self.shapes["estimated"].fillna(False).astype(bool) & self.shapes["value"].notna()).sum())
 
     @property
     def title(self) -> str:
@@ -177,7 +194,15 @@ def _fit(bounds: tuple, aspect: float, margin: float) -> tuple[float, float, flo
 
 def sources_line(spec: MapSpec) -> str:
     ind = spec.indicator
-    return (f"Données : {ind.publisher}, {ind.vintage}. Contours des quartiers : {spec.contour_publisher} "
+    estimated = spec.estimated_count
+    said = ""
+    if estimated:
+        known = int(spec.shapes["value"].notna().sum())
+        said = (f" Valeurs estimées (hachurées ; intervalle à 90 % dans les tableaux) : {format_number(estimated)} "
+                f"sur {format_number(known)}.")
+    data = (" ; ".join(f"{source}, millésime {vintage}" if vintage else source for vintage, source in spec.value_sources)
+            or f"{ind.publisher}, {ind.vintage}")
+    return (f"Données : {data}.{said} Contours des quartiers : {spec.contour_publisher} "
             f"({GENERATION_LABELS.get(spec.generation, spec.generation)}). Limites communales : "
             f"{spec.commune_publisher}. Réalisation : ecoqpv, {spec.made_on.strftime('%d/%m/%Y')}.")
 
@@ -211,6 +236,14 @@ def _draw_layers(ax, spec: MapSpec, colours: list[str | None], extent: tuple[flo
         shapes[[not k for k in known]].plot(ax=ax, facecolor=classes.MISSING_COLOR, edgecolor=_QPV_EDGE,
                                             hatch=_MISSING_HATCH, linewidth=0.5, linestyle="--", alpha=0.75,
                                             zorder=2)
+    if spec.estimated_count:
+        estimated = shapes["estimated"].fillna(False).astype(bool).to_numpy() & np.array(known, dtype=bool)
+        # Dots that show on their class colour: white on the dark classes, dark on the light ones.
+        dark = np.array([c is not None and _is_dark(c) for c in colours], dtype=bool)
+        for mask, ink in ((estimated & dark, "#ffffff"), (estimated & ~dark, "#1a1a1a")):
+            if mask.any():
+                shapes[mask].plot(ax=ax, facecolor="none", edgecolor=ink, hatch=_ESTIMATED_HATCH, linewidth=0.0,
+                                  zorder=3.5)
     if not labels or not len(spec.communes):
         return
     # Names of the communes with a mapped QPV, kept clear of the frame so that none is cut.
@@ -220,6 +253,12 @@ def _draw_layers(ax, spec: MapSpec, colours: list[str | None], extent: tuple[flo
             ax.text(point.x, point.y, name, fontsize=6, family=FONT, color="#4d4d4d", ha="center", va="center",
                     zorder=4, style="italic", clip_on=True,
                     bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.55, "pad": 0.5})
+
+
+def _is_dark(colour: str) -> bool:
+    """Relative luminance of a ``#rrggbb`` colour under one half."""
+    red, green, blue = (int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5))
+    return 0.2126 * red + 0.7152 * green + 0.0722 * blue < 0.5
 
 
 def _zoom_extent(spec: MapSpec, extent: tuple[float, float, float, float]) -> tuple[str, tuple] | None:
@@ -280,12 +319,16 @@ def draw(spec: MapSpec):
              color="#404040", va="top")
     handles = [Patch(facecolor=c, edgecolor=_QPV_EDGE, linewidth=0.5, label=textwrap.fill(t, 30))
                for t, c in legend_entries(spec)]
+    if spec.estimated_count:
+        handles.append(Patch(facecolor="white", edgecolor=_QPV_EDGE, hatch=_ESTIMATED_HATCH, linewidth=0.5,
+                             label="valeur estimée (couleur de sa\nclasse ; intervalle dans les tableaux)"))
     if not all(known):
         handles.append(Patch(facecolor=classes.MISSING_COLOR, edgecolor=_QPV_EDGE, hatch=_MISSING_HATCH,
                              linestyle="--", linewidth=0.5, label="valeur non disponible\n(raison dans les tableaux)"))
     handles.append(Patch(facecolor=_BACKGROUND, edgecolor=_COMMUNE_EDGE, linewidth=0.5, label="commune"))
     unit = f" ({ind.unit})" if ind.unit and ind.unit != "oui/non" else ""
-    title = textwrap.fill(f"{ind.label}{unit}", 32) + "\n" + textwrap.fill(f"Millésime : {ind.vintage}", 34)
+    title = (textwrap.fill(f"{ind.label}{unit}", 32) + "\n"
+             + textwrap.fill(f"Millésime{'s' if len(spec.vintages) > 1 else ''} : {' ; '.join(spec.vintages)}", 34))
     legend = fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.685, 0.90), frameon=False,
                         title=title, fontsize=6.5, title_fontsize=7, alignment="left", handlelength=1.8,
                         handleheight=1.2, labelspacing=0.6, prop={"family": FONT, "size": 6.5})

@@ -3,12 +3,14 @@ in a table cell.
 
 Wording follows the project's framing (method-anchors §6.8): indicators describe exposures and living
 conditions, never people; a missing value is shown with its reason in words, never as zero. Every cell
-of a value goes through ``value_cell`` / ``reference_cell`` / ``number_cell``: a change in how a value
-reads in the annex (its nature, an interval) is made here.
+of a value goes through ``value_cell`` / ``reference_cell`` / ``number_cell``: a value cell reads through
+``assembly.value_text`` (an estimate always says it is one, with its interval), and its nature, interval
+bounds, vintage and source have their own cells (``nature_cell``, ``bound_cell``) in the spreadsheets.
 """
 
 from __future__ import annotations
 
+from assembly.value_text import Provenance, nature_label, value_text
 from core import reasons, territory_kinds
 from core.formats import format_number, format_value, is_missing
 from core.text import fold
@@ -96,12 +98,28 @@ def cell_text(value: object, ind: Indicator, with_unit: bool = True) -> str:
     return format_number(value, ind.decimals)
 
 
-def value_cell(value: object, reason: object, ind: Indicator, with_unit: bool = True) -> Cell:
-    """A QPV's value, or the short words of its missing reason (kept as ``Cell.reason``)."""
+def value_cell(value: object, reason: object, ind: Indicator, with_unit: bool = True,
+               info: Provenance | None = None) -> Cell:
+    """A QPV's value, or the short words of its missing reason (kept as ``Cell.reason``).
+
+    With ``info``, a value that is not a published figure says what it is in the cell
+    (« 41,3 % (estimation : 34,6 à 48,4) », « 45,3 % (QPV 2015 QP034005, même périmètre) »); the spreadsheet
+    keeps the number (``Cell.value``) and says the nature in its own column."""
     if is_missing(value):
         code = None if is_missing(reason) else str(reason)
         return Cell(reasons.short_label(code), reason=code or "inconnue")
-    return Cell(cell_text(value, ind, with_unit), value=float(value))
+    inline = with_unit or ind.unit in INLINE_UNITS
+    return Cell(value_text(value, ind.unit, ind.decimals, info, compact=True, with_unit=inline), value=float(value))
+
+
+def nature_cell(value: object, info: Provenance | None) -> Cell:
+    """The nature of a value in words (« estimation calibrée (avec intervalle) »), empty for a missing one."""
+    return Cell("" if is_missing(value) or info is None else nature_label(info.nature))
+
+
+def bound_cell(bound: float, ind: Indicator) -> Cell:
+    """One bound of a value's 90 % interval (a number in the spreadsheet), empty when it has none."""
+    return Cell("") if is_missing(bound) else Cell(format_number(bound, ind.decimals), value=float(bound))
 
 
 def reference_cell(value: object, text: str) -> Cell:

@@ -124,7 +124,8 @@ def test_carte_labels_iris_estimations():
     table = at.dataframe[0].value
     with_value = table[table["Valeur"] != ""]
     assert len(with_value) > 100
-    assert (with_value["Donnée"] == "estimation par IRIS").all()
+    assert (with_value["Donnée"] == "estimation par IRIS, non calibrée").all()  # the nature of each value
+    assert with_value["Valeur"].str.endswith("(estimation par IRIS, non calibrée)").all()  # never a plain figure
 
 
 def test_carte_score_layer():

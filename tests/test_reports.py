@@ -123,11 +123,31 @@ def domain_sections(document) -> dict[str, list]:
 
 
 def expected_cell(value, reason, ind) -> str:
+    """The number of a cell (or its missing reason), before what the cell says of the value's nature."""
     if pd.isna(value):
         return reasons.short_label(None if pd.isna(reason) else reason)
     if ind.unit in SHORT_UNITS:
         return format_value(value, ind.unit, ind.decimals)
     return format_number(value, ind.decimals)
+
+
+def check_value_cell(text: str, row, ind) -> None:
+    """A domain-table cell: the number, then what the value is when it is not a published figure."""
+    number = expected_cell(row[ind.id], row[reason_column(ind.id)], ind)
+    nature = row.get(f"{ind.id}_nature")
+    if pd.isna(row[ind.id]) or nature in ("officiel", "calcul_spatial"):
+        assert text == number, (ind.id, text)
+        return
+    assert text.startswith(number + " ("), (ind.id, text)
+    if nature == "estimation_calibree":
+        low, high = row[f"{ind.id}_ic_bas"], row[f"{ind.id}_ic_haut"]
+        assert f"estimation : {format_number(low, ind.decimals)} à {format_number(high, ind.decimals)}" in text
+    elif nature == "estimation_iris":
+        assert "estimation IRIS" in text
+    elif nature == "officiel_qpv2015_meme_perimetre":
+        assert "QPV 2015" in text and "même périmètre" in text
+    elif nature == "contexte_commune":
+        assert text == number + " (commune)"
 
 
 # --- DOCX -----------------------------------------------------------------------------------------
@@ -193,7 +213,7 @@ def test_docx_values_of_a_known_qpv_equal_the_indicator_table(document, table):
         cells = [c.text for c in line.cells]
         for ind in (i for i in catalogue.CATALOGUE if i.domain == domain):
             column = next(k for k, h in enumerate(header) if h.startswith(ind.label))
-            assert cells[column] == expected_cell(row[ind.id], row[reason_column(ind.id)], ind), ind.id
+            check_value_cell(cells[column], row, ind)
             assert cells[column] != "0" or row[ind.id] == 0
             checked += 1
     assert checked == len(catalogue.CATALOGUE)
@@ -203,8 +223,11 @@ def test_docx_values_of_a_known_qpv_equal_the_indicator_table(document, table):
     fiche = next(i[1] for i in items[start:] if i[0] == "t")
     pauvrete = next(r for r in fiche.rows if r.cells[0].text == "Taux de pauvreté")
     assert pauvrete.cells[1].text == format_value(row["taux_pauvrete"], "%", 1)
+    header = [c.text for c in fiche.rows[0].cells]
     revenu = next(r for r in fiche.rows if r.cells[0].text.startswith("Revenu disponible médian"))
-    assert revenu.cells[2].text == format_value(18870, "€", 0)  # commune of Montpellier, Filosofi 2019
+    assert revenu.cells[header.index("Commune")].text == format_value(18870, "€", 0)  # Montpellier, Filosofi 2019
+    # Each line says the nature and vintage of its value (an official value of this QPV 2015 here).
+    assert pauvrete.cells[header.index("Nature de la valeur, millésime")].text == "valeur officielle · Filosofi 2019"
 
 
 def test_docx_missing_values_are_words_never_zero(document, table):
@@ -496,3 +519,157 @@ def test_reports_package_is_pure_python_without_streamlit():
     for path in (ROOT / "reports").rglob("*.py"):
         text = path.read_text(encoding="utf-8")
         assert not re.search(r"^\s*(import streamlit|from streamlit)", text, re.M), path.name
+
+
+# --- natures of values and missing data (issue #10) -------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def calibrated(table):
+    """A quartier of the territory whose poverty rate is a calibrated estimate, with its interval."""
+    rows = table[table["taux_pauvrete_nature"] == "estimation_calibree"]
+    assert len(rows), "the bundle should have a calibrated poverty estimate in Montpellier (QPV 2024)"
+    code = rows.index[0]
+    row = rows.loc[code]
+    assert row["taux_pauvrete_ic_bas"] < row["taux_pauvrete"] < row["taux_pauvrete_ic_haut"]
+    return code, row
+
+
+def test_docx_shows_a_calibrated_estimate_with_its_interval_never_as_a_published_figure(document, calibrated):
+    code, row = calibrated
+    low, high = (format_number(row[f"taux_pauvrete_ic_{b}"], 1) for b in ("bas", "haut"))
+    # The fiche of the quartier: the value, the word "estimation", the 90 % interval, the nature.
+    items = fiche_items(document, code)
+    key_figures = next(i[1] for i in items if i[0] == "t")
+    header = [c.text for c in key_figures.rows[0].cells]
+    line = next(r for r in key_figures.rows if r.cells[0].text == "Taux de pauvreté")
+    value = line.cells[header.index("Quartier")].text
+    assert value == (f"{format_value(row['taux_pauvrete'], '%', 1)} (estimation, intervalle à 90 % : {low} à "
+                     f"{format_value(row['taux_pauvrete_ic_haut'], '%', 1)})")
+    assert line.cells[header.index("Nature de la valeur, millésime")].text.startswith("estimation calibrée")
+    # The domain table: the cell says it is an estimate, with its interval; the note explains it.
+    sections = domain_sections(document)
+    heading = next(h for h in sections if h.startswith(DOMAINS["pauvrete_revenus"].label))
+    grid = next(i[1] for i in sections[heading] if i[0] == "t")
+    columns = [c.text for c in grid.rows[0].cells]
+    column = next(k for k, h in enumerate(columns) if h.startswith("Taux de pauvreté"))
+    cell = next(r for r in grid.rows if r.cells[0].text.startswith(f"{row['lib_qp']}\n{code}")).cells[column].text
+    assert cell == f"{format_value(row['taux_pauvrete'], '%', 1)} (estimation : {low} à {high})"
+    notes = " ".join(i[2] for i in sections[heading] if i[0] == "p")
+    assert "intervalle à 90 %" in notes and "Millésimes et sources des valeurs" in notes
+
+
+def test_xlsx_and_csv_give_nature_and_interval_columns(xlsx_book, csv_bytes, calibrated):
+    code, row = calibrated
+    ws = xlsx_book[rxlsx.sheet_name(DOMAINS["pauvrete_revenus"].label, set())]
+    header_row = next(r for r in ws.iter_rows() if r[0].value == "Code du quartier")
+    header = [c.value for c in header_row]
+    line = next(r for r in ws.iter_rows(min_row=header_row[0].row + 1) if r[0].value == code)
+    assert line[header.index("Taux de pauvreté — nature de la valeur")].value == "estimation calibrée (avec intervalle)"
+    low = line[header.index("Taux de pauvreté — borne basse de l'intervalle à 90 %")]
+    high = line[header.index("Taux de pauvreté — borne haute de l'intervalle à 90 %")]
+    assert low.data_type == "n" and low.value == pytest.approx(row["taux_pauvrete_ic_bas"])
+    assert high.value == pytest.approx(row["taux_pauvrete_ic_haut"])
+    assert line[header.index("Taux de pauvreté (%)")].value == pytest.approx(row["taux_pauvrete"])  # still a number
+    frame = pd.read_csv(io.BytesIO(csv_bytes), sep=";", decimal=",", encoding="utf-8-sig", dtype={"Code commune": str})
+    flat = frame.set_index("Code du quartier").loc[code]
+    assert flat["Taux de pauvreté — nature de la valeur"] == "estimation calibrée (avec intervalle)"
+    assert flat["Taux de pauvreté — borne basse de l'intervalle à 90 %"] == pytest.approx(row["taux_pauvrete_ic_bas"])
+    assert flat["Taux de pauvreté — borne haute de l'intervalle à 90 %"] == pytest.approx(row["taux_pauvrete_ic_haut"])
+    assert "périmètre 2024" in flat["Taux de pauvreté — millésime"] or flat["Taux de pauvreté — millésime"]
+    assert flat["Taux de pauvreté — source"]
+    # A published value says so too.
+    official = frame.set_index("Code du quartier").loc[KNOWN_QPV]
+    assert official["Taux de pauvreté — nature de la valeur"] == "valeur officielle"
+
+
+def test_csv_rank_says_its_frame_and_count(csv_bytes, table):
+    frame = pd.read_csv(io.BytesIO(csv_bytes), sep=";", decimal=",", encoding="utf-8-sig", dtype={"Code commune": str})
+    ranked = frame[frame["Rang dans le cadre"].notna()]
+    assert len(ranked)
+    for _, line in ranked.iterrows():
+        row = table.loc[line["Code du quartier"]]
+        assert line["Rang dans le cadre, en mots"] == f"rang {format_number(row['rang'])} parmi {row['cadre_classes']}"
+        assert line["Fiabilité du classement"] == row["fiabilite_texte"]
+
+
+def _without_any_value(table: pd.DataFrame, code: str) -> pd.DataFrame:
+    """The territory table with one quartier that has no value at all (as a QPV whose sources are not
+    loaded), and therefore no percentile, domain, score nor rank."""
+    out = table.copy()
+    mask = out["code_qp"] == code
+    for ind in catalogue.CATALOGUE:
+        out.loc[mask, ind.id] = float("nan")
+        out.loc[mask, reason_column(ind.id)] = reasons.NOT_LOADED
+        out.loc[mask, f"{ind.id}_nature"] = pd.NA
+        for bound in ("ic_bas", "ic_haut"):
+            if f"{ind.id}_{bound}" in out:
+                out.loc[mask, f"{ind.id}_{bound}"] = float("nan")
+    numeric = [c for c in out.columns if c.endswith("_pct") or c.startswith("dom_")] + [
+        "score_exposition", "score_vulnerabilite", "score_global", "rang", "rang_p05", "rang_p95", "nb_alertes",
+        "p_top20"]
+    out.loc[mask, [c for c in numeric if c in out]] = float("nan")
+    out.loc[mask, "nb_indicateurs"] = 0
+    out.loc[mask, "statut"] = "partiel"
+    out.loc[mask, ["robustesse", "fiabilite", "fiabilite_texte"]] = pd.NA
+    return out
+
+
+@pytest.fixture(scope="session")
+def empty_qpv_annex(territory):
+    """Montpellier's annex where one quartier has no value at all."""
+    from reports import build
+
+    real = build.territory_table
+    code = KNOWN_QPV
+
+    def one_empty(*args, **kwargs):
+        return _without_any_value(real(*args, **kwargs), code)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(build, "territory_table", one_empty)
+        annex = build.build_annex(territory, generated_on=DAY, with_maps=False)
+    return code, annex, docx.Document(io.BytesIO(reports.render(annex, "docx")))
+
+
+def test_missing_is_never_a_reassurance_or_a_zero(empty_qpv_annex):
+    from assembly.fiche import NO_DATA
+
+    code, annex, document = empty_qpv_annex
+    text = "\n".join(p.text for p in document.paragraphs)
+    # The summary table: no "0" alerts for a quartier about which nothing is known.
+    summary = next(t for t in document.tables if [c.text for c in t.rows[0].cells][:1] == ["Quartier"]
+                   and "Alertes" in [c.text for c in t.rows[0].cells])
+    header = [c.text for c in summary.rows[0].cells]
+    line = next(r for r in summary.rows if r.cells[0].text.endswith(f"{code} · Montpellier") or f"\n{code} " in r.cells[0].text)
+    assert line.cells[header.index("Alertes")].text == "non calculé : données insuffisantes"
+    assert "complet" not in text.lower().replace("score complet", "")
+    assert "Tous les tableaux sont complets" not in text
+    # Its fiche: one sentence pointing to the online update, nothing that reads as a finding.
+    said = [i[2] for i in fiche_items(document, code) if i[0] == "p"]
+    assert NO_DATA in said and "Données et sources" in NO_DATA
+    assert not any("au-dessus de la médiane" in s for s in said)
+    assert not any(t.startswith("Alertes 0") for t in said)
+    assert not any(i[0] == "t" for i in fiche_items(document, code))  # no empty table of key figures
+    # The summary counts what is missing, and names the quartier without any value.
+    assert "Aucune valeur n'est disponible hors ligne pour 1 quartier(s)" in text
+    assert "source non chargée" in text
+    # The spreadsheet says it too.
+    sheet = openpyxl.load_workbook(io.BytesIO(reports.render(annex, "xlsx")))["Synthèse"]
+    header_row = next(r for r in sheet.iter_rows() if r[0].value == "Code du quartier")
+    names = [c.value for c in header_row]
+    row = next(r for r in sheet.iter_rows(min_row=header_row[0].row + 1) if r[0].value == code)
+    assert row[names.index("Alertes")].value == "non calculé : données insuffisantes"
+
+
+def test_a_fiche_with_nothing_ranked_never_says_no_indicator_is_above_the_median(empty_qpv_annex, territory):
+    from assembly.fiche import NOTHING_RANKED, fiches
+
+    code, _, _ = empty_qpv_annex
+    table = _without_any_value(territory_table(territory), code)
+    partial = table.copy()
+    mask = partial["code_qp"] == code
+    partial.loc[mask, "population"] = 1000.0  # one descriptive value, nothing ranked
+    fiche = next(f for f in fiches(partial) if f.code == code)
+    assert not fiche.no_data
+    assert fiche.drivers_text == NOTHING_RANKED

@@ -471,3 +471,67 @@ def test_qpv_stay_visible_at_region_scale(qpv_values):
     layer_name = _qpv_layer(fmap).get_name()
     assert f"var layer = {layer_name};" in html  # the restyling targets the QPV layer
     assert "if (zoom < 11)" in html and "style.color = style.fillColor;" in html
+
+
+# --------------------------------------------------------------------------------------------------
+# What each value is (issue #10): nature and interval in the tooltip, estimates marked
+# --------------------------------------------------------------------------------------------------
+
+
+def _described(qpv: gpd.GeoDataFrame, nature: str = "estimation calibrée (avec intervalle)") -> gpd.GeoDataFrame:
+    from geodata import webmap
+
+    out = qpv.copy()
+    out[f"taux{webmap.TEXT_SUFFIX}"] = [
+        f"{v:.1f} % (estimation, intervalle à 90 % : {v - 5:.1f} à {v + 5:.1f} %)".replace(".", ",")
+        if v == v else "" for v in out["taux"]]
+    out[f"taux{webmap.NATURE_SUFFIX}"] = [nature if v == v else "" for v in out["taux"]]
+    out[f"taux{webmap.VINTAGE_SUFFIX}"] = "Filosofi 2019 (périmètre 2024)"
+    out[f"taux{webmap.SOURCE_SUFFIX}"] = "Estimation ecoqpv : Insee, Filosofi 2019 par IRIS"
+    out[f"taux{webmap.ESTIMATED_SUFFIX}"] = [v == v for v in out["taux"]]
+    return out
+
+
+def test_tooltip_carries_nature_and_interval_escaped(qpv_values):
+    qpv = _described(qpv_values, nature="estimation <b>calibrée</b> & intervalle")
+    fmap = _map(qpv)
+    html = fmap.get_root().render()
+    fields = json.loads(re.search(r"let fields = (\[.*?\]);", html).group(1))
+    aliases = json.loads(re.search(r"let aliases = (\[.*?\]);", html).group(1))
+    assert fields == ["lib_qp", "lib_com", "valeur_affichee", "nature", "millesime"]
+    assert aliases == ["Quartier", "Commune", "Taux de pauvreté", "Nature de la valeur", "Millésime"]
+    by_code = {f["properties"]["code_qp"]: f["properties"] for f in _qpv_layer(fmap).data["features"]}
+    empalot = by_code["QP031001"]
+    assert empalot["valeur_affichee"] == "20,0 % (estimation, intervalle à 90 % : 15,0 à 25,0 %)"
+    assert empalot["nature"] == "estimation &lt;b&gt;calibrée&lt;/b&gt; &amp; intervalle"  # inert HTML
+    assert empalot["millesime"] == "Filosofi 2019 (périmètre 2024)"
+    assert "<b>calibrée</b>" not in html
+    assert by_code["QP031006"]["nature"] == "—"  # a missing value has a reason, not a nature
+
+
+def test_estimates_are_drawn_apart_and_named_in_the_legend(qpv_values):
+    qpv = _described(qpv_values)
+    qpv.loc[qpv["code_qp"] == "QP031000", "taux_estime"] = False  # one published value
+    fmap = _map(qpv)
+    layer = _qpv_layer(fmap)
+    styles = {f["properties"]["code_qp"]: layer.style_function(f) for f in layer.data["features"]}
+    assert "dashArray" not in styles["QP031000"]
+    assert styles["QP031001"]["dashArray"] and styles["QP031001"]["fillColor"] != MISSING_COLOR
+    assert styles["QP031006"]["fillColor"] == MISSING_COLOR  # missing stays grey
+    legend = _legend(fmap.get_root().render())
+    assert "Estimation (5 valeur(s)" in legend and "intervalle dans l’infobulle" in legend
+    plain = _legend(_map(qpv_values).get_root().render())
+    assert "Estimation" not in plain
+
+
+def test_sources_by_nature_count_each_kind_of_value(qpv_values):
+    from geodata import webmap
+
+    qpv = _described(qpv_values)
+    qpv.loc[qpv["code_qp"] == "QP031000", ["taux_nature_texte", "taux_millesime", "taux_source"]] = [
+        "valeur officielle", "Filosofi 2019", "Insee"]
+    said = webmap.sources_by_nature(qpv, "taux")
+    assert ("valeur officielle", 1, "Filosofi 2019 — Insee") in said
+    assert ("estimation calibrée (avec intervalle)", 5,
+            "Filosofi 2019 (périmètre 2024) — Estimation ecoqpv : Insee, Filosofi 2019 par IRIS") in said
+    assert sum(count for _, count, _ in said) == int(qpv["taux"].notna().sum())

@@ -181,6 +181,8 @@ def test_tooltips_show_names_as_text(hostile_map):
 def test_legend_aliases_and_title_are_escaped(hostile_map):
     _, qpv, _ = hostile_map
     label, unit, vintage = HTML_PAYLOADS[0], HTML_PAYLOADS[1], HTML_PAYLOADS[4]
+    # Each value's vintage and nature come from the data too (the tooltip shows them): hostile as well.
+    qpv = qpv.assign(**{f"taux_pauvrete{webmap.VINTAGE_SUFFIX}": vintage, f"taux_pauvrete{webmap.NATURE_SUFFIX}": label})
     html = _render(qpv, label=label, unit=unit, vintage=vintage)
     for payload in (label, unit, vintage):
         assert payload not in html
@@ -194,6 +196,8 @@ def test_legend_aliases_and_title_are_escaped(hostile_map):
     tooltip = _Parsed(_tooltip_inner_html(html, values[0]["properties"]))
     assert {tag for tag, _ in tooltip.tags} == {"table", "tr", "th", "td"}
     assert vintage in tooltip.plain
+    if values[0]["properties"].get("taux_pauvrete") is not None:
+        assert values[0]["properties"]["nature"] == html_text(label)
 
 
 # --------------------------------------------------------------------------------------------------

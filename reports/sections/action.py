@@ -76,7 +76,14 @@ def action_blocks(table: pd.DataFrame, options: AnnexOptions) -> list[Block]:
             + (french_list([f"{i.label} ({i.vintage})" for i in followed]) if followed else "à définir localement")
             + ".",
         ]))
-    if not any_domain:
-        blocks.append(Paragraph("Aucun domaine ne dépasse le seuil d'alerte dans ce territoire : les pistes se "
+    computed = any(table[f"dom_{d}"].notna().any() for d in ACTION_HINTS if f"dom_{d}" in table)
+    if not any_domain and not computed:
+        blocks.append(Paragraph("Aucun domaine n'a pu être calculé pour les quartiers de ce territoire avec les données "
+                                "disponibles : rien ne permet de dire qu'un domaine dépasse ou non le seuil d'alerte. "
+                                "La mise à jour en ligne du territoire (page « Données et sources ») peut apporter "
+                                "les données manquantes ; les pistes se construisent d'ici là avec les acteurs et "
+                                "les habitants."))
+    elif not any_domain:
+        blocks.append(Paragraph("Aucun domaine calculé ne dépasse le seuil d'alerte dans ce territoire : les pistes se "
                                 "construisent à partir des fiches et des échanges avec les habitants."))
     return blocks

@@ -1,12 +1,14 @@
 """« Fiches par quartier »: one page per QPV, rendered from the fiche model (``assembly.fiche``) that the
-Fiche page renders too — key figures compared with the commune, the EPCI and France, scores and what
-drives them, the rank interval, and the evolution series with INSEE's caution."""
+Fiche page renders too — key figures (each with its nature, interval, vintage and source) compared with the
+commune, the EPCI and France, scores and what drives them, the rank in its frame with its interval and
+reliability, and the evolution series with INSEE's caution. A quartier without any value gets one sentence
+pointing to the online update."""
 
 from __future__ import annotations
 
 import math
 
-from assembly.fiche import QPV_ENSEMBLE, Fiche, Line
+from assembly.fiche import NO_DATA, QPV_ENSEMBLE, Fiche
 from core.formats import format_number
 from core.reasons import missing_label
 from reports.model import Block, Bullets, Cell, Column, Heading, Note, Paragraph, Row, Table, TableBlock
@@ -47,9 +49,10 @@ def _header(fiche: Fiche) -> Paragraph:
 def _key_figures(fiche: Fiche) -> list[Block]:
     """The values present, by domain, with the enclosing territories and the percentile; then what is
     missing, grouped by reason."""
-    columns = [Column("indicateur", "Indicateur", width=3.6), Column("valeur", "Quartier", numeric=True, width=1.15)]
-    columns += [Column(key, label, numeric=True, width=0.95) for key, label in KEY_FIGURE_REFERENCES.items()]
-    columns.append(Column("centile", "Rang centile", numeric=True, width=0.75))
+    columns = [Column("indicateur", "Indicateur", width=2.6), Column("valeur", "Quartier", numeric=True, width=1.6),
+               Column("nature", "Nature de la valeur, millésime", width=1.5)]
+    columns += [Column(key, label, numeric=True, width=0.9) for key, label in KEY_FIGURE_REFERENCES.items()]
+    columns.append(Column("centile", "Rang centile", numeric=True, width=0.7))
     rows: list[Row] = []
     missing: dict[str, list[str]] = {}
     for domain in fiche.domains:
@@ -61,7 +64,8 @@ def _key_figures(fiche: Fiche) -> list[Block]:
             continue
         rows.append(Row([Cell(domain.label, strong=True)] + [Cell("") for _ in columns[1:]], kind="group"))
         for line in present:
-            cells = [text_cell(line.label), Cell(line.value_text, value=line.value)]
+            cells = [text_cell(line.label), Cell(line.value_text, value=line.value),
+                     text_cell(" · ".join(part for part in (line.nature_text, line.vintage) if part))]
             for key in KEY_FIGURE_REFERENCES:
                 ref = line.references.get(key)
                 cells.append(reference_cell(None, "") if ref is None else reference_cell(ref.value, ref.value_text))
@@ -73,6 +77,12 @@ def _key_figures(fiche: Fiche) -> list[Block]:
                 if QPV_ENSEMBLE in line.references]
     if national:
         notes.append(f"Ensemble des QPV 2015 (repère national) : {french_list(national)}.")
+    if any(line.estimation for line in fiche.lines.values() if not line.missing):
+        notes.append("Une estimation n'est pas un chiffre publié : elle est donnée avec son intervalle à 90 % quand "
+                     "elle est calibrée (la vraie valeur s'y trouve 9 fois sur 10), sinon avec sa méthode.")
+    sources = list(dict.fromkeys(line.source for line in fiche.lines.values() if not line.missing and line.source))
+    if sources:
+        notes.append("Sources des valeurs du quartier : " + " ; ".join(sources) + ".")
     blocks: list[Block] = [Heading(3, "Chiffres clés")]
     if rows:
         blocks.append(TableBlock(Table(key=f"qpv:{fiche.code}", title="Chiffres clés", columns=columns, rows=rows,
@@ -85,19 +95,6 @@ def _key_figures(fiche: Fiche) -> list[Block]:
     return blocks
 
 
-def _drivers_text(fiche: Fiche) -> str:
-    def listed(lines: list[Line]) -> str:
-        return " ; ".join(f"{line.label} (rang centile {format_number(line.percentile, 0)})" for line in lines)
-
-    if fiche.drivers:
-        return (f"Ce qui tire le score vers le haut — indicateurs au-delà du {format_number(fiche.threshold, 0)}e "
-                f"centile : {listed(fiche.drivers)}.")
-    if fiche.leaning:
-        return ("Ce qui tire le score vers le haut — indicateurs au-dessus de la médiane du cadre (aucun au-delà du "
-                f"seuil d'alerte) : {listed(fiche.leaning)}.")
-    return "Aucun indicateur n'est au-dessus de la médiane du cadre de comparaison."
-
-
 def _score_blocks(fiche: Fiche) -> list[Block]:
     scores = fiche.scores
     if scores.status in (None, "cadre_insuffisant"):
@@ -108,13 +105,13 @@ def _score_blocks(fiche: Fiche) -> list[Block]:
     if scores.complete:
         items.append(f"Score global (exposition × vulnérabilité) : {format_number(scores.overall, 1)} / 100 — "
                      "élevé seulement quand les deux le sont.")
-        text = (f"Position dans le cadre : {ordinal(scores.rank)} sur {format_number(scores.frame_size, 0)} quartiers "
-                f"({scores.frame})")
+        text = f"Position : {scores.rank_text} (cadre de comparaison : {scores.frame})"
         if scores.rank_low is not None and scores.rank_high is not None:
-            badge = "classement robuste" if scores.robust else "classement sensible aux choix de méthode"
-            text += (f" ; selon les choix de méthode, le rang varie du {ordinal(scores.rank_low)} au "
-                     f"{ordinal(scores.rank_high)} (intervalle de 90 %) : {badge}")
+            text += (f" ; selon les choix de méthode et l'incertitude des valeurs estimées, le rang varie du "
+                     f"{ordinal(scores.rank_low)} au {ordinal(scores.rank_high)} (intervalle de 90 %)")
         items.append(text + ". Un rang n'est pas un verdict : il dépend du cadre et de la méthode.")
+        if scores.reliability_text:
+            items.append(scores.reliability_text[0].upper() + scores.reliability_text[1:])
     else:
         missing_pillars = [name for name, value in (("exposition", scores.exposition),
                                                     ("vulnérabilité", scores.vulnerability)) if math.isnan(value)]
@@ -127,7 +124,9 @@ def _score_blocks(fiche: Fiche) -> list[Block]:
     if domain_parts:
         items.append("Profil par domaine (indice 0-100, 100 = situation la moins favorable du cadre) : "
                      + " ; ".join(domain_parts) + ".")
-    items.append(_drivers_text(fiche))
+    items.append(fiche.drivers_text)
+    if fiche.out_of_frame_text:
+        items.append(fiche.out_of_frame_text)
     return [Bullets(items)]
 
 
@@ -150,6 +149,9 @@ def _evolution_blocks(fiche: Fiche) -> list[Block]:
 
 
 def fiche_blocks(fiche: Fiche) -> list[Block]:
-    """The page of one quartier."""
-    return [Heading(2, f"{fiche.row['lib_qp']} ({fiche.code})", new_page=True), _header(fiche),
-            *_key_figures(fiche), Heading(3, "Scores et facteurs"), *_score_blocks(fiche), *_evolution_blocks(fiche)]
+    """The page of one quartier (one sentence when nothing at all is known of it)."""
+    heading = Heading(2, f"{fiche.row['lib_qp']} ({fiche.code})", new_page=True)
+    if fiche.no_data:
+        return [heading, _header(fiche), Note(NO_DATA)]
+    return [heading, _header(fiche), *_key_figures(fiche), Heading(3, "Scores et facteurs"), *_score_blocks(fiche),
+            *_evolution_blocks(fiche)]

@@ -8,12 +8,13 @@ from datetime import date
 import pandas as pd
 
 from assembly.territory_table import reason_column
-from core.formats import format_number, french_date
+from core import natures, reasons
+from core.formats import format_number, french_date, is_missing
 from core.text import fold
 from geodata.territories import Territory
 from indicators import catalogue
 from indicators.catalogue import DOMAINS
-from indicators.scores import ROBUST
+from indicators.scores import RELIABILITY_SHORT, RELIABILITY_UNRANKED
 from reports.model import TITLE, Block, Bullets, Cell, Column, Heading, Note, Paragraph, Row, Table, TableBlock
 from reports.options import AnnexOptions
 from reports.wording import (
@@ -92,16 +93,23 @@ def summary_blocks(table: pd.DataFrame, options: AnnexOptions, contour_regions: 
     coverage = contour_coverage(contour_regions)
     if with_contour == len(table):
         blocks.append(Paragraph("Les contours de tous les quartiers sont disponibles : chaque domaine a sa carte."))
+        blocks.extend(completeness_blocks(table))
+        blocks.extend(nature_blocks(table))
     elif with_contour:
         blocks.append(Note(
             f"Contours disponibles hors ligne pour {format_number(with_contour, 0)} quartier(s) sur "
             f"{format_number(len(table), 0)} : les autres figurent dans les tableaux mais pas sur les cartes "
             f"(contours embarqués : {coverage})."))
+        blocks.extend(completeness_blocks(table))
+        blocks.extend(nature_blocks(table))
     else:
         blocks.append(Note(
             "Cartes non disponibles : les contours des quartiers de ce territoire ne sont pas dans les données "
-            f"embarquées (contours embarqués : {coverage}). Tous les tableaux sont complets ; la mise à "
-            "jour en ligne du territoire apportera les contours officiels de l'ANCT."))
+            f"embarquées (contours embarqués : {coverage}). Les tableaux présentent toutes les valeurs "
+            "disponibles ; la mise à jour en ligne du territoire (page « Données et sources ») apportera les "
+            "contours officiels de l'ANCT."))
+    blocks.extend(completeness_blocks(table))
+    blocks.extend(nature_blocks(table))
     complete = int((table.get("statut") == "complet").sum()) if "statut" in table else 0
     partial = len(table) - complete
     scored_text = (f"{format_number(complete, 0)} quartier(s) ont un score complet" if complete
@@ -122,6 +130,51 @@ def summary_blocks(table: pd.DataFrame, options: AnnexOptions, contour_regions: 
             f"Domaines où des quartiers se situent parmi les {format_number(100 - options.method.alert_threshold, 0)} % "
             "les moins favorables de leur cadre de comparaison :"))
         blocks.append(Bullets(flagged))
+    return blocks
+
+
+def completeness_blocks(table: pd.DataFrame) -> list[Block]:
+    """How many values are missing and why, and the quartiers without any value: never « complet » when not."""
+    ids = catalogue.ids()
+    total = len(table) * len(ids)
+    missing = table[ids].isna()
+    count = int(missing.to_numpy().sum())
+    if count == 0:
+        return [Paragraph("Toutes les valeurs des indicateurs sont renseignées pour les quartiers du territoire.")]
+    not_loaded = sum(int((table.loc[missing[i], reason_column(i)] == reasons.NOT_LOADED).sum()) for i in ids)
+    text = (f"{format_number(count, 0)} valeurs sur {format_number(total, 0)} manquent dans les tableaux, chacune "
+            "avec sa raison (jamais remplacée par zéro)")
+    if not_loaded:
+        text += (f", dont {format_number(not_loaded, 0)} « {reasons.short_label(reasons.NOT_LOADED)} » que la mise à "
+                 "jour en ligne du territoire (page « Données et sources ») peut apporter")
+    blocks: list[Block] = [Paragraph(text + ".")]
+    empty = table.loc[missing.all(axis=1)]
+    if len(empty):
+        names = [f"{r.lib_qp} ({r.code_qp})" for r in empty.itertuples()]
+        blocks.append(Note(f"Aucune valeur n'est disponible hors ligne pour {format_number(len(empty), 0)} quartier(s) : "
+                           f"{french_list(names)}. La mise à jour en ligne de leur territoire peut apporter leurs "
+                           "statistiques."))
+    return blocks
+
+
+def nature_blocks(table: pd.DataFrame) -> list[Block]:
+    """What the values of the territory are: how many are published, carried from a QPV 2015, estimated…"""
+    counts: dict[str, int] = {}
+    for ind in catalogue.CATALOGUE:
+        column = f"{ind.id}_nature"
+        if column in table:
+            for nature, n in table.loc[table[ind.id].notna(), column].dropna().value_counts().items():
+                counts[str(nature)] = counts.get(str(nature), 0) + int(n)
+    if not counts:
+        return []
+    parts = [f"{natures.label(n)} : {format_number(counts[n], 0)}" for n in natures.NATURES if counts.get(n)]
+    blocks: list[Block] = [Paragraph("Nature des valeurs présentées — " + " ; ".join(parts) + ".")]
+    estimated = sum(counts.get(n, 0) for n in natures.ESTIMATES)
+    if estimated:
+        blocks.append(Paragraph(
+            f"{format_number(estimated, 0)} valeurs sont des estimations, jamais présentées comme des chiffres "
+            "publiés : chaque tableau les signale, avec l'intervalle à 90 % des estimations calibrées (la vraie "
+            "valeur s'y trouve 9 fois sur 10)."))
     return blocks
 
 
@@ -153,6 +206,17 @@ def group_row(generation: int, width: int) -> Row:
                + [Cell("") for _ in range(width - 1)], kind="group")
 
 
+def alerts_cell(row: pd.Series) -> Cell:
+    """The alert count, never a reassuring « 0 » when nothing is known: « non calculé : données insuffisantes »
+    without any ranked indicator, « 1 sur 4 indicateurs classés » for a quartier with partial data."""
+    alerts, ranked = row.get("nb_alertes"), row.get("nb_indicateurs")
+    if is_missing(alerts) or is_missing(ranked) or int(ranked) == 0:
+        return Cell("non calculé : données insuffisantes")
+    if row.get("statut") == "complet":
+        return number_cell(alerts, 0)
+    return Cell(f"{format_number(alerts, 0)} sur {format_number(ranked, 0)} indicateurs classés")
+
+
 def summary_table(table: pd.DataFrame) -> Table:
     """The quartiers with population, scores, alerts and ranking status, in alphabetical order."""
     columns = id_columns() + [
@@ -171,21 +235,23 @@ def summary_table(table: pd.DataFrame) -> Table:
         if generation != current:
             rows.append(group_row(generation, len(columns)))
             current = generation
+        reliability = row.get("fiabilite")
         if row.get("statut") == "complet":
-            status = "robuste" if row.get("robustesse") == ROBUST else "sensible aux choix de méthode"
+            status = RELIABILITY_SHORT.get(str(reliability), "") if isinstance(reliability, str) else ""
         else:
-            status = "non classé – données partielles"
+            status = RELIABILITY_SHORT[RELIABILITY_UNRANKED]
         rows.append(Row(id_cells(row) + [
             value_cell(row["population"], row[reason_column("population")], population, with_unit=False),
             number_cell(row.get("score_exposition"), 1),
             number_cell(row.get("score_vulnerabilite"), 1),
             number_cell(row.get("score_global"), 1),
-            number_cell(row.get("nb_alertes"), 0),
+            alerts_cell(row),
             text_cell(status),
         ]))
     notes = ["Quartiers dans l'ordre alphabétique : ce tableau n'est pas un palmarès. Les scores situent "
              "chaque quartier dans son cadre de comparaison ; leur lecture détaillée figure dans les fiches. "
-             "Alertes : nombre d'indicateurs au-delà du seuil d'alerte (voir la méthode)."]
+             "Alertes : nombre d'indicateurs au-delà du seuil d'alerte (voir la méthode), parmi les indicateurs "
+             "classés du quartier ; « non calculé » quand aucun indicateur n'est classé."]
     found = {c.reason for r in rows for c in r.cells if c.reason}
     missing = missing_note(found)
     if missing:
