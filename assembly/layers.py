@@ -40,7 +40,7 @@ def contour_generations(table: pd.DataFrame) -> list[int]:
 #: QPV shapes get coarser as the territory grows (tolerance in metres, decimals in degrees): at France
 #: scale 1,362 full outlines would weigh megabytes for dots a few pixels wide; zoomed in, the shapes of a
 #: smaller territory are the precise ones.
-QPV_DETAIL = {COUNTRY: (150.0, 3), "REG": (30.0, 4), "DEP": (15.0, 4)}
+QPV_DETAIL = {COUNTRY: (150.0, 3), "REG": (100.0, 3), "DEP": (15.0, 4)}
 
 
 def zones() -> dict[str, str]:
@@ -78,7 +78,7 @@ def _simplified_qpv(territory_key: str, generation: int, data_version: tuple, zo
 
 #: Background outlines get coarser as the territory grows: at region scale a commune is a few pixels
 #: wide, and 4,500 full outlines would weigh megabytes (tolerance in metres, decimals in degrees).
-OUTLINE_DETAIL = {COUNTRY: (1500.0, 2), "REG": (400.0, 3), "DEP": (120.0, 4), "EPCI": (30.0, 4), "COM": (10.0, 5),
+OUTLINE_DETAIL = {COUNTRY: (1500.0, 2), "REG": (1000.0, 3), "DEP": (120.0, 4), "EPCI": (30.0, 4), "COM": (10.0, 5),
                   "QPV": (10.0, 5)}
 
 
@@ -100,10 +100,14 @@ def _departements(zone: str) -> gpd.GeoDataFrame:
 @functools.lru_cache(maxsize=64)
 def _simplified_communes(territory_key: str, data_version: tuple, zone: str = "") -> gpd.GeoDataFrame:
     territory = territories.resolve_key(territory_key)
-    if zone:  # the national map: département borders only
+    if zone or territory.kind == "REG":
+        # France and region scale: département borders only. A quartier is a few pixels wide there; commune
+        # outlines would weigh more than the quartiers themselves (the tooltip names the commune).
         kind = COUNTRY if zone == METROPOLE else "REG"
-        tolerance, decimals = OUTLINE_DETAIL[kind]
-        return webmap.simplify_for_web(_departements(zone), tolerance_m=tolerance, decimals=decimals)
+        borders = _departements(zone or territory.code)
+        if len(borders):
+            tolerance, decimals = OUTLINE_DETAIL[kind]
+            return webmap.simplify_for_web(borders, tolerance_m=tolerance, decimals=decimals)
     outlines = store.table("communes_contours")
     if territory.kind == "QPV":
         registry = store.table("qpv").set_index("code_qp")
@@ -113,9 +117,8 @@ def _simplified_communes(territory_key: str, data_version: tuple, zone: str = ""
         column = code_column(territory.kind)
         wanted = set(communes.loc[communes[column] == territory.code, "insee_com"])
     chosen = outlines[outlines["insee_com"].isin(wanted)].reset_index(drop=True)
-    if territory.kind == "REG":
-        # Region scale: département borders plus the communes that have a QPV (4,000+ communes would
-        # weigh megabytes and draw an unreadable mesh).
+    if territory.kind == "REG":  # data without département outlines: borders dissolved from the communes
+        # plus the communes that have a QPV (4,000+ communes would weigh megabytes and draw an unreadable mesh).
         with_qpv = set(store.table("qpv_communes")["insee_com"])
         borders = chosen.dissolve(by="insee_dep", as_index=False)[["insee_com", "lib_com", "insee_dep", "geometry"]]
         chosen = pd.concat([borders, chosen[chosen["insee_com"].isin(with_qpv)]], ignore_index=True)
@@ -141,6 +144,26 @@ def described(table: pd.DataFrame, indicator_id: str) -> pd.DataFrame:
     }, index=table.index)
 
 
+#: Words of an indicator's values per (territory, indicator, data version): the map and the table beside it
+#: ask for the same, and the values and their natures do not depend on the scoring method.
+_WORDS: dict[tuple[str, str, tuple], pd.DataFrame] = {}
+_WORDS_MAX = 64
+
+
+def value_words(territory: Territory, indicator_id: str, table: pd.DataFrame) -> pd.DataFrame:
+    """``described`` for the rows of ``table`` (a table of the territory), in that order (index reset), worded
+    once per territory, indicator and data version."""
+    key = (territory.key, indicator_id, store.version())
+    codes = pd.Index(table["code_qp"].astype(str))
+    words = _WORDS.get(key)
+    if words is None or not codes.isin(words.index).all():
+        words = described(table, indicator_id).set_axis(pd.Index(codes, name="code_qp"))
+        if len(_WORDS) >= _WORDS_MAX:
+            _WORDS.pop(next(iter(_WORDS)))
+        _WORDS[key] = words
+    return words.reindex(codes).reset_index(drop=True)
+
+
 def qpv_layer(territory: Territory, generation: int, indicator_id: str,
               table: pd.DataFrame | None = None, zone: str = "") -> gpd.GeoDataFrame:
     """QPV shapes of one generation with a value column and its missing reason.
@@ -159,8 +182,8 @@ def qpv_layer(territory: Territory, generation: int, indicator_id: str,
         table[reason_column(indicator_id)] = reason
     columns = ["code_qp", "lib_qp", "lib_com", indicator_id, reason_column(indicator_id)]
     if indicator_id in catalogue.BY_ID:
-        words = described(table, indicator_id)
-        table = pd.concat([table, words], axis=1)
+        words = value_words(territory, indicator_id, table)
+        table = pd.concat([table.reset_index(drop=True), words], axis=1)
         columns += list(words.columns)
     joined = shapes[["code_qp", "geometry"]].merge(table[columns], on="code_qp", how="left")
     return gpd.GeoDataFrame(joined, geometry="geometry", crs=settings.DISPLAY_CRS)
@@ -175,4 +198,5 @@ def commune_outlines(territory: Territory, zone: str = "") -> gpd.GeoDataFrame:
 def clear_cache() -> None:
     _simplified_qpv.cache_clear()
     _simplified_communes.cache_clear()
+    _WORDS.clear()
 

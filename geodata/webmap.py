@@ -56,6 +56,11 @@ _TOOLTIP_CSS = """
 _DISPLAY_CRS = settings.DISPLAY_CRS
 _FRANCE_CENTER = (46.6, 2.4)
 
+# Folium writes the GeoJSON through Jinja's ``tojson``: keep accented names and labels as UTF-8 instead of
+# ``\u00e9`` escapes (a map of France carries thousands of them; the page is UTF-8). Jinja still escapes
+# ``<``, ``>``, ``&`` and ``'`` in that JSON, so nothing from the data can close the script.
+folium.Map._template.environment.policies["json.dumps_kwargs"] = {"sort_keys": True, "ensure_ascii": False}
+
 
 # --------------------------------------------------------------------------------------------------
 # Geometries
@@ -145,6 +150,30 @@ def geojson_bytes(gdf: gpd.GeoDataFrame) -> int:
 # --------------------------------------------------------------------------------------------------
 # Map
 # --------------------------------------------------------------------------------------------------
+
+
+class _KnownBounds(folium.GeoJson):
+    """A GeoJSON layer whose bounds are given (from the shapes) instead of recomputed by folium, which walks
+    every coordinate in Python at each render and each ``get_bounds`` (streamlit-folium asks several times:
+    a fifth of a second for the map of France)."""
+
+    def __init__(self, data: Any, bounds: list[list[float]] | None = None, **kwargs: Any) -> None:
+        super().__init__(data, **kwargs)
+        self._known_bounds = bounds
+
+    def _get_self_bounds(self) -> list[list[float | None]]:
+        if self._known_bounds is None:
+            return super()._get_self_bounds()
+        return self._known_bounds
+
+
+def _bounds(shapes: gpd.GeoSeries) -> list[list[float]] | None:
+    """[[lat_min, lon_min], [lat_max, lon_max]] of shapes in EPSG:4326 (None when there is none)."""
+    shapes = shapes[~shapes.is_empty] if len(shapes) else shapes
+    if not len(shapes):
+        return None
+    minx, miny, maxx, maxy = shapes.total_bounds
+    return [[float(miny), float(minx)], [float(maxy), float(maxx)]]
 
 
 class _MapSetup(MacroElement):
@@ -357,7 +386,8 @@ def _qpv_features(
             "code_qp": _json_value(record["code_qp"]),
             "lib_qp": html_text(_json_value(record["lib_qp"])),
             "lib_com": html_text(_json_value(record["lib_com"])),
-            value_col: value,
+            # Two decimals more than shown: enough to class it again, not 16 digits per quartier.
+            value_col: value if value is None else round(float(value), decimals + 2),
             "valeur_affichee": html_text(shown),
             "millesime": html_text(_json_value(record["millesime"]) or vintage),
         }
@@ -449,8 +479,9 @@ def choropleth_map(
     _MapSetup(tile_layer).add_to(fmap)
 
     if communes is not None and len(communes) > 0:
-        folium.GeoJson(
+        _KnownBounds(
             _outline_features(communes),
+            bounds=_bounds(communes.to_crs(_DISPLAY_CRS).geometry if communes.crs else communes.geometry),
             name="Communes",
             control=False,
             style_function=lambda _feature: {
@@ -466,7 +497,7 @@ def choropleth_map(
     features = _qpv_features(qpv, value_col, unit, vintage, decimals)
     estimated = sum(1 for f in features["features"] if f["properties"].get("estime"))
     if features["features"]:  # folium's tooltip cannot be bound to an empty layer
-        layer = _qpv_layer(features, value_col, label, breaks)
+        layer = _qpv_layer(features, value_col, label, breaks, _bounds(qpv.geometry))
         layer.add_to(fmap)
         _LowZoomEmphasis(layer).add_to(fmap)
 
@@ -477,7 +508,8 @@ def choropleth_map(
 
 
 def _qpv_layer(
-    features: dict[str, Any], value_col: str, label: str, breaks: list[float]
+    features: dict[str, Any], value_col: str, label: str, breaks: list[float],
+    bounds: list[list[float]] | None = None,
 ) -> folium.GeoJson:
     """QPV polygons: class colour, grey dashed when missing, French tooltip, hover highlight."""
     colors = palette(breaks)
@@ -510,8 +542,9 @@ def _qpv_layer(
     described = bool(features["features"]) and "nature" in features["features"][0]["properties"]
     fields = ["lib_qp", "lib_com", "valeur_affichee"] + (["nature"] if described else []) + ["millesime"]
     aliases = ["Quartier", "Commune", html_text(label)] + (["Nature de la valeur"] if described else []) + ["Millésime"]
-    return folium.GeoJson(
+    return _KnownBounds(
         features,
+        bounds=bounds,
         name="Quartiers prioritaires",
         control=False,
         style_function=style,

@@ -8,6 +8,7 @@ import streamlit as st
 from core.text import markdown_text
 from core.formats import format_number
 from assembly.territory_table import territory_table
+from assembly.value_text import provenances, sources_text
 from sources import store
 from pages.components import current_method, open_fiche, territory_selector
 
@@ -34,10 +35,17 @@ else:
     c2.metric("QPV 2015 (génération précédente)", format_number(len(q15)))
     c3.metric("Quartiers avec contour disponible", format_number(int(table["a_contour"].sum())))
     c4.metric("Quartiers avec scores complets", format_number(int((table["statut"] == "complet").sum())))
-    population = q15["population"].sum(min_count=1)
-    if len(q15) and pd.notna(population):
-        st.caption(f"Population des QPV 2015 du territoire : {format_number(population)} habitants (recensement "
-                   "2018). La population des QPV 2024 (recensement 2020) est publiée en ligne par l'Insee.")
+    # Population per generation, with the vintage and source of the values summed (never a sum of unknowns).
+    origins = provenances(table, ["population"])
+    for generation, part in ((2024, q24), (2015, q15)):
+        known = part[part["population"].notna()]
+        if known.empty:
+            continue
+        said = "; ".join(dict.fromkeys(sources_text(origins[(str(c), "population")]) for c in known["code_qp"]
+                                       if (str(c), "population") in origins))
+        st.caption(f"Population des QPV {generation} du territoire : {format_number(known['population'].sum())} "
+                   f"habitants pour {format_number(len(known))} quartier(s) renseigné(s) sur {format_number(len(part))}"
+                   f" ({markdown_text(said)}).")
     st.markdown("**Quartiers du territoire** — choisissez-en un pour ouvrir sa fiche.")
     listing = table.assign(
         Quartier=table["lib_qp"], Commune=table["lib_com"], Génération=table["generation"].astype(str),

@@ -14,6 +14,7 @@ import reports
 from core.text import markdown_text
 from core.formats import format_number
 from assembly.territory_table import territory_table
+from geodata.territories import COUNTRY
 from pages.components import current_method, method_caption, method_notices, territory_selector
 from reports import pdf
 from reports.wording import territory_title
@@ -27,6 +28,12 @@ st.markdown(
     "par quartier, méthode, limites et sources. Le fichier Word reste modifiable (styles de titres et de "
     "tableaux de Word) ; le tableur garde des nombres calculables."
 )
+
+if territory.kind == COUNTRY:
+    st.info("L'annexe diagnostic se prépare pour le territoire d'un contrat de ville (EPCI ou commune), un "
+            "département ou une région : choisissez-en un dans le panneau de gauche. Le tableau de tous les QPV "
+            "de France s'obtient avec la commande « python -m indicators table --territoire FR ».")
+    st.stop()
 
 table = territory_table(territory, with_scores=False)
 if table.empty:

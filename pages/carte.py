@@ -60,8 +60,9 @@ if territory.kind == COUNTRY:
     # France entière: one map per zone (metropolitan France, or one overseas territory), shapes simplified for
     # that scale; choosing a region or an EPCI in the panel gives the precise contours.
     zone_names = layers.zones()
-    zone = st.radio("Zone de la carte", list(zone_names), format_func=zone_names.get, horizontal=True,
-                    key="carte_zone")
+    zone = st.sidebar.selectbox("Zone de la carte", list(zone_names), format_func=zone_names.get, key="carte_zone",
+                                help="La France entière se cartographie par zone : la métropole, ou un territoire "
+                                "d'outre-mer.")
     table = table[layers.in_zone(table, zone).to_numpy()]
 generations = layers.contour_generations(table)
 
@@ -92,8 +93,9 @@ if generation is not None:
             qpv, column, label=label, unit=unit, vintage=vintage, decimals=decimals,
             communes=layers.commune_outlines(territory, zone) if outlines else None, tiles=settings.MAP_TILES,
         )
+        # render=False: st_folium renders the map itself once more (the same HTML; one render less to wait for).
         result = st_folium(fmap, height=540, use_container_width=True, returned_objects=["last_active_drawing"],
-                           key=f"carte_{territory.key}_{zone}_{generation}")
+                           key=f"carte_{territory.key}_{zone}_{generation}", render=False)
         clicked = ((result or {}).get("last_active_drawing") or {}).get("properties") or {}
         code = clicked.get("code_qp")
         # A click opens the fiche once; coming back to the map does not reopen it. The name is read from
@@ -136,7 +138,7 @@ else:
 with container:
     st.markdown(f"**{label}** — {vintage}")
     if column in catalogue.ids():
-        words = layers.described(shown, column)
+        words = layers.value_words(territory, column, shown)
         texts = words[f"{column}{webmap.TEXT_SUFFIX}"].tolist()
         available = [n or "disponible" for n in words[f"{column}{webmap.NATURE_SUFFIX}"]]
     else:

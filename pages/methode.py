@@ -11,7 +11,7 @@ from indicators import catalogue
 from core.formats import format_number
 from indicators.methode import AGGREGATION_LABELS, NORMALISATION_LABELS, render_markdown
 from assembly.ranking import rank_shifts
-from indicators.scores import Method
+from indicators.scores import COVERAGE_RULE, DATA_DRAW_RULE, ROBUST_RULE, Method
 from indicators.method_settings import WEIGHT_STEPS, from_json, to_json
 from assembly.territory_table import FRAMES
 from core.errors import EcoqpvError
@@ -131,4 +131,9 @@ with right:
                        mime="application/json", key="methode_export")
 
 with st.expander("La méthode en clair", expanded=False):
+    # How the rank interval carries the uncertainty of the estimates, when a rank is called robust, which
+    # indicators a frame ranks: the same sentences as the annex.
+    st.markdown("\n".join(f"- {rule[0].upper()}{rule[1:]}" for rule in (
+        "L'intervalle de rang vient de tirages qui font varier les choix de méthode et, dans les mêmes tirages, "
+        "les valeurs estimées : " + DATA_DRAW_RULE, ROBUST_RULE, COVERAGE_RULE)))
     st.markdown(render_markdown(chosen))

@@ -104,7 +104,7 @@ def test_carte_of_france_draws_the_chosen_zone_with_natures():
     at.switch_page("pages/carte.py").run()
     assert not at.exception, [e.value for e in at.exception]
     assert at.sidebar.selectbox(key="sel_REG").value == territories.COUNTRY
-    zones = at.radio(key="carte_zone")
+    zones = at.sidebar.selectbox(key="carte_zone")
     assert zones.value == "metropole" and len(zones.options) >= 5  # metropole and the overseas regions
     at.radio(key="carte_generation").set_value(2024).run()
     at.selectbox(key="carte_indicateur").set_value("taux_pauvrete").run()
@@ -118,7 +118,7 @@ def test_carte_of_france_draws_the_chosen_zone_with_natures():
     assert len(estimated) and estimated["Valeur"].str.contains("estimation, intervalle à 90 %").all()
     assert any(c.value.startswith("Valeurs de la carte :") for c in at.caption)
     # An overseas zone: its own QPV only.
-    at.radio(key="carte_zone").set_value("04").run()  # La Réunion
+    at.sidebar.selectbox(key="carte_zone").set_value("04").run()  # La Réunion
     assert not at.exception, [e.value for e in at.exception]
     reunion = page_tables(at)[0]
     assert len(reunion) and set(reunion["Code"]) <= set(registry.loc[registry["insee_reg"] == "04", "code_qp"])

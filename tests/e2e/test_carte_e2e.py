@@ -112,3 +112,41 @@ def test_click_opens_fiche_then_weights_change_ranking(streamlit_server, browser
         "() => [...document.querySelectorAll('p')].some(p => /changent de rang/.test(p.innerText)"
         " && !/^0 quartier/.test(p.innerText))", timeout=30_000)
     save_screenshot(page, "methode_poids_modifie", full_page=True)
+
+
+def test_national_map_draws_every_metropolitan_qpv_2024_with_natures(streamlit_server, browser_page):
+    """France entière (issue #10): the metropolitan zone draws every QPV 2024 with a contour; hovering a
+    quartier with a calibrated estimate shows its nature and its interval."""
+    from assembly import layers
+    from assembly.territory_table import territory_table
+    from geodata import territories
+    from tests.e2e.conftest import hover_polygon
+
+    table = territory_table(territories.resolve_key("FR"), with_scores=False)
+    metro = table[layers.in_zone(table, layers.METROPOLE).to_numpy()]
+    expected = int((metro["a_contour"].astype(bool) & (metro["generation"] == 2024)).sum())
+    assert expected > 1300
+    page = browser_page
+    page.goto(f"{streamlit_server}/carte?territoire=FR")
+    page.get_by_role("heading", name="Carte des quartiers").wait_for()
+    frame = map_frame(page, timeout_s=120)
+    drawn = count_polygons(frame)
+    path = save_screenshot(page, "carte_france")
+    assert drawn == expected, f"{drawn} polygones dessinés au lieu de {expected} (capture : {path})"
+    assert "France entière (métropole et outre-mer)" in page.locator("[data-testid='stMain']").first.inner_text()
+    assert page.blocked_requests == []
+    # A calibrated estimate: its tooltip says it is one, with its interval, and names its nature.
+    page.get_by_role("combobox", name="Indicateur").click()
+    page.keyboard.type("Taux de pauvreté")  # the list is long: filter it as a user would
+    page.get_by_role("option", name="Taux de pauvreté (%)").click()
+    page.wait_for_function("() => [...document.querySelectorAll('iframe')].length > 0")
+    estimated = metro[(metro["generation"] == 2024) & (metro["taux_pauvrete_nature"] == "estimation_calibree")
+                      & metro["a_contour"].astype(bool)]
+    assert len(estimated)
+    code = str(estimated["code_qp"].iloc[0])
+    page.wait_for_timeout(1000)
+    frame = map_frame(page, timeout_s=120)
+    tooltip = hover_polygon(page, frame, code).replace("\u00a0", " ")
+    save_screenshot(page, "carte_france_infobulle_estimation")
+    assert "intervalle à 90 %" in tooltip and "estimation" in tooltip, tooltip
+    assert "Nature de la valeur" in tooltip and "estimation calibrée" in tooltip, tooltip

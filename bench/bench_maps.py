@@ -1,0 +1,128 @@
+"""Benchmark (not a test): the Carte page of France and of regions, in headless Chromium (issue #10).
+
+For each view: the time from ``page.goto`` to every QPV of the map drawn (SVG paths counted in the
+Leaflet frame), and the bytes the browser received over the WebSocket for it (every frame, the map and the
+table beside it included), on a warm server (each view opened once before the measured runs). Targets of
+issue #10: France ≤ 3 s and ≤ 1.5 MB; a region ≤ 2.0 s and ≤ 200 KB.
+
+Run: ``python bench/bench_maps.py [--repeat 3]`` (needs /usr/bin/chromium). Prints a Markdown table for
+bench/RESULTS.md and saves a screenshot of each view under ``tests/artifacts/bench_carte_<vue>.png``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from assembly import layers  # noqa: E402
+from assembly.territory_table import territory_table  # noqa: E402
+from geodata import territories  # noqa: E402
+from tests.e2e.conftest import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, count_polygons, free_port, map_frame  # noqa: E402
+
+#: (label, territory key, zone of the national map or "") — the regions span small to large.
+VIEWS = [
+    ("France métropolitaine (QPV 2024)", "FR", layers.METROPOLE),
+    ("Occitanie (QPV 2024)", "REG:76", ""),
+    ("Provence-Alpes-Côte d'Azur (QPV 2024)", "REG:93", ""),
+    ("Hauts-de-France (QPV 2024)", "REG:32", ""),
+    ("Île-de-France (QPV 2024)", "REG:11", ""),
+]
+
+
+def expected_polygons(key: str, zone: str) -> int:
+    """QPV 2024 with a contour that the map of this view draws (the default generation is 2024)."""
+    table = territory_table(territories.resolve_key(key), with_scores=False)
+    if zone:
+        table = table[layers.in_zone(table, zone).to_numpy()]
+    return int((table["a_contour"].astype(bool) & (table["generation"] == 2024)).sum())
+
+
+def start_server() -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    env = {**os.environ, "ECOQPV_TILES": "0", "ECOQPV_DATA_DIR": tempfile.mkdtemp(prefix="ecoqpv-bench-")}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.headless",
+         "true", "--server.address", "127.0.0.1"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(240):
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2):  # noqa: S310 (local URL)
+                return process, url
+        except OSError:
+            time.sleep(0.25)
+    process.kill()
+    raise SystemExit("streamlit n'a pas démarré")
+
+
+def open_view(browser, url: str, key: str, expected: int, screenshot: str | None = None) -> tuple[float, int]:
+    """Seconds from page open to ``expected`` QPV drawn, and bytes received over the WebSocket."""
+    context = browser.new_context(viewport={"width": 1280, "height": 720}, locale="fr-FR")
+    page = context.new_page()
+    received = [0]
+
+    def on_socket(socket) -> None:
+        socket.on("framereceived", lambda payload: received.__setitem__(
+            0, received[0] + (len(payload) if isinstance(payload, bytes) else len(str(payload).encode()))))
+
+    page.on("websocket", on_socket)
+    page.route("**/*", lambda route: route.continue_() if "127.0.0.1" in route.request.url else route.abort())
+    start = time.perf_counter()
+    page.goto(f"{url}/carte?territoire={key}")
+    frame = map_frame(page)
+    while count_polygons(frame) < expected:
+        page.wait_for_timeout(50)
+    elapsed = time.perf_counter() - start
+    drawn = count_polygons(frame)
+    page.wait_for_timeout(1500)  # frames still arriving after the map (the table beside it) are counted too
+    if screenshot:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"bench_carte_{screenshot}.png"))
+    context.close()
+    assert drawn == expected, (key, drawn, expected)
+    return elapsed, received[0]
+
+
+def main() -> None:
+    from playwright.sync_api import sync_playwright
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    process, url = start_server()
+    rows = []
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+            for label, key, zone in VIEWS:
+                expected = expected_polygons(key, zone)
+                open_view(browser, url, key, expected)  # warm: tables, scores and simplified shapes cached
+                runs = [open_view(browser, url, key, expected, screenshot=key.replace(":", "_") if i == 0 else None)
+                        for i in range(args.repeat)]
+                rows.append((label, expected, statistics.median(r[0] for r in runs),
+                             statistics.median(r[1] for r in runs)))
+            browser.close()
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+    print(f"Machine : {platform.machine()}, {os.cpu_count()} cœurs, Python {platform.python_version()}")
+    print()
+    print("| vue | QPV dessinés | ouverture → QPV dessinés, médiane (s) | octets reçus (WebSocket), médiane |")
+    print("|---|---|---|---|")
+    for label, expected, seconds, received in rows:
+        print(f"| {label} | {expected} | {seconds:.2f} | {received:,} |".replace(",", " "))
+
+
+if __name__ == "__main__":
+    main()
