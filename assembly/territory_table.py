@@ -162,12 +162,20 @@ def rank_phrase(row: pd.Series) -> str:
     return f"rang {format_number(rank, 0 if float(rank).is_integer() else 1)} parmi {row['cadre_classes']}"
 
 
+@functools.lru_cache(maxsize=2)
+def _scoring_inputs(data_version: tuple) -> tuple[pd.DataFrame, Uncertainty]:
+    """The values the scores may use and their intervals, for every QPV: the same for every method, built
+    once per data version (a weight changed on the Méthode page re-scores, it does not re-read)."""
+    registry = store.table("qpv")
+    values = scored_values(wide_values(registry["code_qp"].tolist()).set_index("code_qp"))
+    return values, uncertainty_of(values)
+
+
 @functools.lru_cache(maxsize=16)
 def _frame_scores(method_key: str, frame: str, data_version: tuple) -> pd.DataFrame:
     method = Method(**json.loads(method_key))
     registry = store.table("qpv")
-    values = scored_values(wide_values(registry["code_qp"].tolist()).set_index("code_qp"))
-    uncertainty = uncertainty_of(values)
+    values, uncertainty = _scoring_inputs(data_version)
     keys = ["generation"] + (["insee_reg"] if frame == "region" else [])
     results = []
     for group, members in registry.groupby(keys):

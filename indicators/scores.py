@@ -33,7 +33,6 @@ import numpy as np
 import pandas as pd
 
 from core.errors import BadArgumentError
-from core.formats import format_number
 
 NORMALISATIONS = ("percentile", "minmax", "zscore")
 AGGREGATIONS = ("arithmetique", "geometrique")
@@ -270,12 +269,29 @@ def minmax_scores(x: np.ndarray, directions: np.ndarray) -> np.ndarray:
     return out
 
 
+def _column_percentiles(x: np.ndarray, shares: tuple[float, ...]) -> list[np.ndarray]:
+    """Per-column percentiles ignoring NaN (numpy's linear method), from one sort: ``nanpercentile`` sorts
+    each column again for each call, the hot spot of the z-score draws."""
+    ordered = np.sort(x, axis=0)  # NaN last
+    count = np.sum(~np.isnan(x), axis=0)
+    columns = np.arange(x.shape[1])
+    out = []
+    for share in shares:
+        position = np.clip(share / 100.0 * (count - 1), 0, None)
+        low = np.floor(position).astype(int)
+        high = np.minimum(low + 1, np.maximum(count - 1, 0))
+        below, above = ordered[low, columns], ordered[high, columns]
+        value = below + (above - below) * (position - low)
+        out.append(np.where(count > 0, value, np.nan))
+    return out
+
+
 def zscore_scores(x: np.ndarray, directions: np.ndarray) -> np.ndarray:
     """Winsorised (1st–99th percentile) z-scores mapped to 0–100 through min–max, for comparability."""
     oriented = x * directions
     with warnings.catch_warnings():  # an all-missing column is expected: it stays NaN
         warnings.simplefilter("ignore", RuntimeWarning)
-        q1, q99 = np.nanpercentile(oriented, [1, 99], axis=0)
+        q1, q99 = _column_percentiles(oriented, (1, 99))
         clipped = np.clip(oriented, q1, q99)
         mean, std = np.nanmean(clipped, axis=0), np.nanstd(clipped, axis=0)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -606,8 +622,9 @@ def robustness(values: np.ndarray, structure: Structure, method: Method, dom_bas
 
 
 def _ordinal(rank: float) -> str:
+    """« 1er », « 12e », « 1 362e » (narrow no-break space as thousands separator, as ``core.formats``)."""
     number = int(rank)
-    return "1er" if number == 1 else f"{format_number(number, 0)}e"
+    return "1er" if number == 1 else f"{number:,}e".replace(",", "\u202f")
 
 
 def _inline(label: str) -> str:
