@@ -1,6 +1,7 @@
 """Benchmark (not a test): what a user waits for, measured in headless Chromium.
 
-* page open → polygons drawn, for the Occitanie and Provence-Alpes-Côte d'Azur maps (issue #2),
+* page open → polygons drawn, for the Occitanie and Provence-Alpes-Côte d'Azur maps (issue #2; France and
+  more regions: ``bench/bench_maps.py``),
   with the bytes sent to the browser (the GeoJSON of the map and the whole WebSocket traffic);
 * page open → fiche displayed, and a weight change on Méthode → updated ranking (issue #5).
 
@@ -104,9 +105,12 @@ def main() -> None:
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-            measure(browser, url, open_map("REG:76", 105))  # warm the server caches once
-            for label, key, expected in (("Carte Occitanie (105 QPV 2015)", "REG:76", 105),
-                                         ("Carte Provence-Alpes-Côte d'Azur (135 QPV 2024)", "REG:93", 135)):
+            from bench.bench_maps import expected_polygons
+
+            measure(browser, url, open_map("REG:76", expected_polygons("REG:76", "")))  # warm the server caches
+            for label, key in (("Carte Occitanie (QPV 2024)", "REG:76"),
+                               ("Carte Provence-Alpes-Côte d'Azur (QPV 2024)", "REG:93")):
+                expected = expected_polygons(key, "")
                 runs = [measure(browser, url, open_map(key, expected)) for _ in range(REPEAT)]
                 rows.append((label, statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs),
                              map_payload_bytes(key)))

@@ -605,7 +605,11 @@ def robustness(values: np.ndarray, structure: Structure, method: Method, dom_bas
     high = np.full(values.shape, np.nan) if high is None else high
     with_data = bool((np.isfinite(low) & np.isfinite(high) & ~np.isnan(values)).any())
     joint = _joint_ranks(values, structure, method, low, high, choices) if with_data else ranks
-    for suffix, stacked in (("", joint), ("_methode", ranks)):
+    for suffix, stacked in (("_methode", ranks), ("", joint)):
+        if suffix == "" and not with_data:  # no value drawn: the joint interval is the method's
+            for name in names:
+                out[name] = out[f"{name}_methode"]
+            break
         scored = ~np.isnan(stacked).all(axis=0)
         if not scored.any():
             continue
