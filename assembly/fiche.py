@@ -23,7 +23,7 @@ from core.reasons import missing_label
 from geodata.territories import Territory
 from indicators import catalogue
 from indicators.comparison import LEVEL_LABELS, compare
-from indicators.scores import ROBUST, Method
+from indicators.scores import RELIABILITY_DATA, RELIABILITY_METHOD, ROBUST, Method
 from assembly.territory_table import rank_phrase, reason_column, territory_table
 from assembly.value_text import Provenance, nature_label, provenances, sources_text, value_text
 from sources import store
@@ -170,6 +170,12 @@ class Scores:
     @property
     def complete(self) -> bool:
         return self.status == "complet"
+
+    @property
+    def interval_in_reliability(self) -> bool:
+        """The reliability sentence already gives the rank interval (a rank sensitive to the method or to
+        the estimates): the interval is then not said twice."""
+        return self.reliability in (RELIABILITY_METHOD, RELIABILITY_DATA)
 
 
 @dataclass

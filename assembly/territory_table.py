@@ -106,7 +106,8 @@ def methods_for(codes: list[str], indicator_id: str) -> pd.Series:
 
 
 def structure() -> Structure:
-    return Structure.from_catalogue(catalogue.CATALOGUE, catalogue.domain_pillars())
+    return Structure.from_catalogue(catalogue.CATALOGUE, catalogue.domain_pillars(),
+                                    {d.id: d.label for d in catalogue.DOMAINS.values()})
 
 
 def _method_key(method: Method) -> str:

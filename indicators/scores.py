@@ -25,7 +25,6 @@ Everything is vectorised with numpy over (QPV × indicators) and (draws × QPV) 
 
 from __future__ import annotations
 
-import math
 import warnings
 from dataclasses import dataclass, field
 
@@ -34,64 +33,41 @@ import pandas as pd
 
 from core.errors import BadArgumentError
 
+#: The reliability of a rank (codes, sentences, badges and the method texts' rules): ``indicators.reliability``.
+from indicators.reliability import (  # re-exported: pages and exports read them from here
+    COVERAGE_RULE,
+    DATA_DRAW_RULE,
+    FRAGILE,
+    MIN_PILLAR_INDICATORS,
+    RELIABILITY_DATA,
+    RELIABILITY_LABELS,
+    RELIABILITY_METHOD,
+    RELIABILITY_NOT_ASSESSED,
+    RELIABILITY_ONE_INDICATOR,
+    RELIABILITY_PARTIAL_DOMAIN,
+    RELIABILITY_ROBUST,
+    RELIABILITY_SHORT,
+    RELIABILITY_UNRANKED,
+    ROBUST,
+    ROBUST_RULE,
+    SENSITIVE,
+    reliability,
+)
+
+__all__ = ["COVERAGE_RULE", "DATA_DRAW_RULE", "FRAGILE", "MIN_PILLAR_INDICATORS", "RELIABILITY_DATA",
+           "RELIABILITY_LABELS", "RELIABILITY_METHOD", "RELIABILITY_NOT_ASSESSED", "RELIABILITY_ONE_INDICATOR",
+           "RELIABILITY_PARTIAL_DOMAIN", "RELIABILITY_ROBUST", "RELIABILITY_SHORT", "RELIABILITY_UNRANKED", "ROBUST",
+           "ROBUST_RULE", "SENSITIVE", "Method", "Structure", "Uncertainty", "compute_scores", "draw_in_interval",
+           "reliability", "robustness"]
+
 NORMALISATIONS = ("percentile", "minmax", "zscore")
 AGGREGATIONS = ("arithmetique", "geometrique")
 MIN_FRAME = 5
 #: An indicator enters a frame's scores when at least this many QPV of the frame have a value.
 MIN_VALUES = 3
-ROBUST = "robuste"
-SENSITIVE = "sensible aux choix de méthode"
-#: Badge of a ranked QPV whose rank is fragile for another reason than the method (a pillar resting on one
-#: indicator, a rank that moves with the estimated values).
-FRAGILE = "fragile"
-#: A pillar must rest on at least this many indicators with a value for the rank to be called robust.
-MIN_PILLAR_INDICATORS = 2
+
 #: z of the 95th percentile of the standard normal: a 90 % interval spans ±Z90 standard deviations.
 Z90 = 1.6448536269514722
-
-#: Reliability codes (``fiabilite``), stable ids; the sentence (``fiabilite_texte``) names the cause.
-RELIABILITY_ROBUST = "robuste"
-RELIABILITY_ONE_INDICATOR = "pilier_un_indicateur"
-RELIABILITY_METHOD = "sensible_methode"
-RELIABILITY_DATA = "sensible_estimations"
-RELIABILITY_UNRANKED = "non_classe"
-RELIABILITY_NOT_ASSESSED = "non_evalue"
-#: What each code means, in French (the method text and the exports' notes).
-RELIABILITY_LABELS = {
-    RELIABILITY_ROBUST: "classement robuste : rang stable selon les choix de méthode et l'incertitude des "
-    "valeurs estimées, chaque pilier reposant sur au moins deux indicateurs",
-    RELIABILITY_ONE_INDICATOR: "classement fragile : un pilier ne repose que sur un indicateur",
-    RELIABILITY_METHOD: "classement sensible aux choix de méthode (poids, normalisation, agrégation)",
-    RELIABILITY_DATA: "classement fragile : le rang dépend de l'incertitude des valeurs estimées",
-    RELIABILITY_UNRANKED: "non classé : données insuffisantes",
-    RELIABILITY_NOT_ASSESSED: "robustesse non évaluée (aucun tirage)",
-}
-#: How an estimated value is drawn in the Monte Carlo (the one sentence said by the annex, the Méthode page and docs/methode.md).
-DATA_DRAW_RULE = ("une estimation calibrée est tirée dans une loi normale dont l'intervalle à 90 % est celui de "
-                  "l'estimation (deux demi-lois normales quand l'intervalle n'est pas centré sur elle, qui reste la "
-                  "médiane des tirages), puis ramenée dans les bornes possibles de l'indicateur (0 à 100 % pour une "
-                  "part) ; les autres valeurs restent fixes.")
-#: When a rank is called robust.
-ROBUST_RULE = ("Un classement n'est dit robuste que si son intervalle de rang est étroit (au plus 10 % des quartiers "
-               "classés du cadre), si l'appartenance au premier quintile est nette (plus de 90 % ou moins de 10 % "
-               "des tirages) et si chacun des deux piliers repose sur au moins deux indicateurs ; sinon, la fiche dit "
-               "pourquoi (pilier reposant sur un seul indicateur, rang sensible aux choix de méthode, rang dépendant "
-               "des valeurs estimées).")
-
-
-#: Which indicators a frame ranks (the method texts).
-COVERAGE_RULE = ("Un indicateur n'entre dans les scores d'un cadre de comparaison que s'il est connu pour au moins "
-                 "un tiers de ses quartiers : sinon les quartiers du cadre seraient classés sur des indicateurs "
-                 "différents. Il reste affiché dans les fiches et les tableaux, sans rang centile.")
-#: The same in a few words, for a table cell.
-RELIABILITY_SHORT = {
-    RELIABILITY_ROBUST: "robuste",
-    RELIABILITY_ONE_INDICATOR: "fragile : un pilier sur un seul indicateur",
-    RELIABILITY_METHOD: "sensible aux choix de méthode",
-    RELIABILITY_DATA: "fragile : dépend des valeurs estimées",
-    RELIABILITY_UNRANKED: "non classé – données insuffisantes",
-    RELIABILITY_NOT_ASSESSED: "robustesse non évaluée",
-}
 
 
 @dataclass(frozen=True)
@@ -155,9 +131,14 @@ class Structure:
     labels: tuple[str, ...] = ()
     #: (k, 2) physical range of each indicator (NaN = unbounded): a drawn value never leaves it.
     bounds: np.ndarray | None = None
+    #: French labels of the domains (the reliability sentence names them); ids when unknown.
+    domain_labels: tuple[str, ...] = ()
 
     def label(self, j: int) -> str:
         return self.labels[j] if j < len(self.labels) else self.indicators[j]
+
+    def domain_label(self, d: int) -> str:
+        return self.domain_labels[d] if d < len(self.domain_labels) else self.domains[d]
 
     def value_bounds(self) -> np.ndarray:
         if self.bounds is None:
@@ -178,13 +159,15 @@ class Structure:
             pillar_of=self.pillar_of[used],
             labels=tuple(self.label(j) for j in np.flatnonzero(keep)),
             bounds=self.value_bounds()[keep],
+            domain_labels=tuple(self.domain_label(j) for j in used),
         )
 
     def domain_pillars(self) -> dict[str, str]:
         return {d: self.pillars[self.pillar_of[j]] for j, d in enumerate(self.domains)}
 
     @classmethod
-    def from_catalogue(cls, items, domain_pillars: dict[str, str]) -> Structure:
+    def from_catalogue(cls, items, domain_pillars: dict[str, str],
+                       domain_labels: dict[str, str] | None = None) -> Structure:
         scored = [i for i in items if getattr(i, "scored", i.direction != 0 and i.pillar in ("Exposition", "Vulnérabilité"))]
         domains = list(dict.fromkeys(i.domain for i in scored))
         pillars = ["Exposition", "Vulnérabilité"]
@@ -199,6 +182,7 @@ class Structure:
             pillar_of=np.array([pillars.index(domain_pillars[d]) for d in domains]),
             labels=tuple(getattr(i, "label", i.id) for i in scored),
             bounds=bounds,
+            domain_labels=tuple((domain_labels or {}).get(d, d) for d in domains),
         )
 
 
@@ -484,8 +468,8 @@ def compute_scores(x: pd.DataFrame, structure: Structure, method: Method,
         interval[f"rang_p05{suffix}"] = np.fmin(interval[f"rang_p05{suffix}"].to_numpy(dtype=float), rank)
         interval[f"rang_p95{suffix}"] = np.fmax(interval[f"rang_p95{suffix}"].to_numpy(dtype=float), rank)
         interval.loc[np.isnan(rank), [f"rang_p05{suffix}", f"rang_p95{suffix}"]] = np.nan
-    used = ~np.isnan(chosen) & ~np.isnan(dom[:, structure.domain_of])  # feeds a computed domain
-    codes, texts, badges = reliability(rank, interval, used, estimated, structure, method, (e_star, v_star))
+    codes, texts, badges = reliability(rank, interval, ~np.isnan(chosen), dom, estimated, structure, method,
+                                       (e_star, v_star))
     out["rang_p05"] = interval["rang_p05"].to_numpy()
     out["rang_p95"] = interval["rang_p95"].to_numpy()
     out["p_top20"] = interval["p_top20"].to_numpy()
@@ -620,84 +604,3 @@ def robustness(values: np.ndarray, structure: Structure, method: Method, dom_bas
         out.loc[scored, f"rang_p95{suffix}"] = p95
         out.loc[scored, f"p_top20{suffix}"] = top
     return out
-
-
-# --- reliability ----------------------------------------------------------------------------------
-
-
-def _ordinal(rank: float) -> str:
-    """« 1er », « 12e », « 1 362e » (narrow no-break space as thousands separator, as ``core.formats``)."""
-    number = int(rank)
-    return "1er" if number == 1 else f"{number:,}e".replace(",", "\u202f")
-
-
-def _inline(label: str) -> str:
-    """An indicator label inside a sentence: first letter lowered unless it starts an acronym."""
-    return label[0].lower() + label[1:] if label[1:2].islower() else label
-
-
-def _one_indicator_sentence(pillars: list[tuple[str, str, bool]]) -> str:
-    """« classement fragile : le pilier Vulnérabilité ne repose que sur un indicateur (…), estimé »."""
-    parts = [f"le pilier {pillar} ne repose que sur un indicateur ({_inline(label)})" + (", estimé" if est else "")
-             for pillar, label, est in pillars]
-    return "classement fragile : " + " ; ".join(parts) + "."
-
-
-def reliability(rank: np.ndarray, interval: pd.DataFrame, used: np.ndarray, estimated: np.ndarray,
-                structure: Structure, method: Method,
-                pillars: tuple[np.ndarray, np.ndarray]) -> tuple[list, list, list]:
-    """Per QPV: the reliability code, its French sentence and the short badge (``robustesse``).
-
-    ``used`` (n, k): indicator j has a value that feeds a computed domain of QPV i; ``estimated`` (n, k):
-    that value is an estimate. The first cause found is said: not ranked, a pillar resting on fewer than
-    ``MIN_PILLAR_INDICATORS`` indicators, a rank interval too wide under the method draws alone, a rank
-    interval too wide once the estimated values are drawn too; otherwise robust.
-    """
-    n = len(rank)
-    pillar_of_indicator = structure.pillar_of[structure.domain_of]
-    ranked = ~np.isnan(rank)
-    frame_size = int(ranked.sum())
-    codes, texts, badges = [pd.NA] * n, [pd.NA] * n, [pd.NA] * n
-    unclear = {}
-    for suffix in ("", "_methode"):
-        width = interval[f"rang_p95{suffix}"].to_numpy(dtype=float) - interval[f"rang_p05{suffix}"].to_numpy(dtype=float)
-        top = interval[f"p_top20{suffix}"].to_numpy(dtype=float)
-        unclear[suffix] = ~((width <= method.narrow_share * frame_size) & ((top > 0.9) | (top < 0.1)))
-    lows, highs = interval["rang_p05"].to_numpy(dtype=float), interval["rang_p95"].to_numpy(dtype=float)
-
-    for i in range(n):
-        if not ranked[i]:
-            missing = [name for name, value in zip(structure.pillars, (p[i] for p in pillars), strict=True)
-                       if np.isnan(value)]
-            if missing:
-                words = " et ".join(missing)
-                codes[i] = RELIABILITY_UNRANKED
-                texts[i] = (f"non classé : données insuffisantes pour calculer le pilier {words}." if len(missing) == 1
-                            else f"non classé : données insuffisantes pour calculer les piliers {words}.")
-            continue
-        thin = []
-        for index, pillar in enumerate(structure.pillars):
-            members = np.flatnonzero(used[i] & (pillar_of_indicator == index))
-            if len(members) < MIN_PILLAR_INDICATORS and len(members):
-                thin.append((pillar, structure.label(int(members[0])), bool(estimated[i, members[0]])))
-        low, high = lows[i], highs[i]
-        span = ("" if np.isnan(low) or np.isnan(high)
-                else f"du {_ordinal(max(math.floor(low), 1))} au {_ordinal(math.ceil(high))} rang")
-        if thin:
-            codes[i], texts[i], badges[i] = RELIABILITY_ONE_INDICATOR, _one_indicator_sentence(thin), FRAGILE
-        elif np.isnan(low):
-            codes[i], texts[i] = RELIABILITY_NOT_ASSESSED, RELIABILITY_LABELS[RELIABILITY_NOT_ASSESSED] + "."
-        elif unclear["_methode"][i]:
-            codes[i], badges[i] = RELIABILITY_METHOD, SENSITIVE
-            texts[i] = ("classement sensible aux choix de méthode : selon les poids, la normalisation et "
-                        f"l'agrégation, le rang varie {span}.")
-        elif unclear[""][i]:
-            codes[i], badges[i] = RELIABILITY_DATA, FRAGILE
-            texts[i] = ("classement fragile : le rang dépend de l'incertitude des valeurs estimées ; quand elles "
-                        f"sont tirées dans leur intervalle à 90 %, il varie {span}.")
-        else:
-            codes[i], badges[i] = RELIABILITY_ROBUST, ROBUST
-            texts[i] = ("classement robuste : le rang reste proche quels que soient les choix de méthode et "
-                        "l'incertitude des valeurs estimées, et chaque pilier repose sur au moins deux "
-                        "indicateurs.")
-    return codes, texts, badges

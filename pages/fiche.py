@@ -14,6 +14,7 @@ from core.formats import format_number
 from assembly.territory_table import territory_table
 from core.errors import EcoqpvError
 from pages.components import QPV_KEY, current_method, method_caption, territory_selector
+from pages.remontees import fiche_block
 
 territory = territory_selector()
 method, frame = current_method()
@@ -60,7 +61,7 @@ if scores.complete:
     c3.metric("Score global (0-100)", format_number(scores.overall, 1))
     c4.metric("Indicateurs en alerte", format_number(scores.alerts))
     interval = ""
-    if scores.rank_low is not None and scores.rank_high is not None:
+    if scores.rank_low is not None and scores.rank_high is not None and not scores.interval_in_reliability:
         interval = (f" ; selon les choix de méthode et l'incertitude des valeurs estimées, entre le rang "
                     f"**{format_number(scores.rank_low)}** et le rang **{format_number(scores.rank_high)}**")
     st.markdown(
@@ -158,3 +159,6 @@ else:
 # --- what the indicators do not say -------------------------------------------------------------------
 st.subheader("Ce que ces indicateurs ne disent pas")
 st.markdown("\n".join(f"- **{lead}**{rest}" for lead, rest in fiche.unsaid))
+
+# --- what workshop groups said: apart from the statistics, never scored (pages/remontees.py) ----------------
+fiche_block(code)

@@ -41,10 +41,10 @@ _LEVEL_PREFIX = {"COM": "Commune", "EPCI": "EPCI", "DEP": "Département", "FRANC
 
 
 def ordinal(rank: float) -> str:
-    """French ordinal of a rank: ``1er``, ``12e``, ``12,5e`` (average rank of a tie)."""
+    """French ordinal of a rank: ``1er``, ``12e``, ``1 085e``, ``12,5e`` (average rank of a tie)."""
     if float(rank).is_integer():
         number = int(rank)
-        return "1er" if number == 1 else f"{number}e"
+        return "1er" if number == 1 else f"{format_number(number, 0)}e"
     return f"{format_number(rank, 1)}e"
 
 

@@ -361,3 +361,29 @@ def test_an_indicator_known_for_too_few_qpv_of_the_frame_stays_out_of_its_scores
     assert everything["dpe_pct"].notna().sum() == 4
     with pytest.raises(BadArgumentError, match="part minimale"):
         compute_scores(sparse, WIDE, Method(min_coverage=1.5))
+
+
+def test_a_domain_left_out_while_some_of_its_values_are_known_is_said():
+    items = [LabelledInd("h1", 1, "Exposition", "chaleur", "Jours chauds"),
+             LabelledInd("h2", 1, "Exposition", "chaleur", "Nuits chaudes"),
+             LabelledInd("p1", 1, "Vulnérabilité", "revenus", "Taux de pauvreté"),
+             LabelledInd("p2", -1, "Vulnérabilité", "revenus", "Revenu médian"),
+             LabelledInd("p3", 1, "Vulnérabilité", "revenus", "Allocataires du RSA"),
+             LabelledInd("l1", 1, "Vulnérabilité", "logement", "Logements F ou G"),
+             LabelledInd("l2", 1, "Vulnérabilité", "logement", "Logements anciens"),
+             LabelledInd("a1", 1, "Vulnérabilité", "age", "Personnes seules")]
+    structure = Structure.from_catalogue(
+        items, {"chaleur": "Exposition", "revenus": "Vulnérabilité", "logement": "Vulnérabilité",
+                "age": "Vulnérabilité"}, {"revenus": "Pauvreté et revenus"})
+    base = np.arange(30, dtype=float)
+    frame = pd.DataFrame({i.id: base * (1 if i.direction > 0 else -1) + 100 for i in items},
+                         index=[f"Q{i:02d}" for i in range(30)])
+    top = frame.index[-1]
+    frame.loc[top, ["p2", "p3"]] = np.nan  # one poverty value of three: below the domain's quorum
+    out = compute_scores(frame, structure, Method(draws=200))
+    assert np.isnan(out.loc[top, "dom_revenus"]) and out.loc[top, "statut"] == "complet"
+    assert out.loc[top, "fiabilite"] == "domaine_non_calcule" and out.loc[top, "robustesse"] == FRAGILE
+    assert out.loc[top, "fiabilite_texte"] == (
+        "classement fragile : le domaine « Pauvreté et revenus » n'est pas calculé (1 de ses 3 indicateurs connus : "
+        "taux de pauvreté) ; ces valeurs n'entrent pas dans le score.")
+    assert out.loc[frame.index[-2], "fiabilite"] == RELIABILITY_ROBUST

@@ -106,7 +106,7 @@ def _score_blocks(fiche: Fiche) -> list[Block]:
         items.append(f"Score global (exposition × vulnérabilité) : {format_number(scores.overall, 1)} / 100 — "
                      "élevé seulement quand les deux le sont.")
         text = f"Position : {scores.rank_text} (cadre de comparaison : {scores.frame})"
-        if scores.rank_low is not None and scores.rank_high is not None:
+        if scores.rank_low is not None and scores.rank_high is not None and not scores.interval_in_reliability:
             text += (f" ; selon les choix de méthode et l'incertitude des valeurs estimées, le rang varie du "
                      f"{ordinal(scores.rank_low)} au {ordinal(scores.rank_high)} (intervalle de 90 %)")
         items.append(text + ". Un rang n'est pas un verdict : il dépend du cadre et de la méthode.")
