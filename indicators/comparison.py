@@ -15,12 +15,6 @@ LEVEL_LABELS = {"COM": "Commune", "EPCI": "EPCI", "DEP": "Département", "FRANCE
                 "QPV_ENSEMBLE": "Ensemble des QPV"}
 
 
-def reference_keys(row: pd.Series) -> dict[str, str | None]:
-    """Codes of the enclosing territories of one QPV row (registry columns)."""
-    return {"COM": row.get("insee_com"), "EPCI": row.get("siren_epci"), "DEP": row.get("insee_dep"),
-            "FRANCE": "1"}
-
-
 def compare(table: pd.DataFrame, references: pd.DataFrame, indicators: list[str]) -> pd.DataFrame:
     """Columns ``<id>_ratio_<level>`` (x / ref) and ``<id>_ecart_<level>`` (x − ref) per QPV row.
 

@@ -31,7 +31,6 @@ from loaders import spatial
 from sources.publishers import georisques
 from sources.registry import SOURCES
 
-ONLINE_INDICATORS = ("nb_arretes_catnat", "no2_moyenne", "pm25_moyenne", "part_precarite_energetique")
 AIR = {"no2_moyenne": "moyenne_annuelle_de_concentration_de_no2_ugm3",
        "pm25_moyenne": "moyenne_annuelle_de_concentration_de_pm25_ugm3"}
 

@@ -64,10 +64,6 @@ def check_range(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def not_loaded(indicator: str, codes: list[str], rule: str) -> pd.DataFrame:
-    return value_rows(indicator, codes, [np.nan] * len(codes), [reasons.NOT_LOADED] * len(codes), rule)
-
-
 # --- DRIAS grid --------------------------------------------------------------------------------
 
 DRIAS_REF = {"jours_sup_35": "NORTX35", "nuits_tropicales": "NORTR", "jours_vague_chaleur": "NORTXHWD"}

@@ -106,7 +106,10 @@ def _previous(index: dict, source_key: str) -> dict | None:
 # ---------------------------------------------------------------------------------------------------
 
 
-def _territory_facts(territory: Territory) -> dict:
+def territory_facts(territory: Territory) -> dict:
+    """What an update of ``territory`` needs from the store: its own communes, its QPV codes by generation, the
+    communes those QPV touch, and the bundle's communes and contours (public: the recorded-HTTP tests build the
+    same facts to call the source fetchers one by one)."""
     communes = store.table("communes")
     codes = territories.qpv_codes(territory)
     registry = store.table("qpv").set_index("code_qp")
@@ -170,7 +173,7 @@ def update_territory(territory: Territory | str, *, mirror: str | None = None, s
         paths.safe_path(settings.DATA_DIR, "primary", key)
     except UnsafePathError as exc:
         raise BadArgumentError(f"Territoire {territory.key} : nom de dossier refusé ({exc.problem}).") from exc
-    facts = _territory_facts(territory)
+    facts = territory_facts(territory)
     report = UpdateReport(territory.key, territory.label, budget=budget or None, mirror=mirror)
     current = {"source": None}
 

@@ -61,7 +61,7 @@ def context(key: str, **overrides):
     from loaders import update
 
     territory = territories.resolve_key(key)
-    facts = update._territory_facts(territory)
+    facts = update.territory_facts(territory)
     facts.update(overrides)
     return fetching.Context(key=f"{territory.kind}-{territory.code}", kind=territory.kind, code=territory.code,
                          label=territory.label, mirror=None, **facts)

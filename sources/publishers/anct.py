@@ -27,7 +27,6 @@ if TYPE_CHECKING:  # the registry imports the publishers: only for annotations
     from sources.registry import Source
 
 from sources import http
-import json
 import settings
 from sources.fetching import Context, Fetched, chunks, product_path
 from core.errors import SourceMissingError
@@ -212,9 +211,6 @@ def unprotect_excel_code(cell: object) -> list[str]:
     return [part.strip() for part in text.split(";") if part.strip()]
 
 
-QPV2024_LIST_COLUMNS = ["code_qp", "lib_qp", "insee_com", "lib_com", "insee_dep", "insee_reg", "siren_epci"]
-
-
 def commune_of_arrondissement(code: str) -> str:
     """The commune of a municipal arrondissement (Paris 751xx → 75056, Marseille 132xx → 13055, Lyon 6938x →
     69123); any other code unchanged."""
@@ -282,29 +278,12 @@ def finish_contours(frame: gpd.GeoDataFrame, generation: int, name: str) -> gpd.
     return frame[["code_qp", "generation", "geometry"]]
 
 
-def read_qpv2024_paca(path: Path, name: str = "qpv2024_paca_contours.geojson") -> gpd.GeoDataFrame:
-    """Compact-property PACA file (``q`` code, ``n`` name, ``com`` commune list)."""
-    frame = read_geojson(path, name)
-    if "q" not in frame.columns:
-        raise SourceFormatError(name, "propriété « q » (code QPV) absente.")
-    frame = frame.rename(columns={"q": "code_qp"})
-    return finish_contours(frame, 2024, name)
-
-
 def read_qpv2015_contours(path: Path, name: str = "qpv2015_occitanie_hackaviz2021.geojson") -> gpd.GeoDataFrame:
     """Occitanie QPV 2015 contours (32 invalid geometries in the file: repaired here)."""
     frame = read_geojson(path, name)
     if "code_qp" not in frame.columns:
         raise SourceFormatError(name, "propriété « code_qp » absente.")
     return finish_contours(frame, 2015, name)
-
-
-def read_anct_qpv2024(path: Path, name: str = "QP2024 GeoJSON") -> gpd.GeoDataFrame:
-    """National ANCT GeoJSON (``code_qp`` property); ``insee_com`` may hold lists — ignored here."""
-    frame = read_geojson(path, name)
-    if "code_qp" not in frame.columns:
-        raise SourceFormatError(name, "propriété « code_qp » absente.")
-    return finish_contours(frame, 2024, name)
 
 
 #: Properties of the national QPV 2024 contour file (ANCT export, simplified copy) used by the registry.
@@ -386,11 +365,6 @@ def read_qpv2015_shapefile(path: Path, *, name: str | None = None, crs: str | No
     for column in ("code_qp", "lib_qp", "communes_qp"):
         frame[column] = frame[column].astype("string").str.strip()
     return repaired(frame, name)
-
-
-def feature_count(path: Path) -> int:
-    """Number of features of a GeoJSON file without building geometries (for quick checks)."""
-    return len(json.loads(Path(path).read_text(encoding="utf-8"))["features"])
 
 
 def fetch_contours_2024(ctx: Context, src: Source) -> Fetched:
