@@ -16,6 +16,7 @@ import pandas as pd
 from geodata import territories
 from geodata.territories import Territory
 from core import natures, reasons
+from assembly import indicator_list
 from indicators import catalogue
 from indicators.scores import MIN_FRAME, Method, Structure, Uncertainty, compute_scores
 from sources import store
@@ -43,7 +44,7 @@ def nature_column(indicator_id: str) -> str:
 def interval_columns(indicator_id: str) -> list[str]:
     """``<id>_ic_bas``, ``<id>_ic_haut`` (90 % interval) for an indicator whose values may be calibrated
     estimates; no interval columns for the others."""
-    if not catalogue.get(indicator_id).calibratable:
+    if not indicator_list.get(indicator_id).calibratable:
         return []
     return [f"{indicator_id}_ic_bas", f"{indicator_id}_ic_haut"]
 
@@ -57,8 +58,8 @@ def indicator_columns(indicator_id: str) -> list[str]:
 def wide_values(codes: list[str]) -> pd.DataFrame:
     """Indicators as columns (values, ``<id>_missing_reason``, ``<id>_nature``, ``<id>_ic_bas``/``_ic_haut``)
     for the given QPV codes."""
-    ids = catalogue.ids()
-    values = store.table("valeurs")
+    ids = indicator_list.ids()
+    values = indicator_list.values()
     values = values[values["code_qp"].isin(codes) & values["indicateur"].isin(ids)]
     for column in ("nature", "ic_bas", "ic_haut"):  # a territory updated before natures existed
         if column not in values.columns:
@@ -89,7 +90,7 @@ def scored_values(wide: pd.DataFrame) -> pd.DataFrame:
     rule of ``core.natures.allowed_in_scores`` (a calibratable indicator's uncalibrated IRIS estimate,
     commune context…): the table still shows these values, the scores never use them."""
     out = wide.copy()
-    for ind in catalogue.CATALOGUE:
+    for ind in indicator_list.all_indicators():
         column = nature_column(ind.id)
         if not ind.scored or ind.id not in out or column not in out:
             continue  # descriptive indicators are never scored: left as they are
@@ -100,13 +101,13 @@ def scored_values(wide: pd.DataFrame) -> pd.DataFrame:
 
 def methods_for(codes: list[str], indicator_id: str) -> pd.Series:
     """Attribution rule actually used for each QPV's value (``iris_*`` rules are estimations)."""
-    values = store.table("valeurs")
+    values = indicator_list.values()
     rows = values[(values["indicateur"] == indicator_id) & values["code_qp"].isin(codes)]
     return rows.set_index("code_qp")["methode"].reindex(codes)
 
 
 def structure() -> Structure:
-    return Structure.from_catalogue(catalogue.CATALOGUE, catalogue.domain_pillars(),
+    return Structure.from_catalogue(indicator_list.all_indicators(), catalogue.domain_pillars(),
                                     {d.id: d.label for d in catalogue.DOMAINS.values()})
 
 
@@ -118,7 +119,7 @@ def uncertainty_of(wide: pd.DataFrame) -> Uncertainty:
     """What the scores' Monte Carlo needs from the value columns of ``wide`` (index ``code_qp``): the 90 %
     interval of each value that has one (drawn inside it) and which values are estimates (named as such
     when a pillar rests on one)."""
-    ids = [ind.id for ind in catalogue.CATALOGUE if ind.scored and ind.id in wide]
+    ids = [ind.id for ind in indicator_list.all_indicators() if ind.scored and ind.id in wide]
     low = pd.DataFrame({i: wide[f"{i}_ic_bas"] if f"{i}_ic_bas" in wide else float("nan") for i in ids},
                        index=wide.index, dtype="float64")
     high = pd.DataFrame({i: wide[f"{i}_ic_haut"] if f"{i}_ic_haut" in wide else float("nan") for i in ids},
@@ -203,7 +204,7 @@ def frame_scores(method: Method | None = None, frame: str = "generation") -> pd.
         raise BadArgumentError(f"Cadre de référence « {frame} » inconnu : choisir parmi {', '.join(FRAMES)}.")
     method = method or Method()
     method.validate(structure().domains, structure().domain_pillars())
-    return _frame_scores(_method_key(method), frame, store.version()).copy()
+    return _frame_scores(_method_key(method), frame, indicator_list.data_version()).copy()
 
 
 def territory_table(territory: Territory, method: Method | None = None, frame: str = "generation",
@@ -214,7 +215,7 @@ def territory_table(territory: Territory, method: Method | None = None, frame: s
     times: the map, its generations, the table beside it); without ``with_scores`` nothing is scored.
     """
     method_key = _method_key(method or Method()) if with_scores else ""
-    return _cached_table(territory, method_key, frame, with_scores, store.version()).copy()
+    return _cached_table(territory, method_key, frame, with_scores, indicator_list.data_version()).copy()
 
 
 @functools.lru_cache(maxsize=32)
@@ -229,7 +230,7 @@ def build_table(territory: Territory, method: Method | None, frame: str, with_sc
     registry = store.table("qpv").set_index("code_qp")
     ids = registry.loc[codes].reset_index()[ID_COLUMNS] if codes else pd.DataFrame(columns=ID_COLUMNS)
     table = ids.merge(wide_values(codes), on="code_qp", how="left")
-    ordered = ID_COLUMNS + [c for ind in catalogue.ids() for c in indicator_columns(ind)]
+    ordered = ID_COLUMNS + [c for ind in indicator_list.ids() for c in indicator_columns(ind)]
     table = table[ordered]
     if not with_scores:
         return table

@@ -24,7 +24,7 @@ CALIBRATED = "estimation_calibree"
 IRIS_ESTIMATE = "estimation_iris"
 #: The value of the quartier's commune, shown as context (never scored).
 COMMUNE_CONTEXT = "contexte_commune"
-#: A value brought by the local team (reserved: not produced yet).
+#: A value brought by the local team: a file imported on the Données page or with ``python -m loaders.local add``.
 LOCAL = "donnee_locale"
 #: Computed by overlaying the quartier's contour on a source that is not a statistic of people
 #: (DRIAS 8 km climate grid, LCZ heat classes per IRIS, heat networks per IRIS).
@@ -58,7 +58,8 @@ DESCRIPTIONS: dict[str, str] = {
     "grand que le quartier et souvent moins pauvre : cette moyenne dilue la situation du quartier.",
     COMMUNE_CONTEXT: "Valeur de la commune du quartier, affichée comme contexte faute de donnée plus fine ; elle "
     "n'entre pas dans les scores.",
-    LOCAL: "Donnée apportée par l'équipe locale (réservé : pas encore disponible).",
+    LOCAL: "Donnée apportée par l'équipe locale (fichier importé), avec la source et le millésime déclarés à "
+    "l'import ; elle n'entre dans les scores que si la personne le demande, indicateur par indicateur.",
     SPATIAL: "Calcul spatial : le contour du quartier est superposé à une source qui n'est pas une statistique "
     "d'habitants (grille climatique de 8 km, classes de chaleur des IRIS, IRIS desservis par un réseau de "
     "chaleur).",
@@ -77,6 +78,7 @@ RULE_NATURES: dict[str, str] = {
     "grille_drias": SPATIAL,
     "lcz_surface": SPATIAL,
     "iris_reseau": SPATIAL,
+    "donnee_locale": LOCAL,
 }
 
 #: Natures whose value carries a 90 % interval (``ic_bas``, ``ic_haut``).
@@ -115,12 +117,14 @@ def allowed_in_scores(nature: object, indicator_scored: bool, calibratable: bool
     * a plain IRIS estimate is scored only for an indicator that has no official QPV value to calibrate
       against (DPE F+G, APL): for an indicator that can be calibrated (``calibratable``), it is there
       because the calibration missed its targets, and it is shown with its measured bias, never scored;
-    * commune context, local data (reserved, not decided yet) and missing values never are.
+    * local data is scored when its indicator is (``indicator_scored`` is then the person's opt-in, per
+      indicator: ``indicators.local.LocalIndicator.scored``);
+    * commune context and missing values never are.
     """
     if not indicator_scored or is_missing(nature) or not nature:
         return False
     nature = str(nature)
-    if nature in (OFFICIAL, OFFICIAL_2015_SAME_PERIMETER, CALIBRATED, SPATIAL):
+    if nature in (OFFICIAL, OFFICIAL_2015_SAME_PERIMETER, CALIBRATED, SPATIAL, LOCAL):
         return True
     if nature == IRIS_ESTIMATE:
         return not calibratable

@@ -60,7 +60,7 @@ def natures_section() -> list[str]:
     scored = {natures.OFFICIAL: "oui", natures.OFFICIAL_2015_SAME_PERIMETER: "oui", natures.CALIBRATED: "oui",
               natures.IRIS_ESTIMATE: "oui pour les DPE F ou G et l'APL (aucune valeur officielle pour les corriger) ; "
               "non pour un indicateur dont la calibration n'atteint pas ses objectifs",
-              natures.COMMUNE_CONTEXT: "non", natures.SPATIAL: "oui", natures.LOCAL: "non (réservé)"}
+              natures.COMMUNE_CONTEXT: "non", natures.SPATIAL: "oui", natures.LOCAL: "seulement si la personne le demande, indicateur par indicateur"}
     for nature in natures.NATURES:
         lines.append(f"| `{nature}` — {natures.label(nature)} | {natures.description(nature)} | {scored[nature]} |")
     lines += ["", "La table des valeurs dit pour chacune si elle peut entrer dans les scores (colonne "

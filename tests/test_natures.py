@@ -39,7 +39,8 @@ def test_every_nature_is_worded_in_french():
         ("estimation_iris", True, True, False),   # a calibration that missed its targets
         ("calcul_spatial", True, False, True),
         ("contexte_commune", True, False, False),
-        ("donnee_locale", True, False, False),
+        ("donnee_locale", True, False, True),     # a local indicator the person opted in
+        ("donnee_locale", False, False, False),   # not opted in (the default)
         ("officiel", False, False, False),        # descriptive indicator (population)
         (None, True, False, False),               # missing value
     ],
