@@ -10,7 +10,7 @@ from streamlit_folium import st_folium
 import settings
 from core import reasons
 from core.text import markdown_text
-from assembly import layers
+from assembly import indicator_list, layers
 from geodata import webmap
 from indicators import catalogue
 from core.formats import format_value
@@ -39,11 +39,10 @@ pick_kind, pick_layer, pick_generation = st.columns([1, 3, 2])
 kind = pick_kind.radio("Afficher", ["Indicateur", "Score"], key="carte_type")
 if kind == "Indicateur":
     column = pick_layer.selectbox(
-        "Indicateur", catalogue.ids(),
-        format_func=lambda i: f"{catalogue.get(i).label}" + (f" ({catalogue.get(i).unit})" if catalogue.get(i).unit else ""),
+        "Indicateur", indicator_list.ids(), format_func=indicator_list.option_label,
         key="carte_indicateur",
     )
-    indicator = catalogue.get(column)
+    indicator = indicator_list.get(column)
     label, unit, decimals = indicator.label, indicator.unit, indicator.decimals
     vintage, source = indicator.vintage, indicator.source
 else:
@@ -80,7 +79,7 @@ else:
     )
 
 shown = table if generation is None else table[table["generation"] == generation]
-if column not in catalogue.ids():
+if column not in indicator_list.ids():
     shown = shown.assign(**{reason_column(column): shown[column].isna().map({True: reasons.PARTIAL,
                                                                             False: pd.NA})})
 
@@ -137,7 +136,7 @@ else:
 
 with container:
     st.markdown(f"**{label}** — {vintage}")
-    if column in catalogue.ids():
+    if column in indicator_list.ids():
         words = layers.value_words(territory, column, shown)
         texts = words[f"{column}{webmap.TEXT_SUFFIX}"].tolist()
         available = [n or "disponible" for n in words[f"{column}{webmap.NATURE_SUFFIX}"]]

@@ -8,7 +8,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from core.text import html_text, markdown_text
-from indicators import catalogue
+from assembly import indicator_list
 from assembly.comparer import MAX_QPV, comparison_provenances, comparison_table, percentile_long
 from assembly.value_text import value_text
 from core.formats import format_number
@@ -42,12 +42,12 @@ if table.set_index("code_qp").loc[codes, "generation"].nunique() > 1:
 
 values, headers = comparison_table(table, codes)
 origins = comparison_provenances(table, codes)
-shown = pd.DataFrame({"Indicateur": [catalogue.get(i).label for i in values.index]})
+shown = pd.DataFrame({"Indicateur": [indicator_list.option_label(i) for i in values.index]})
 for key, header in headers.items():
     # An estimate says it is one, with its interval; a value carried from a QPV 2015 names it.
-    shown[header] = [value_text(v, catalogue.get(i).unit, catalogue.get(i).decimals, origins.get(key, {}).get(i),
+    shown[header] = [value_text(v, indicator_list.get(i).unit, indicator_list.get(i).decimals, origins.get(key, {}).get(i),
                                 compact=True) or "—" for i, v in values[key].items()]
-shown["Millésime"] = [catalogue.get(i).vintage for i in values.index]
+shown["Millésime"] = [indicator_list.get(i).vintage for i in values.index]
 st.dataframe(shown, hide_index=True, width="stretch", height=520,
              column_config={"Indicateur": st.column_config.TextColumn(width="medium", pinned=True),
                             **{h: st.column_config.TextColumn(width="medium") for h in headers.values()}})

@@ -16,6 +16,7 @@ from datetime import date
 from assembly.annex import data_version
 from geodata import territories
 from geodata.territories import Territory
+from loaders.local import remontees
 from reports.build import build_annex
 from reports.model import Annex
 from reports.options import AnnexOptions, options_from_text
@@ -32,7 +33,7 @@ MAP_FORMATS = ("png", "svg")
 
 @functools.lru_cache(maxsize=4)
 def _cached_annex(territory_key: str, options_json: str, source: str | None, notices: tuple[str, ...], day: str,
-                  with_maps: bool, data_version: tuple) -> Annex:
+                  with_maps: bool, data_version: tuple, notes_version: int = 0) -> Annex:
     options = options_from_text(options_json, source=source, notices=notices)
     return build_annex(territories.resolve_key(territory_key), options, date.fromisoformat(day), with_maps)
 
@@ -43,7 +44,7 @@ def annex_for(territory: Territory, options: AnnexOptions | None = None, generat
     options = options or AnnexOptions()
     day = (generated_on or date.today()).isoformat()
     return _cached_annex(territory.key, options.to_json(), options.source, options.notices, day, with_maps,
-                         data_version())
+                         data_version(), remontees.version())  # a note added since: a new annex
 
 
 def render(annex: Annex, fmt: str) -> bytes:

@@ -30,6 +30,7 @@ from reports.sections.domains import domain_blocks
 from reports.sections.fiches import fiches_blocks
 from reports.sections.limits import limits_blocks
 from reports.sections.method import method_blocks, settings_rows
+from reports.sections.remontees import remontees_blocks
 from reports.sections.sources import files_table, manifest_publisher, sources_blocks, sources_table
 from reports.sections.summary import cover_blocks, summary_blocks, summary_table, vintages
 from reports.wording import territory_title
@@ -70,6 +71,7 @@ def build_annex(territory: Territory, options: AnnexOptions | None = None, gener
     section, domain_tables = domain_blocks(table, refs, specs, with_maps, origins)
     blocks += section
     blocks += fiches_blocks(fiches(table, options.method.alert_threshold))
+    blocks += remontees_blocks(table)  # what workshop groups said: its own section, never scored
     blocks += action_blocks(table, options)
     rows = settings_rows(options, table)
     blocks += method_blocks(rows, options)

@@ -16,7 +16,7 @@ from assembly.value_text import Provenance, nature_label
 from core.exports import neutralise, neutralise_frame
 from core.formats import is_missing
 from core.reasons import missing_label
-from indicators import catalogue
+from assembly import indicator_list
 from indicators.catalogue import DOMAINS
 
 __all__ = ["comparison_csv_bytes", "flat_table", "neutralise", "render", "to_csv_bytes"]
@@ -39,8 +39,8 @@ def comparison_csv_bytes(values: pd.DataFrame, headers: dict[str, str],
     ``provenances`` (``assembly.comparer.comparison_provenances``), the nature of the value, the bounds of
     its 90 % interval when it is a calibrated estimate, its vintage and its source."""
     provenances = provenances or {}
-    export = pd.DataFrame({"Indicateur": [catalogue.get(i).label for i in values.index],
-                           "Unité": [catalogue.get(i).unit for i in values.index]})
+    export = pd.DataFrame({"Indicateur": [indicator_list.get(i).label for i in values.index],
+                           "Unité": [indicator_list.get(i).unit for i in values.index]})
     for key in values.columns:
         header = headers[key]
         export[header] = values[key].to_numpy(dtype=float)
@@ -76,7 +76,7 @@ def flat_table(table: pd.DataFrame, provenances: dict[tuple[str, str], Provenanc
         "Génération": table["generation"].astype(int),
         "Contour disponible": table["a_contour"].map(lambda v: "oui" if bool(v) else "non"),
     })
-    for ind in catalogue.CATALOGUE:
+    for ind in indicator_list.all_indicators():
         unit = f" ({ind.unit})" if ind.unit else ""
         out[f"{ind.label}{unit}"] = table[ind.id].astype(float)
         out[f"{ind.label} — raison si manquante"] = [
@@ -92,7 +92,7 @@ def flat_table(table: pd.DataFrame, provenances: dict[tuple[str, str], Provenanc
                                                                         for i in infos]
         out[f"{ind.label} — millésime"] = ["" if i is None else i.vintage for i in infos]
         out[f"{ind.label} — source"] = ["" if i is None else i.source for i in infos]
-    for ind in catalogue.CATALOGUE:
+    for ind in indicator_list.all_indicators():
         if f"{ind.id}_pct" in table:
             out[f"{ind.label} — rang centile (0-100)"] = table[f"{ind.id}_pct"].astype(float)
     for domain in DOMAINS:

@@ -14,6 +14,7 @@ from assembly.value_text import Provenance, nature_label, value_text
 from core import reasons, territory_kinds
 from core.formats import format_number, format_value, is_missing
 from core.text import fold
+from core.workshop import NOTES_TITLE
 from geodata.territories import Territory
 from indicators.catalogue import Indicator
 from reports.model import Cell
@@ -30,12 +31,13 @@ INLINE_UNITS = ("%", "€", "°C", "oui/non")
 SECTION_SUMMARY = "Synthèse du territoire"
 SECTION_DOMAINS = "Expositions et conditions de vie par domaine"
 SECTION_FICHES = "Fiches par quartier"
+SECTION_NOTES = NOTES_TITLE  # what workshop groups said (reports/sections/remontees.py): never scored
 SECTION_ACTION = "Du constat à l'action : pistes à discuter"
 SECTION_METHOD = "Méthode"
 SECTION_LIMITS = "Limites et notes de lecture"
 SECTION_SOURCES = "Sources"
-SECTIONS = (SECTION_SUMMARY, SECTION_DOMAINS, SECTION_FICHES, SECTION_ACTION, SECTION_METHOD, SECTION_LIMITS,
-            SECTION_SOURCES)
+SECTIONS = (SECTION_SUMMARY, SECTION_DOMAINS, SECTION_FICHES, SECTION_NOTES, SECTION_ACTION, SECTION_METHOD,
+            SECTION_LIMITS, SECTION_SOURCES)
 
 _LEVEL_PREFIX = {"COM": "Commune", "EPCI": "EPCI", "DEP": "Département", "FRANCE": "", "QPV_ENSEMBLE": ""}
 

@@ -16,7 +16,7 @@ from core.cli import FrenchArgumentParser, report_error
 from core.errors import EcoqpvError
 
 #: Modules of this package that add subcommands, in the order of the help text.
-SUBCOMMANDS: tuple[str, ...] = ()
+SUBCOMMANDS: tuple[str, ...] = ("loaders.local.remontees", "loaders.local.indicateurs")
 
 
 def main(argv: list[str] | None = None) -> int:
