@@ -11,6 +11,7 @@ from __future__ import annotations
 import pandas as pd
 
 from core.text import fold
+from assembly import indicator_list
 from sources import store
 
 #: Reference levels shown under the domain tables, in reading order.
@@ -53,4 +54,4 @@ def manifest() -> dict:
 
 def data_version() -> tuple:
     """Signature of the active data (changes after an update), for caches of annexes."""
-    return store.version()
+    return indicator_list.data_version()

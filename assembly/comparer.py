@@ -11,6 +11,7 @@ import pandas as pd
 
 from assembly.value_text import Provenance, provenance, provenances
 from core import natures
+from assembly import indicator_list
 from indicators import catalogue
 from indicators.comparison import LEVEL_LABELS
 from sources import store
@@ -27,7 +28,7 @@ def comparison_table(table: pd.DataFrame, codes: list[str]) -> tuple[pd.DataFram
     refs = store.table("references")
     columns: dict[str, pd.Series] = {}
     headers: dict[str, str] = {}
-    ids = catalogue.ids()
+    ids = indicator_list.ids()
     for code, row in chosen.iterrows():
         columns[code] = pd.Series({i: row[i] for i in ids}, dtype="float64")
         headers[code] = f"{row['lib_qp']} ({row['lib_com']}, QPV {int(row['generation'])})"
@@ -69,7 +70,7 @@ def percentile_long(table: pd.DataFrame, codes: list[str]) -> pd.DataFrame:
     """Long table ``code_qp, lib_qp, indicateur, libelle, domaine, centile`` for the dot charts."""
     chosen = table.set_index("code_qp").loc[codes]
     rows = []
-    for ind in catalogue.CATALOGUE:
+    for ind in indicator_list.all_indicators():
         if not ind.scored:
             continue
         for code, row in chosen.iterrows():

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import pandas as pd
 
-from indicators import catalogue
+from assembly import indicator_list
 from core.reasons import missing_label
 from sources import store
 
 
 def coverage_table() -> pd.DataFrame:
     """One row per indicator: counts of QPV with a value per generation and the main missing reason."""
-    values = store.table("valeurs").merge(store.table("qpv")[["code_qp", "generation"]], on="code_qp")
+    values = indicator_list.values().merge(store.table("qpv")[["code_qp", "generation"]], on="code_qp")
     rows = []
-    for ind in catalogue.CATALOGUE:
+    for ind in indicator_list.all_indicators():
         part = values[values["indicateur"] == ind.id]
         row = {"indicateur": ind.id, "libelle": ind.label, "millesime": ind.vintage, "source": ind.publisher}
         for generation in (2015, 2024):

@@ -21,6 +21,7 @@ from core.errors import SourceMissingError, UnknownTerritoryError
 from core.formats import format_value, is_missing
 from core.reasons import missing_label
 from geodata.territories import Territory
+from assembly import indicator_list
 from indicators import catalogue
 from indicators.comparison import LEVEL_LABELS, compare
 from indicators.scores import RELIABILITY_DATA, RELIABILITY_METHOD, ROBUST, Method
@@ -321,7 +322,7 @@ def fiches(table: pd.DataFrame, threshold: float | None = None) -> list[Fiche]:
     if table.empty:
         return []
     codes = set(table["code_qp"].astype(str))
-    values = store.table("valeurs")
+    values = indicator_list.values()
     values = values[values["code_qp"].isin(codes)]
     rules = dict(zip(zip(values["code_qp"], values["indicateur"], strict=True), values["methode"], strict=True))
     how = {"rules": rules, "provenances": provenances(table)}
@@ -329,7 +330,7 @@ def fiches(table: pd.DataFrame, threshold: float | None = None) -> list[Fiche]:
     national = references[(references["niveau"] == "QPV_ENSEMBLE") & (references["code"].astype(str) == "QPV2015")]
     ensemble = {str(i): float(v) for i, v in zip(national["indicateur"], national["valeur"], strict=True)
                 if not is_missing(v)}
-    comparisons = compare(table, references, catalogue.ids())
+    comparisons = compare(table, references, indicator_list.ids())
     evolutions = _evolutions()
     out = []
     for index, row in table.iterrows():
@@ -341,7 +342,7 @@ def _fiche(row: pd.Series, comparison: pd.Series, how: dict, ensemble: dict[str,
            evolutions: pd.DataFrame, threshold: float) -> Fiche:
     code, generation = str(row["code_qp"]), int(row["generation"])
     lines: dict[str, Line] = {}
-    for ind in catalogue.CATALOGUE:
+    for ind in indicator_list.all_indicators():
         value = _number(row[ind.id])
         reason = row[reason_column(ind.id)]
         reason = None if is_missing(reason) else str(reason)
@@ -359,7 +360,7 @@ def _fiche(row: pd.Series, comparison: pd.Series, how: dict, ensemble: dict[str,
         )
     domains = []
     for domain in catalogue.DOMAINS.values():
-        members = [lines[i.id] for i in catalogue.CATALOGUE if i.domain == domain.id]
+        members = [lines[i.id] for i in indicator_list.all_indicators() if i.domain == domain.id]
         if members:
             domains.append(Domain(domain.id, domain.label, domain.pillar, _number(row.get(f"dom_{domain.id}")),
                                   members))

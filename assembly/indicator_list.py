@@ -106,3 +106,10 @@ def values() -> pd.DataFrame:
         return table
     extra = extra.astype({c: table[c].dtype for c in extra.columns if c in table.columns}, errors="ignore")
     return pd.concat([table, extra], ignore_index=True)
+
+
+def option_label(indicator_id: str) -> str:
+    """An indicator as a choice in a list: « Libellé (unité) », and « — donnée locale » for a local one."""
+    ind = get(indicator_id)
+    text = f"{ind.label} ({ind.unit})" if ind.unit else ind.label
+    return f"{text} — donnée locale" if is_local(ind) else text

@@ -24,7 +24,7 @@ from geodata import territories, webmap
 from geodata.territories import COUNTRY, Territory
 from assembly.territory_table import is_metropole, reason_column, territory_table
 from assembly.value_text import nature_label, provenances, value_text
-from indicators import catalogue
+from assembly import indicator_list
 from sources import store
 
 #: The zone of France drawn on the national map: metropolitan France, or an overseas region (its code).
@@ -130,7 +130,7 @@ def _simplified_communes(territory_key: str, data_version: tuple, zone: str = ""
 def described(table: pd.DataFrame, indicator_id: str) -> pd.DataFrame:
     """The columns that say what each value of an indicator is (``geodata.webmap``'s optional columns): its
     text (an estimate with its interval), nature, vintage and source, and whether it is an estimate."""
-    ind = catalogue.get(indicator_id)
+    ind = indicator_list.get(indicator_id)
     known = provenances(table, [indicator_id])
     infos = [known.get((str(code), indicator_id)) for code in table["code_qp"]]
     values = table[indicator_id].tolist()
@@ -153,7 +153,7 @@ _WORDS_MAX = 64
 def value_words(territory: Territory, indicator_id: str, table: pd.DataFrame) -> pd.DataFrame:
     """``described`` for the rows of ``table`` (a table of the territory), in that order (index reset), worded
     once per territory, indicator and data version."""
-    key = (territory.key, indicator_id, store.version())
+    key = (territory.key, indicator_id, indicator_list.data_version())
     codes = pd.Index(table["code_qp"].astype(str))
     words = _WORDS.get(key)
     if words is None or not codes.isin(words.index).all():
@@ -181,7 +181,7 @@ def qpv_layer(territory: Territory, generation: int, indicator_id: str,
         reason[table[indicator_id].isna()] = reasons.PARTIAL
         table[reason_column(indicator_id)] = reason
     columns = ["code_qp", "lib_qp", "lib_com", indicator_id, reason_column(indicator_id)]
-    if indicator_id in catalogue.BY_ID:
+    if indicator_id in indicator_list.ids():
         words = value_words(territory, indicator_id, table)
         table = pd.concat([table.reset_index(drop=True), words], axis=1)
         columns += list(words.columns)

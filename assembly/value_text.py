@@ -18,8 +18,7 @@ import pandas as pd
 
 from core import natures
 from core.formats import format_number, format_value, is_missing
-from indicators import catalogue
-from sources import store
+from assembly import indicator_list
 
 #: The code and name of the QPV 2015 a carried value comes from, as the pipeline writes them in ``detail``
 #: ("valeur du QPV 2015 QP001007 « Pré Des Saules », de même périmètre (recouvrement des contours 0,93)").
@@ -158,8 +157,8 @@ def provenances(table: pd.DataFrame, indicator_ids: list[str] | None = None) -> 
     if table.empty:
         return {}
     codes = set(table["code_qp"].astype(str))
-    wanted = [ind for ind in catalogue.CATALOGUE if indicator_ids is None or ind.id in indicator_ids]
-    values = store.table("valeurs")
+    wanted = [ind for ind in indicator_list.all_indicators() if indicator_ids is None or ind.id in indicator_ids]
+    values = indicator_list.values()
     values = values[values["code_qp"].isin(codes) & values["indicateur"].isin([ind.id for ind in wanted])]
     extra = {}
     for column in ("methode", "detail", "millesime", "source"):

@@ -74,7 +74,7 @@ def from_metadata(data: dict) -> LocalIndicator:
         id=str(data["id"]), label=str(data["libelle"]),
         definition=f"Donnée locale importée du fichier « {data.get('fichier', '')} ».",
         unit=unit, decimals=int(data.get("decimales", 1)), domain=str(data["domaine"]),
-        direction=DIRECTIONS.get(str(data["sens"]), 0), source=source, publisher=source,
+        direction=DIRECTIONS.get(str(data["sens"]), 0), source=source, publisher="Équipe locale",
         licence="données de l'équipe locale (non publiées)", vintage=str(data["millesime"]), level="QPV",
         attribution=RULE, caveats="Donnée locale : source et millésime déclarés à l'import, non vérifiés par "
         "l'outil.", opted_in=bool(data.get("dans_les_scores", False)), generation=int(data.get("generation", 2024)),

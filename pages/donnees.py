@@ -25,6 +25,7 @@ from core.errors import EcoqpvError
 from core.text import markdown_lines
 from sources.http import check_mirror
 from pages.components import territory_selector
+from pages.donnees_locales import local_data_section
 
 
 def configured_mirror() -> str | None:
@@ -140,3 +141,6 @@ inputs = pd.DataFrame(bundle["entrees"]).rename(
 st.dataframe(inputs[["Contenu", "Éditeur", "Licence", "Millésime", "Fichier", "Empreinte sha256"]],
              hide_index=True, width="stretch")
 st.caption(bundle["credits"])
+
+# The users' own data (issue #13): its own module, one call.
+local_data_section()

@@ -16,6 +16,7 @@ from indicators.method_settings import WEIGHT_STEPS, from_json, to_json
 from assembly.territory_table import FRAMES
 from core.errors import EcoqpvError
 from pages.components import current_method, method_notices, set_method, territory_selector
+from pages.donnees_locales import local_indicators_block, local_indicators_present
 
 territory = territory_selector()
 method, frame = current_method()
@@ -129,6 +130,11 @@ with right:
 
     st.download_button("Exporter ces réglages (JSON)", to_json(chosen, new_frame), file_name="ecoqpv-methode.json",
                        mime="application/json", key="methode_export")
+
+# Local indicators (issue #13): the person decides, per indicator, whether it enters the scores.
+if local_indicators_present():
+    st.subheader("Données locales dans les scores", anchor=False)
+    local_indicators_block("methode", with_remove=False)
 
 with st.expander("La méthode en clair", expanded=False):
     # How the rank interval carries the uncertainty of the estimates, when a rank is called robust, which

@@ -14,6 +14,7 @@ from assembly.value_text import Provenance
 from core import natures
 from core.formats import is_missing
 from core.text import fold
+from assembly import indicator_list
 from indicators import catalogue
 from indicators.catalogue import DOMAINS
 from reports import maps
@@ -41,6 +42,8 @@ NATURE_NOTES = {
     natures.OFFICIAL_2015_SAME_PERIMETER: "« QPV 2015 …, même périmètre » : valeur officielle du QPV 2015 dont "
     "le contour est presque le même, avec son millésime",
     natures.COMMUNE_CONTEXT: "« commune » : valeur de la commune du quartier, affichée comme contexte",
+    natures.LOCAL: "« donnée locale » : donnée apportée par l'équipe locale (fichier importé), avec la source et le "
+    "millésime déclarés à l'import",
 }
 
 
@@ -48,7 +51,8 @@ def value_columns(ind: catalogue.Indicator) -> list[Column]:
     """The columns of one indicator: its value (Word and spreadsheet), then, in the spreadsheet only, the
     nature of the value and, for an indicator that may be estimated with an interval, its bounds."""
     unit = f" ({ind.unit})" if ind.unit and ind.unit != "oui/non" else ""
-    columns = [Column(ind.id, f"{ind.label}{unit}", unit=ind.unit, decimals=ind.decimals, numeric=True),
+    local = " — donnée locale" if indicator_list.is_local(ind) else ""
+    columns = [Column(ind.id, f"{ind.label}{unit}{local}", unit=ind.unit, decimals=ind.decimals, numeric=True),
                Column(f"{ind.id}_nature", f"{ind.label} — nature de la valeur", in_docx=False)]
     if ind.calibratable:
         columns += [Column(f"{ind.id}_ic_bas", f"{ind.label} — borne basse de l'intervalle à 90 %", unit=ind.unit,
@@ -87,7 +91,7 @@ def domain_table(domain: str, table: pd.DataFrame, refs: pd.DataFrame,
                  provenances: dict[tuple[str, str], Provenance] | None = None) -> Table:
     """Every indicator of ``domain`` per quartier, the domain index, then the enclosing territories."""
     provenances = provenances or {}
-    members = [i for i in catalogue.CATALOGUE if i.domain == domain]
+    members = [i for i in indicator_list.all_indicators() if i.domain == domain]
     scored_domain = f"dom_{domain}" in table.columns
     columns = id_columns() + [c for i in members for c in value_columns(i)]
     if scored_domain:

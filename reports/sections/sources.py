@@ -3,7 +3,9 @@ dataset (with their sha256) and the credit to cite."""
 
 from __future__ import annotations
 
+from assembly import indicator_list
 from indicators import catalogue
+from indicators.local import attribution_label
 from indicators.catalogue import DOMAINS
 from reports.model import Block, Column, Heading, Paragraph, Row, Table, TableBlock
 from reports.wording import SECTION_SOURCES, text_cell
@@ -29,12 +31,13 @@ def sources_table() -> Table:
         Column("limites", "Limites", in_docx=False),
     ]
     rows = []
-    for ind in catalogue.CATALOGUE:
-        rule = catalogue.ATTRIBUTION_RULES[ind.attribution]
+    for ind in indicator_list.all_indicators():
+        rule = attribution_label(ind.attribution)
         if ind.attribution_2024 and ind.attribution_2024 != ind.attribution:
             rule = f"QPV 2015 : {rule} QPV 2024 : {catalogue.ATTRIBUTION_RULES[ind.attribution_2024]}"
         rows.append(Row([
-            text_cell(ind.id), text_cell(ind.label), text_cell(DOMAINS[ind.domain].label), text_cell(ind.pillar),
+            text_cell(ind.id), text_cell(f"{ind.label} (donnée locale)" if indicator_list.is_local(ind) else ind.label),
+            text_cell(DOMAINS[ind.domain].label), text_cell(ind.pillar),
             text_cell(ind.definition), text_cell(ind.unit), text_cell(_DIRECTION_TEXT[ind.direction]),
             text_cell(f"{ind.publisher} — {ind.source}"), text_cell(ind.licence), text_cell(ind.vintage),
             text_cell(ind.level), text_cell(rule), text_cell(ind.caveats),
