@@ -117,6 +117,23 @@ def test_page_upload_summary_add_then_map_and_fiche(data_dir):
     assert_no_live_html(texts(at))
 
 
+def test_opt_in_from_the_methode_page(data_dir):
+    local_id = add_local({"QN00101M": 12.5, "QN00102M": 4})
+    at = AppTest.from_file(APP, default_timeout=300)
+    at.query_params["territoire"] = "COM:01053"
+    at.run()
+    at.switch_page("pages/methode.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    box = at.checkbox(key=f"methode_locales_scores_{local_id}")
+    assert box.value is False
+    box.check().run()
+    assert not at.exception
+    assert local_indicators.metadata(local_id)["dans_les_scores"] is True
+    assert local_id in structure().indicators
+    at.checkbox(key=f"methode_locales_scores_{local_id}").uncheck().run()
+    assert local_indicators.metadata(local_id)["dans_les_scores"] is False
+
+
 def _local_section_script() -> None:
     from pages.donnees_locales import local_data_section
 
