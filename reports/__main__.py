@@ -1,11 +1,12 @@
-"""Command line: ``python -m reports annexe|cartes``.
+"""Command line: ``python -m reports annexe|cartes|affiches``.
 
 ``annexe`` writes the diagnostic annex of a territory in one format::
 
     python -m reports annexe --territoire EPCI:243400017 --format docx --out annexe.docx \
         [--methode reglages.json]
 
-``cartes`` writes the print maps (PNG at 300 dpi, or SVG) into a folder. Errors are French sentences
+``cartes`` writes the print maps (PNG at 300 dpi, or SVG) into a folder; ``affiches`` the workshop posters
+(``--format pdf``, ``--papier a3|a4``, ``--par-quartier``, ``--sequence habitants|partenaires``). Errors are French sentences
 on stderr, never a traceback: exit code 2 for what the user can fix (territory, settings file,
 output path), 1 for data or conversion problems. Nothing partial is ever left on disk.
 """
@@ -44,6 +45,15 @@ def _parser() -> argparse.ArgumentParser:
     cartes.add_argument("--dossier", required=True, help="dossier où écrire les cartes (il doit exister)")
     cartes.add_argument("--format", choices=list(MAP_FORMATS), default="png")
     cartes.add_argument("--methode", default=None, help="fichier JSON de réglages")
+    # Workshop posters (reports/posters.py): one page per theme, A3 or A4 landscape, in one PDF.
+    affiches = sub.add_parser("affiches", help="affiches d'atelier en PDF (A3 ou A4 paysage), une par thème")
+    affiches.add_argument("--territoire", required=True, help="TYPE:CODE, TYPE parmi REG, DEP, EPCI, COM, QPV")
+    affiches.add_argument("--format", required=True, choices=["pdf"])
+    affiches.add_argument("--out", required=True, help="fichier PDF à écrire")
+    affiches.add_argument("--papier", choices=["a3", "a4"], default="a3", help="format du papier (par défaut : a3)")
+    affiches.add_argument("--par-quartier", action="store_true", help="ajouter une série d'affiches par quartier")
+    affiches.add_argument("--sequence", choices=["habitants", "partenaires"], default="habitants",
+                          help="habitants (par défaut : ni classement ni carte de revenus) ou partenaires")
     return parser
 
 
@@ -88,6 +98,19 @@ def _cartes(args) -> int:
     return 0
 
 
+def _affiches(args) -> int:
+    from geodata import territories
+    from reports import posters
+    from reports.output import check_destination, write_atomic
+
+    check_destination(args.out)  # before drawing the posters
+    territory = territories.resolve_key(args.territoire)
+    data = posters.posters_pdf(territory, args.sequence, paper=args.papier, per_quartier=args.par_quartier)
+    write_atomic(args.out, data)
+    print(f"Affiches écrites : {args.out} ({_size(data)}).", file=sys.stderr)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     import settings
 
@@ -97,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exc:  # usage errors (already explained in French) and --help
         return int(exc.code or 0)
     try:
-        return _annexe(args) if args.command == "annexe" else _cartes(args)
+        return {"annexe": _annexe, "cartes": _cartes, "affiches": _affiches}[args.command](args)
     except EcoqpvError as exc:
         return report_error(exc)
     except KeyboardInterrupt:

@@ -24,7 +24,7 @@ from core.errors import SourceFormatError, SourceMissingError
 _TERRITORY_FOLDER = re.compile(r"[A-Z]+-[0-9A-Z]+")
 
 TABLES = ("qpv", "qpv_communes", "communes", "valeurs", "references")
-GEO_TABLES = ("qpv_contours", "communes_contours", "departements_contours")
+GEO_TABLES = ("qpv_contours", "communes_contours", "departements_contours", "lcz_iris")
 #: Row identity per table, used to let an updated territory replace bundle rows.
 KEYS: dict[str, list[str]] = {
     "qpv": ["code_qp"],
