@@ -77,7 +77,7 @@ def label_points(qpv: gpd.GeoDataFrame, communes: gpd.GeoDataFrame | None = None
         chosen = chosen[chosen.geometry.notna() & ~chosen.geometry.is_empty]
         if len(chosen):
             metric = _metric(chosen)
-            inside = gpd.GeoSeries(_commune_points(metric, qpv), index=metric.index, crs=metric.crs).to_crs(
+            inside = gpd.GeoSeries(commune_points(metric, qpv), index=metric.index, crs=metric.crs).to_crs(
                 settings.DISPLAY_CRS)
             order = metric.geometry.area.sort_values(ascending=False, kind="stable").index
             for index in order:
@@ -90,14 +90,16 @@ def label_points(qpv: gpd.GeoDataFrame, communes: gpd.GeoDataFrame | None = None
     return points
 
 
-def _commune_points(communes_metric: gpd.GeoDataFrame, qpv: gpd.GeoDataFrame | None) -> list:
+def commune_points(communes_metric: gpd.GeoDataFrame, qpv: gpd.GeoDataFrame | None) -> list:
     """Where each commune's name goes: inside the commune, near its quartiers (the map is fitted on them, so a
     point at the far end of a large commune would be out of view) but clear of them and of their names, which
-    sit just above each quartier. Falls back to the commune's own inside point."""
+    sit just above each quartier. Falls back to the commune's own inside point. ``communes_metric``: in a metric
+    CRS (the points are in that CRS); also used by the posters (``reports.posters``)."""
     points = list(communes_metric.geometry.representative_point())
     if qpv is None or not len(qpv):
         return points
-    shapes = _metric(qpv[qpv.geometry.notna() & ~qpv.geometry.is_empty])
+    shapes = qpv[qpv.geometry.notna() & ~qpv.geometry.is_empty]
+    shapes = shapes.to_crs(communes_metric.crs) if shapes.crs is not None else _metric(shapes)
     if shapes.empty:
         return points
     for position, commune in enumerate(communes_metric.geometry):

@@ -103,7 +103,7 @@ def _affiches(args) -> int:
     from reports import posters
     from reports.output import check_destination, write_atomic
 
-    check_destination(args.out)  # before drawing the posters
+    check_destination(args.out, "affiches.pdf")  # before drawing the posters
     territory = territories.resolve_key(args.territoire)
     data = posters.posters_pdf(territory, args.sequence, paper=args.papier, per_quartier=args.par_quartier)
     write_atomic(args.out, data)

@@ -76,10 +76,11 @@ def check_folder(folder: str | Path) -> Path:
     return folder
 
 
-def check_destination(path: str | Path) -> Path:
-    """Fail early, before a long generation, when the file obviously cannot be written."""
+def check_destination(path: str | Path, example: str = "annexe.docx") -> Path:
+    """Fail early, before a long generation, when the file obviously cannot be written (``example``: the file
+    name suggested in the messages)."""
     if not str(path).strip():
-        raise OutputError("Aucun nom de fichier indiqué : préciser le fichier à écrire (par exemple annexe.docx).")
+        raise OutputError(f"Aucun nom de fichier indiqué : préciser le fichier à écrire (par exemple {example}).")
     target = Path(path)
     if len(os.fsencode(target.name)) > MAX_NAME_BYTES:
         raise OutputError(f"Impossible d'écrire « {shown_path(target)} » : nom de fichier trop long "
@@ -92,7 +93,7 @@ def check_destination(path: str | Path) -> Path:
         raise OutputError(f"Impossible d'écrire « {shown_path(target)} » : {reason}. Aucun fichier n'a été créé.") from exc
     if kind == "dossier":
         raise OutputError(f"« {shown_path(target)} » est un dossier : indiquer un nom de fichier (par exemple "
-                          f"{target / 'annexe.docx'}).")
+                          f"{target / example}).")
     problem = _folder_problem(_parent(target))
     if problem:
         raise OutputError(f"Impossible d'écrire « {shown_path(target)} » : {problem}. Aucun fichier n'a été créé.")

@@ -29,7 +29,7 @@ from assembly import atelier
 from assembly.atelier import VALUES, ZONES, Slide
 from core.errors import BadArgumentError
 from core.formats import format_number
-from geodata import classes, workshop_map
+from geodata import classes, labels, workshop_map
 from geodata.territories import Territory
 
 matplotlib.rcParams["text.parse_math"] = False  # "$" in a name is text, never mathtext
@@ -183,8 +183,9 @@ def _names(ax, qpv: gpd.GeoDataFrame, communes: gpd.GeoDataFrame | None, named: 
              for row in order.itertuples() if isinstance(row.lib_qp, str) and row.lib_qp]
     if communes is not None and len(communes) and {"insee_com", "lib_com"} <= set(communes.columns):
         chosen = communes[communes["insee_com"].isin(set(named))]
-        chosen = chosen.assign(aire=chosen.geometry.area).sort_values("aire", ascending=False)
-        items += [(row.geometry.representative_point(), str(row.lib_com).upper(), "commune", False)
+        chosen = chosen.assign(aire=chosen.geometry.area, point=labels.commune_points(chosen, qpv))
+        chosen = chosen.sort_values("aire", ascending=False)
+        items += [(row.point, str(row.lib_com).upper(), "commune", False)
                   for row in chosen.itertuples() if isinstance(row.lib_com, str)]
     for point, name, kind, chosen_one in items:
         if not (xmin <= point.x <= xmax and ymin <= point.y <= ymax):
@@ -195,7 +196,7 @@ def _names(ax, qpv: gpd.GeoDataFrame, communes: gpd.GeoDataFrame | None, named: 
                            zorder=9, bbox={"facecolor": "white", "edgecolor": "#111111" if chosen_one else "#666666",
                                            "alpha": 0.88, "pad": 2.5, "linewidth": 1.2 if chosen_one else 0.6})
         else:
-            text = ax.text(point.x, point.y, name, ha="center", va="center", family=FONT, fontsize=size * 0.95,
+            text = ax.text(point.x, point.y, name, ha="center", va="center", family=FONT, fontsize=size * 1.15,
                            style="italic", color="#3a3a3a", zorder=8,
                            bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.6, "pad": 1.0})
         box = text.get_window_extent(renderer).expanded(1.04, 1.1)
