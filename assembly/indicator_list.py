@@ -113,3 +113,9 @@ def option_label(indicator_id: str) -> str:
     ind = get(indicator_id)
     text = f"{ind.label} ({ind.unit})" if ind.unit else ind.label
     return f"{text} — donnée locale" if is_local(ind) else text
+
+
+def display_label(indicator_id: str) -> str:
+    """An indicator's label, followed by « (donnée locale) » for a local one (tables listing indicators)."""
+    ind = get(indicator_id)
+    return f"{ind.label} (donnée locale)" if is_local(ind) else ind.label

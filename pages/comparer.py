@@ -42,7 +42,7 @@ if table.set_index("code_qp").loc[codes, "generation"].nunique() > 1:
 
 values, headers = comparison_table(table, codes)
 origins = comparison_provenances(table, codes)
-shown = pd.DataFrame({"Indicateur": [indicator_list.option_label(i) for i in values.index]})
+shown = pd.DataFrame({"Indicateur": [indicator_list.display_label(i) for i in values.index]})
 for key, header in headers.items():
     # An estimate says it is one, with its interval; a value carried from a QPV 2015 names it.
     shown[header] = [value_text(v, indicator_list.get(i).unit, indicator_list.get(i).decimals, origins.get(key, {}).get(i),
