@@ -239,7 +239,10 @@ class _Presentation(MacroElement):
             }
             window.addEventListener("resize", fit);
             // The frame takes its projected size in steps (width from the page, height from its style): fit again.
-            map.whenReady(function () { [0, 250, 800].forEach(function (ms) { setTimeout(fit, ms); }); });
+            // ``window.ecoqpvAjuste``: the last of these fits is done (what a browser test waits for).
+            map.whenReady(function () { [0, 250, 800].forEach(function (ms) {
+                setTimeout(function () { fit(); if (ms === 800) { window.ecoqpvAjuste = true; } }, ms);
+            }); });
         })();
         {% endmacro %}
         """
