@@ -35,8 +35,10 @@ DOMAINS: dict[str, Domain] = {
         Domain("pauvrete_revenus", "Pauvreté et revenus", "Vulnérabilité",
                "Niveau de vie, pauvreté et minima sociaux."),
         Domain("emploi_insertion", "Emploi et insertion", "Vulnérabilité", "Accès à l'emploi."),
-        Domain("sensibilite_age", "Âge et isolement", "Vulnérabilité",
-               "Populations plus sensibles à la chaleur ou à l'isolement (jeunes, âgés, personnes seules)."),
+        Domain("sensibilite_age", "Personnes âgées et personnes seules", "Vulnérabilité",
+               "Personnes plus sensibles aux fortes chaleurs et à l'isolement : habitants de 60 ans ou plus, "
+               "ménages d'une personne. Une population jeune n'est pas une fragilité en soi : la part des moins "
+               "de 25 ans est un repère de contexte, hors scores."),
         Domain("contexte", "Contexte", "Contexte", "Repères descriptifs, hors calcul des scores."),
     )
 }
@@ -388,14 +390,17 @@ CATALOGUE: tuple[Indicator, ...] = (
         valid_range=_SHARE,
         caveats=_CARRIED_NOTE,
     ),
-    # --- Vulnérabilité: âge et isolement --------------------------------------------------------------
+    # --- Contexte: a young population is not a fragility by itself (issue #15) ----------------------------
     Indicator(
         id="part_moins_25", label="Part des moins de 25 ans",
-        definition="Part des habitants âgés de moins de 25 ans, en % de la population.",
-        unit="%", decimals=1, domain="sensibilite_age", direction=1, source=_DEMO, publisher=_INSEE,
+        definition="Part des habitants âgés de moins de 25 ans, en % de la population. Repère de contexte, hors "
+        "scores : une population jeune n'est ni une exposition ni une fragilité en soi ; elle dit des besoins "
+        "(lieux frais, activités d'été, équipements) à prendre en compte dans les actions.",
+        unit="%", decimals=1, domain="contexte", direction=0, source=_DEMO, publisher=_INSEE,
         licence=_INSEE_TERMS, vintage="RP 2018", level="QPV 2015", attribution="direct", valid_range=_SHARE,
         caveats=_CARRIED_NOTE,
     ),
+    # --- Vulnérabilité: personnes âgées et personnes seules -----------------------------------------------
     Indicator(
         id="part_60_plus", label="Part des 60 ans ou plus",
         definition="Part des habitants âgés de 60 ans ou plus, en % de la population (la part des 75 ans ou "

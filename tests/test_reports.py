@@ -232,7 +232,7 @@ def test_docx_values_of_a_known_qpv_equal_the_indicator_table(document, table):
 
 def test_docx_missing_values_are_words_never_zero(document, table):
     sections = domain_sections(document)
-    heading = next(h for h in sections if h.startswith(DOMAINS["sensibilite_age"].label))
+    heading = next(h for h in sections if h.startswith(DOMAINS[catalogue.get("part_moins_25").domain].label))
     grid = next(i[1] for i in sections[heading] if i[0] == "t")
     header = [c.text for c in grid.rows[0].cells]
     column = next(k for k, h in enumerate(header) if h.startswith(catalogue.get("part_moins_25").label))
