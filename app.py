@@ -12,8 +12,10 @@ import streamlit as st
 import settings
 from core.paths import clean_leftovers
 from pages.components import ensure_map_assets, stop_if_settings_invalid
+from pages.french import install as install_french
 
 st.set_page_config(page_title="ecoqpv — précarité écologique des quartiers", layout="wide")
+install_french()  # lang="fr", Streamlit's own texts and plotly in French (pages/french.py)
 stop_if_settings_invalid()  # an unusable ECOQPV_* value: a French error box, no traceback
 
 
@@ -27,7 +29,8 @@ _clean_data_dir_once(str(settings.DATA_DIR))
 ensure_map_assets()
 
 pages = [
-    st.Page("pages/accueil.py", title="Accueil", default=True, url_path="accueil"),
+    # The default page is served at "/" whatever its url_path (Streamlit 1.67): "/accueil" is an alias below.
+    st.Page("pages/accueil.py", title="Accueil", default=True, url_path=""),
     st.Page("pages/carte.py", title="Carte", url_path="carte"),
     st.Page("pages/fiche.py", title="Fiche quartier", url_path="fiche"),
     st.Page("pages/comparer.py", title="Comparer", url_path="comparer"),
@@ -36,4 +39,13 @@ pages = [
     st.Page("pages/atelier.py", title="Mode atelier", url_path="atelier"),
     st.Page("pages/donnees.py", title="Données et sources", url_path="donnees"),
 ]
-st.navigation(pages).run()
+
+
+def _old_home_address() -> None:
+    """``/accueil`` (the home page's documented address) opens the home page, with the link's parameters."""
+    st.switch_page(pages[0], query_params=dict(st.query_params))
+
+
+# Without it, "/accueil" shows Streamlit's English "Page not found" modal before the home page.
+aliases = [st.Page(_old_home_address, title="Accueil", url_path="accueil", visibility="hidden")]
+st.navigation(pages + aliases).run()

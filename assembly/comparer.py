@@ -43,7 +43,9 @@ def comparison_table(table: pd.DataFrame, codes: list[str]) -> tuple[pd.DataFram
             continue
         key = f"{level}:{code}"
         columns[key] = rows.set_index("indicateur")["valeur"].reindex(ids).astype("float64")
-        headers[key] = f"{LEVEL_LABELS[level]} : {rows['libelle'].iloc[0]}"
+        name = str(rows["libelle"].iloc[0])
+        # "Commune : Montpellier", "EPCI : Montpellier Méditerranée Métropole"; France's name says it all.
+        headers[key] = name if name == LEVEL_LABELS[level] or level == "FRANCE" else f"{LEVEL_LABELS[level]} : {name}"
     return pd.DataFrame(columns, index=pd.Index(ids, name="indicateur")), headers
 
 

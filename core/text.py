@@ -109,3 +109,39 @@ def fold(text: object) -> str:
     """Lower-case, accent-free form of a name, to sort and match French names (« Écully » ~ « ecully »)."""
     norm = unicodedata.normalize("NFKD", str(text))
     return "".join(c for c in norm if not unicodedata.combining(c)).casefold()
+
+
+_CODE = re.compile(r"`([a-z0-9_]+)`")
+_ONLY_CODE_CELL = re.compile(r"^\s*`[a-z0-9_.]+`\s*$")
+
+
+def _drop_code_column(block: list[str]) -> list[str]:
+    """A markdown table whose first column holds only codes (``| `non_charge` | … |``), without that column."""
+    cells = [line.strip().strip("|").split("|") for line in block]
+    data = cells[2:]
+    if len(block) < 3 or not data or not all(len(row) > 1 and _ONLY_CODE_CELL.match(row[0]) for row in data):
+        return block
+    return ["|" + "|".join(row[1:]) + "|" for row in cells]
+
+
+def plain_method(markdown: str, glossary: dict[str, str]) -> str:
+    """The method document for a person rather than a maintainer: no "generated, do not edit" note, no code
+    column in tables, ``(`jours_sup_35`)`` after a title removed, and any other `code` replaced by its words from
+    ``glossary`` (a code missing from it loses its underscores: ``score autorise``)."""
+    lines = [line for line in markdown.splitlines()
+             if "Ne pas modifier à la main" not in line and "Document généré" not in line]
+    out: list[str] = []
+    block: list[str] = []
+    for line in [*lines, ""]:
+        if line.lstrip().startswith("|"):
+            block.append(line)
+            continue
+        if block:
+            out += _drop_code_column(block)
+            block = []
+        out.append(line)
+    text = "\n".join(out[:-1])
+    text = re.sub(r"\s*\(`[a-z0-9_]+`\)", "", text)  # "Nuits tropicales (`nuits_tropicales`)"
+    text = re.sub(r"`[a-z0-9_]+` — ", "", text)  # "`officiel` — valeur officielle"
+    text = re.sub(r"`python -m [^`]+`", "la commande du projet", text)
+    return _CODE.sub(lambda m: glossary.get(m.group(1), m.group(1).replace("_", " ")), text)

@@ -52,8 +52,16 @@ def display_breaks(breaks: list[float], decimals: int) -> list[float]:
     return sorted({round(edge, decimals) for edge in breaks})
 
 
-def shown_breaks(values: Iterable[Any], decimals: int, n: int = settings.MAP_CLASSES) -> list[float]:
-    """The edges a legend shows: quantile breaks of ``values`` rounded to ``decimals``."""
+#: Unit of yes/no layers (``1`` yes, ``0`` no): two classes, "non" and "oui", never quantiles.
+YES_NO = "oui/non"
+_YES_NO_BREAKS = [0.0, 0.5, 1.0]
+
+
+def shown_breaks(values: Iterable[Any], decimals: int, n: int = settings.MAP_CLASSES, unit: str = "") -> list[float]:
+    """The edges a legend shows: quantile breaks of ``values`` rounded to ``decimals``; a yes/no layer
+    (``unit="oui/non"``) always has its two classes when something is known."""
+    if unit == YES_NO:
+        return list(_YES_NO_BREAKS) if class_breaks(values, 1) else []
     return display_breaks(class_breaks(values, n), decimals)
 
 
@@ -88,9 +96,11 @@ def palette(breaks: list[float]) -> list[str]:
 
 
 def class_labels(breaks: list[float], unit: str, decimals: int) -> list[str]:
-    """French interval texts of the legend: ``de 10,0 à 12,5 %``."""
+    """French interval texts of the legend: ``de 10,0 à 12,5 %``; ``non`` / ``oui`` for a yes/no layer."""
     if not breaks:
         return []
+    if unit == YES_NO and breaks == _YES_NO_BREAKS:
+        return ["non", "oui"]
     if len(breaks) == 1:
         return [format_value(breaks[0], unit, decimals)]
     return [

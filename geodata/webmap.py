@@ -52,6 +52,9 @@ _TOOLTIP_CSS = """
                     vertical-align: top; padding: 1px 8px 1px 0; }
 .foliumtooltip td { white-space: normal; vertical-align: top; padding: 1px 0; overflow-wrap: anywhere; }
 .leaflet-container path.leaflet-interactive:focus { outline: none; }
+.leaflet-container:focus-visible { outline: 3px solid #1f5fa8; outline-offset: -3px; }
+.ecoqpv-astuce { background: rgba(255,255,255,0.92); color: #1a1a1a; padding: 2px 6px; border-radius: 3px;
+                 font: 12px/1.4 system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif; }
 """
 _DISPLAY_CRS = settings.DISPLAY_CRS
 _FRANCE_CENTER = (46.6, 2.4)
@@ -177,7 +180,17 @@ def _bounds(shapes: gpd.GeoSeries) -> list[list[float]] | None:
 
 
 class _MapSetup(MacroElement):
-    """French zoom/scale controls, white background, and removal of tiles that cannot load."""
+    """French zoom/scale controls, white background, removal of tiles that cannot load, and a map that
+    behaves inside a page (issue #15):
+
+    * the page scroll is not captured: wheel zoom only while the map has the focus (a click or Tab gives
+      it, leaving the map or the focus takes it back), with a hint saying so;
+    * a click is never lost: Leaflet 1.9.4's keyboard handler focuses the map on mousedown with a plain
+      ``focus()``, which inside streamlit-folium's iframe scrolls the *page* to show the whole iframe, so
+      the mouseup lands elsewhere and Leaflet sees no click. The same handler with
+      ``focus({preventScroll: true})`` keeps keyboard navigation without the scroll;
+    * the iframe's own document says it is French, has a French title, and the map is a named region.
+    """
 
     _template = Template(
         """
@@ -188,9 +201,35 @@ class _MapSetup(MacroElement):
         (function () {
             var map = {{ this._parent.get_name() }};
             map.getContainer().style.background = "#ffffff";
+            document.documentElement.lang = "fr";
+            document.title = "Carte des quartiers";
+            map.getContainer().setAttribute("role", "region");
+            map.getContainer().setAttribute("aria-label", "Carte des quartiers (cliquer sur la carte pour zoomer à la molette)");
+            map.attributionControl.setPrefix("Leaflet");  // Leaflet's own prefix has an English title
             L.control.zoom({position: "topleft", zoomInTitle: "Zoom avant",
                             zoomOutTitle: "Zoom arrière"}).addTo(map);
             L.control.scale({position: "bottomleft", imperial: false}).addTo(map);
+            if (map.keyboard) {
+                map.keyboard.disable();
+                map.keyboard._onMouseDown = function () {
+                    if (this._focused) { return; }
+                    this._map._container.focus({preventScroll: true});
+                };
+                map.keyboard.enable();
+            }
+            map.scrollWheelZoom.disable();
+            var hint = L.control({position: "topright"});
+            hint.onAdd = function () {
+                var div = L.DomUtil.create("div", "ecoqpv-astuce");
+                div.textContent = "Cliquez sur la carte pour zoomer à la molette";
+                return div;
+            };
+            hint.addTo(map);
+            function wheelOn() { map.scrollWheelZoom.enable(); hint.getContainer().style.display = "none"; }
+            function wheelOff() { map.scrollWheelZoom.disable(); hint.getContainer().style.display = ""; }
+            map.on("focus click", wheelOn);
+            map.on("blur", wheelOff);
+            map.getContainer().addEventListener("mouseleave", wheelOff);
             {%- if this.tile_layer %}
             var tiles = {{ this.tile_layer.get_name() }};
             tiles.once("tileerror", function () {
@@ -325,6 +364,18 @@ def legend_html(
     )
 
 
+def map_legend_html(qpv: gpd.GeoDataFrame, value_col: str, *, label: str, unit: str, vintage: str,
+                    decimals: int) -> str:
+    """The legend of ``choropleth_map(qpv, value_col, …)`` for the page to draw beside the map (same classes)."""
+    breaks = shown_breaks(qpv[value_col] if value_col in qpv else [], decimals, unit=unit)
+    estimated_col = f"{value_col}{ESTIMATED_SUFFIX}"
+    estimated = 0
+    if estimated_col in qpv and value_col in qpv:
+        known = pd.to_numeric(qpv[value_col], errors="coerce").notna()
+        estimated = int((qpv[estimated_col].fillna(False).astype(bool) & known).sum())
+    return legend_html(label, unit, vintage, breaks, decimals, estimated)
+
+
 def _json_value(value: object) -> object:
     """JSON-safe scalar: NaN/NA → None (NaN is not valid JSON for the component's round-trip)."""
     if is_missing(value):
@@ -438,6 +489,7 @@ def choropleth_map(
     decimals: int,
     communes: gpd.GeoDataFrame | None,
     tiles: bool = settings.MAP_TILES,
+    legend: bool = True,
 ) -> folium.Map:
     """Choropleth of one indicator over the QPV, loading Leaflet only from ``/app/static``.
 
@@ -445,6 +497,7 @@ def choropleth_map(
     ``<value_col>_missing_reason``. Each feature keeps ``code_qp``/``lib_qp`` in its properties for
     ``st_folium(...)["last_active_drawing"]``. Tooltip values are inserted as HTML by folium: every
     text (names included: they come from downloaded files) is escaped before it reaches folium.
+    ``legend=False``: no legend on the map (the page draws ``map_legend_html`` beside it, hiding nothing).
     """
     if qpv.crs is not None and qpv.crs != _DISPLAY_CRS:
         qpv = qpv.to_crs(_DISPLAY_CRS)
@@ -460,6 +513,7 @@ def choropleth_map(
         zoom_start=11 if has_shapes else 5,
         tiles=None,
         zoom_control=False,  # re-added with French titles by _MapSetup
+        scroll_wheel_zoom=False,  # turned on while the map has the focus (_MapSetup)
         prefer_canvas=False,  # SVG paths: clickable, and countable by the browser tests
     )
     # Only Leaflet, from our own server: no jQuery/Bootstrap/awesome-markers from CDNs.
@@ -493,7 +547,7 @@ def choropleth_map(
             interactive=False,
         ).add_to(fmap)
 
-    breaks = shown_breaks(qpv[value_col] if value_col in qpv else [], decimals)
+    breaks = shown_breaks(qpv[value_col] if value_col in qpv else [], decimals, unit=unit)
     features = _qpv_features(qpv, value_col, unit, vintage, decimals)
     estimated = sum(1 for f in features["features"] if f["properties"].get("estime"))
     if features["features"]:  # folium's tooltip cannot be bound to an empty layer
@@ -501,7 +555,8 @@ def choropleth_map(
         layer.add_to(fmap)
         _LowZoomEmphasis(layer).add_to(fmap)
 
-    _Legend(legend_html(label, unit, vintage, breaks, decimals, estimated)).add_to(fmap)
+    if legend:
+        _Legend(legend_html(label, unit, vintage, breaks, decimals, estimated)).add_to(fmap)
     if has_shapes:
         fmap.fit_bounds([[miny, minx], [maxy, maxx]])
     return fmap

@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from core.text import markdown_text
-from core.formats import format_number
+from core.formats import format_number, french_date, plural
 from assembly.territory_table import territory_table
 from assembly.value_text import provenances, sources_text
 from sources import store
@@ -31,10 +31,13 @@ else:
     q24 = table[table["generation"] == 2024]
     q15 = table[table["generation"] == 2015]
     c1, c2, c3, c4 = st.columns(4)
-    c1.metric("QPV 2024 (génération actuelle)", format_number(len(q24)))
-    c2.metric("QPV 2015 (génération précédente)", format_number(len(q15)))
-    c3.metric("Quartiers avec contour disponible", format_number(int(table["a_contour"].sum())))
-    c4.metric("Quartiers avec scores complets", format_number(int((table["statut"] == "complet").sum())))
+    # Short labels (a metric label is cut at the column's width); the help says the rest.
+    c1.metric("QPV 2024", format_number(len(q24)), help="Quartiers de la génération actuelle (contrats 2024-2030).")
+    c2.metric("QPV 2015", format_number(len(q15)), help="Quartiers de la génération précédente.")
+    c3.metric("Avec contour", format_number(int(table["a_contour"].sum())),
+              help="Quartiers dont le contour est disponible : ils sont dessinés sur la carte.")
+    c4.metric("Scores complets", format_number(int((table["statut"] == "complet").sum())),
+              help="Quartiers dont les scores d'exposition et de vulnérabilité peuvent être calculés.")
     # Population per generation, with the vintage and source of the values summed (never a sum of unknowns).
     origins = provenances(table, ["population"])
     for generation, part in ((2024, q24), (2015, q15)):
@@ -44,8 +47,8 @@ else:
         said = "; ".join(dict.fromkeys(sources_text(origins[(str(c), "population")]) for c in known["code_qp"]
                                        if (str(c), "population") in origins))
         st.caption(f"Population des QPV {generation} du territoire : {format_number(known['population'].sum())} "
-                   f"habitants pour {format_number(len(known))} quartier(s) renseigné(s) sur {format_number(len(part))}"
-                   f" ({markdown_text(said)}).")
+                   f"habitants, d'après {plural(len(known), 'quartier renseigné', 'quartiers renseignés')} sur "
+                   f"{format_number(len(part))} ({markdown_text(said)}).")
     st.markdown("**Quartiers du territoire** — choisissez-en un pour ouvrir sa fiche.")
     listing = table.assign(
         Quartier=table["lib_qp"], Commune=table["lib_com"], Génération=table["generation"].astype(str),
@@ -63,14 +66,17 @@ status = store.status()
 bundle = status["bundle"]
 # Manifests are data files: their texts are shown as plain text, never as markdown.
 st.markdown(
-    f"Jeu de données **embarqué**, construit le {markdown_text(str(bundle['construit_le'])[:10])} à partir des "
+    f"Jeu de données **embarqué**, construit le {markdown_text(french_date(bundle['construit_le']))} à partir des "
     "fichiers officiels : l'outil fonctionne sans connexion."
 )
 if status["mises_a_jour"]:
     st.markdown("Territoires **mis à jour en ligne** : " + ", ".join(
-        f"{markdown_text(u['territoire'])} (le {markdown_text(str(u['mis_a_jour_le'])[:10])})"
+        f"{markdown_text(u['territoire'])} (le {markdown_text(french_date(u['mis_a_jour_le']))})"
         for u in status["mises_a_jour"]) + ".")
-vintages = sorted({str(row["millesime"]) for row in bundle["entrees"]})
-st.caption("Millésimes des sources : " + " ; ".join(markdown_text(v) for v in vintages)
-           + ". Détail par source : page *Données et sources*.")
+# Each vintage with what it dates (one row per content and vintage, never a bare list with repeats).
+vintages = pd.DataFrame([{"Contenu": str(row.get("description") or row.get("fichier") or ""),
+                          "Millésime": str(row["millesime"]).strip()} for row in bundle["entrees"]]).drop_duplicates()
+with st.expander(f"Millésimes des {plural(len(vintages), 'contenu')} du jeu de données"):
+    st.table(vintages.set_index("Contenu"))
+    st.caption("Éditeurs, licences et fichiers : page Données et sources.")
 st.caption(markdown_text(bundle["credits"]))

@@ -13,7 +13,7 @@ from core.text import markdown_text
 from assembly import indicator_list, layers
 from geodata import webmap
 from indicators import catalogue
-from core.formats import format_value
+from core.formats import format_value, plural
 from core.reasons import missing_label
 from assembly.territory_table import reason_column, territory_table
 from geodata.territories import COUNTRY
@@ -22,8 +22,11 @@ from pages.components import QPV_KEY, current_method, ensure_map_assets, method_
 territory = territory_selector()
 ensure_map_assets()
 method, frame = current_method()
-st.title("Carte des quartiers")
+st.title("Carte des quartiers", anchor=False)  # compact titles (pages/french.py): the map fits 1280×720
 st.caption(markdown_text(territory.title))
+
+#: Height of the map in pixels: with the compact top, the whole map shows in a 1280×720 window.
+MAP_HEIGHT = 430
 
 #: Score layers: column → (French label, unit, decimals).
 SCORES = {
@@ -35,8 +38,8 @@ SCORES = {
        for d in catalogue.DOMAINS.values() if d.pillar != "Contexte"},
 }
 
-pick_kind, pick_layer, pick_generation = st.columns([1, 3, 2])
-kind = pick_kind.radio("Afficher", ["Indicateur", "Score"], key="carte_type")
+pick_kind, pick_layer, pick_generation = st.columns([3, 5, 3])
+kind = pick_kind.radio("Afficher", ["Indicateur", "Score"], key="carte_type", horizontal=True)
 if kind == "Indicateur":
     column = pick_layer.selectbox(
         "Indicateur", indicator_list.ids(), format_func=indicator_list.option_label,
@@ -73,9 +76,11 @@ if not generations:
     )
     generation = None
 else:
-    labels = {2024: "QPV 2024 (génération actuelle)", 2015: "QPV 2015 (génération précédente)"}
+    labels = {2024: "QPV 2024", 2015: "QPV 2015"}
     generation = pick_generation.radio(
-        "Génération de quartiers", generations, format_func=labels.get, horizontal=True, key="carte_generation"
+        "Génération de quartiers", generations, format_func=labels.get, horizontal=True, key="carte_generation",
+        help="QPV 2024 : la génération actuelle (contrats de ville 2024-2030). QPV 2015 : la génération "
+        "précédente. Les deux ne sont jamais classées ensemble.",
     )
 
 shown = table if generation is None else table[table["generation"] == generation]
@@ -84,76 +89,86 @@ if column not in indicator_list.ids():
                                                                             False: pd.NA})})
 
 if generation is not None:
-    left, right = st.columns([3, 2], gap="medium")
+    # The legend and the settings beside the map, outside it: they hide no quartier. The complete table
+    # (the map's alternative) is below, full width.
+    left, right = st.columns([3, 1], gap="small")
+    with right:
+        outlines = st.checkbox("Limites communales", value=True, key="carte_communes",
+                               help="Limites des départements et des communes, dessinées sous les quartiers.")
+    qpv = layers.qpv_layer(territory, generation, column, table, zone=zone)
     with left:
-        outlines = st.checkbox("Limites administratives (départements, communes)", value=True, key="carte_communes")
-        qpv = layers.qpv_layer(territory, generation, column, table, zone=zone)
         fmap = webmap.choropleth_map(
             qpv, column, label=label, unit=unit, vintage=vintage, decimals=decimals,
             communes=layers.commune_outlines(territory, zone) if outlines else None, tiles=settings.MAP_TILES,
+            legend=False,
         )
         # render=False: st_folium renders the map itself once more (the same HTML; one render less to wait for).
-        result = st_folium(fmap, height=540, use_container_width=True, returned_objects=["last_active_drawing"],
+        result = st_folium(fmap, height=MAP_HEIGHT, use_container_width=True, returned_objects=["last_active_drawing"],
                            key=f"carte_{territory.key}_{zone}_{generation}", render=False)
-        clicked = ((result or {}).get("last_active_drawing") or {}).get("properties") or {}
-        code = clicked.get("code_qp")
-        # A click opens the fiche once; coming back to the map does not reopen it. The name is read from
-        # the table (the map's properties hold HTML-escaped texts), and shown as plain text.
-        if code in set(table["code_qp"]) and code != st.session_state.get("_carte_dernier_clic"):
-            st.session_state["_carte_dernier_clic"] = code
-            name = table.loc[table["code_qp"] == code, "lib_qp"].iloc[0]
-            st.info(f"Quartier sélectionné : **{markdown_text(name)}** ({markdown_text(code)}) — ouverture de sa "
-                    "fiche…")
-            st.session_state[QPV_KEY] = code
-            open_fiche(code)
-        by_nature = webmap.sources_by_nature(qpv, column)
-        if by_nature:  # each kind of value with its own vintage and source
-            said = " ; ".join(f"{count} {markdown_text(nature)} — {markdown_text(origin)}"
-                              for nature, count, origin in by_nature)
-            st.caption(f"Valeurs de la carte : {said}.")
-        else:
-            st.caption(f"Source : {markdown_text(source)} — millésime {markdown_text(vintage)}.")
-        estimated = int(qpv[f"{column}{webmap.ESTIMATED_SUFFIX}"].sum()) if f"{column}{webmap.ESTIMATED_SUFFIX}" in qpv else 0
-        st.caption(
-            "Classes : quantiles des valeurs des quartiers affichés ; en gris à contour pointillé, valeur non "
-            "disponible" + (f" ; contour en tirets fins, valeur estimée ({estimated} quartier(s)) : son intervalle "
-                            "est dans l'infobulle" if estimated else "")
-            + ". Cliquez sur un quartier pour ouvrir sa fiche."
-            + (" Contours simplifiés à l'échelle de la France : choisissez une région pour les contours précis."
-               if zone else "")
-        )
-        if kind == "Score":
-            st.caption(method_caption())
-        if qpv[column].isna().all():
-            st.info("Cette couche n'a de valeur pour aucun quartier affiché : voir la colonne « Donnée » du "
-                    "tableau pour la raison.")
-        without = shown[~shown["a_contour"].astype(bool)]
-        if len(without):
-            st.caption(f"{len(without)} quartier(s) de cette génération sans contour hors ligne : listés dans le tableau.")
-    container = right
-else:
-    container = st.container()
-
-with container:
-    st.markdown(f"**{label}** — {vintage}")
-    if column in indicator_list.ids():
-        words = layers.value_words(territory, column, shown)
-        texts = words[f"{column}{webmap.TEXT_SUFFIX}"].tolist()
-        available = [n or "disponible" for n in words[f"{column}{webmap.NATURE_SUFFIX}"]]
+    with right:
+        st.html(webmap.map_legend_html(qpv, column, label=label, unit=unit, vintage=vintage, decimals=decimals))
+        st.caption("Cliquez sur un quartier pour ouvrir sa fiche.")
+    clicked = ((result or {}).get("last_active_drawing") or {}).get("properties") or {}
+    code = clicked.get("code_qp")
+    # A click opens the fiche once; coming back to the map does not reopen it. The name is read from
+    # the table (the map's properties hold HTML-escaped texts), and shown as plain text.
+    if code in set(table["code_qp"]) and code != st.session_state.get("_carte_dernier_clic"):
+        st.session_state["_carte_dernier_clic"] = code
+        name = table.loc[table["code_qp"] == code, "lib_qp"].iloc[0]
+        st.info(f"Quartier sélectionné : **{markdown_text(name)}** ({markdown_text(code)}) — ouverture de sa "
+                "fiche…")
+        st.session_state[QPV_KEY] = code
+        open_fiche(code)
+    by_nature = webmap.sources_by_nature(qpv, column)
+    if by_nature:  # each kind of value with its own vintage and source
+        said = " ; ".join(f"{plural(count, 'valeur')} {markdown_text(nature)} — {markdown_text(origin)}"
+                          for nature, count, origin in by_nature)
+        st.caption(f"Valeurs de la carte : {said}.")
     else:
-        texts = [format_value(v, unit, decimals) for v in shown[column]]
-        available = ["calculé"] * len(shown)
-    view = pd.DataFrame(
-        {
-            "Quartier": shown["lib_qp"],
-            "Code": shown["code_qp"],
-            "Commune": shown["lib_com"],
-            "Génération": shown["generation"].astype(int).astype(str),
-            "Valeur": texts,
-            "Donnée": [
-                ok if pd.notna(v) else missing_label(r)
-                for v, r, ok in zip(shown[column], shown[reason_column(column)], available, strict=True)
-            ],
-        }
-    ).sort_values("Quartier", key=lambda s: s.str.lower())
-    st.dataframe(view, hide_index=True, width="stretch", height=520)
+        st.caption(f"Source : {markdown_text(source)} — millésime {markdown_text(vintage)}.")
+    estimated = int(qpv[f"{column}{webmap.ESTIMATED_SUFFIX}"].sum()) if f"{column}{webmap.ESTIMATED_SUFFIX}" in qpv else 0
+    st.caption(
+        ("Classes : deux classes, oui et non" if unit == "oui/non" else
+         "Classes : quantiles des valeurs des quartiers affichés")
+        + " ; en gris à contour pointillé, valeur non disponible"
+        + (f" ; contour en tirets fins, valeur estimée ({plural(estimated, 'quartier')}) : son intervalle "
+           "est dans l'infobulle" if estimated else "")
+        + ". La molette fait défiler la page ; après un clic sur la carte, elle zoome."
+        + (" Contours simplifiés à l'échelle de la France : choisissez une région pour les contours précis."
+           if zone else "")
+    )
+    if kind == "Score":
+        st.caption(method_caption())
+    if qpv[column].isna().all():
+        st.info("Cette couche n'a de valeur pour aucun quartier affiché : voir la colonne « Donnée » du "
+                "tableau pour la raison.")
+    without = shown[~shown["a_contour"].astype(bool)]
+    if len(without):
+        st.caption(f"{plural(len(without), 'quartier')} de cette génération sans contour hors ligne : "
+                   "listés dans le tableau.")
+
+st.subheader("Tableau des quartiers", anchor=False)
+st.markdown(f"**{markdown_text(label)}** — millésime : {markdown_text(vintage)}. Les mêmes valeurs que la carte, "
+            "avec ce qu'est chaque valeur (nature) ou la raison de son absence.")
+if column in indicator_list.ids():
+    words = layers.value_words(territory, column, shown)
+    texts = words[f"{column}{webmap.TEXT_SUFFIX}"].tolist()
+    available = [n or "disponible" for n in words[f"{column}{webmap.NATURE_SUFFIX}"]]
+else:
+    texts = [format_value(v, unit, decimals) for v in shown[column]]
+    available = ["calculé par ecoqpv"] * len(shown)
+view = pd.DataFrame(
+    {
+        "Quartier": shown["lib_qp"],
+        "Code": shown["code_qp"],
+        "Commune": shown["lib_com"],
+        "Génération": shown["generation"].astype(int).astype(str),
+        "Valeur": texts,
+        "Donnée": [
+            ok if pd.notna(v) else missing_label(r)
+            for v, r, ok in zip(shown[column], shown[reason_column(column)], available, strict=True)
+        ],
+    }
+).sort_values("Quartier", key=lambda s: s.str.lower())
+st.dataframe(view, hide_index=True, width="stretch", height=min(36 + 35 * len(view), 420),
+             column_config={"Donnée": st.column_config.TextColumn("Donnée (nature ou raison de l'absence)")})

@@ -13,7 +13,7 @@ from assembly.comparer import MAX_QPV, comparison_provenances, comparison_table,
 from assembly.value_text import value_text
 from core.formats import format_number
 from assembly.territory_table import rank_phrase, territory_table
-from pages.components import QPV_KEY, current_method, method_caption, territory_selector
+from pages.components import CHART_CONFIG, QPV_KEY, current_method, french_chart, method_caption, territory_selector
 from reports.csv import comparison_csv_bytes
 
 territory = territory_selector()
@@ -48,9 +48,9 @@ for key, header in headers.items():
     shown[header] = [value_text(v, indicator_list.get(i).unit, indicator_list.get(i).decimals, origins.get(key, {}).get(i),
                                 compact=True) or "—" for i, v in values[key].items()]
 shown["Millésime"] = [indicator_list.get(i).vintage for i in values.index]
-st.dataframe(shown, hide_index=True, width="stretch", height=520,
-             column_config={"Indicateur": st.column_config.TextColumn(width="medium", pinned=True),
-                            **{h: st.column_config.TextColumn(width="medium") for h in headers.values()}})
+# A real HTML table: its headers wrap, so eight quartiers and their territories stay readable (a data grid
+# cuts them), and a screen reader reads it as a table.
+st.table(shown.set_index("Indicateur"))
 st.caption("« — » : valeur non disponible (voir la fiche du quartier pour la raison). « estimation : a à b » : "
            "estimation calibrée et son intervalle à 90 % (la vraie valeur s'y trouve 9 fois sur 10) ; « estimation "
            "IRIS » : moyenne des IRIS, non calibrée ; « QPV 2015 …, même périmètre » : valeur officielle du QPV 2015 "
@@ -72,10 +72,11 @@ else:
         fig = px.scatter(part, x="centile", y="libelle", color="lib_qp", range_x=[-2, 102],
                          color_discrete_sequence=px.colors.qualitative.Safe, title=domain)
         fig.update_traces(marker={"size": 11, "line": {"width": 1, "color": "#333"}})
-        fig.update_layout(height=120 + 38 * part["libelle"].nunique(), separators=", ", legend_title_text="",
+        french_chart(fig, axes=("xaxis",))
+        fig.update_layout(height=120 + 38 * part["libelle"].nunique(), legend_title_text="",
                           margin={"l": 10, "r": 10, "t": 40, "b": 10}, yaxis_title=None,
                           xaxis_title="Rang centile (100 = situation la moins favorable du cadre)")
-        st.plotly_chart(fig, width="stretch", config={"displayModeBar": False})
+        st.plotly_chart(fig, width="stretch", config=CHART_CONFIG)
 
 st.subheader("Classement et incertitude")
 ranked = table.set_index("code_qp").loc[codes].dropna(subset=["rang"]).sort_values("rang")
@@ -90,9 +91,10 @@ else:
                              f"{format_number(row['rang_p95'])}) — {row.get('fiabilite_texte') or ''}")
                    for _, row in ranked.iterrows()],
     ))
-    fig.update_layout(height=120 + 40 * len(ranked), separators=", ", margin={"l": 10, "r": 10, "t": 20, "b": 10},
+    french_chart(fig, axes=("xaxis",))
+    fig.update_layout(height=120 + 40 * len(ranked), margin={"l": 10, "r": 10, "t": 20, "b": 10},
                       xaxis_title="Rang (1 = exposition cumulée la plus forte du cadre)", yaxis={"autorange": "reversed"})
-    st.plotly_chart(fig, width="stretch", config={"displayModeBar": False})
+    st.plotly_chart(fig, width="stretch", config=CHART_CONFIG)
     st.caption("Point : rang selon la méthode choisie ; barre : 90 % des rangs obtenus en faisant varier les choix "
                "de méthode et en tirant les valeurs estimées dans leur intervalle. " + method_caption())
     frames = "; ".join(dict.fromkeys(ranked["cadre_classes"].dropna().astype(str)))

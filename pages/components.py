@@ -41,9 +41,10 @@ def _initial_from_url() -> None:
     try:
         territory = territories.resolve_key(key)
     except EcoqpvError as exc:
-        st.session_state["_url_error"] = str(exc)
+        st.session_state["_url_error"] = _unknown_link_text(key, exc)
         return
     if territory.kind == "QPV":
+        _seed_from_quartier(territory.code)
         return
     if territory.kind == territories.COUNTRY:
         st.session_state["terr_REG"] = territories.COUNTRY
@@ -60,6 +61,33 @@ def _initial_from_url() -> None:
         st.session_state[f"terr_{kind}"] = values[kind]
         if kind == territory.kind:
             break
+
+
+def _unknown_link_text(key: str, exc: EcoqpvError) -> str:
+    """French sentence for a link whose territory does not exist: what was asked, close matches (as the command
+    line gives them, ``geodata.territories.suggestions``), and what is shown instead."""
+    try:
+        kind, code = territories.parse_key(key)
+        close = territories.suggestions(kind, code) if kind != territories.COUNTRY else []
+        asked = f"Le lien demande le territoire « {key} », qui n'existe pas dans les données."
+    except EcoqpvError:
+        close, asked = [], f"Le lien demande un territoire mal écrit (« {key} ») : {exc}"
+    said = (" Territoires proches : " + " ; ".join(close) + ".") if close else " Aucun territoire proche n'a été trouvé."
+    return (asked + said + " La page montre à la place le territoire par défaut : choisissez le bon dans le panneau "
+            "de gauche.")
+
+
+def _seed_from_quartier(code_qp: str) -> None:
+    """A ``QPV:`` link: the quartier's EPCI (or département) in the selectors, the quartier chosen, its fiche open."""
+    qpv = store.table("qpv")
+    row = qpv[qpv["code_qp"] == code_qp].iloc[0]
+    values = {"REG": row["insee_reg"], "DEP": row["insee_dep"], "EPCI": row["siren_epci"]}
+    for kind in ("REG", "DEP", "EPCI"):
+        if not isinstance(values[kind], str) or not values[kind]:
+            break
+        st.session_state[f"terr_{kind}"] = values[kind]
+    st.session_state[QPV_KEY] = code_qp
+    st.session_state["_url_open_fiche"] = code_qp
 
 
 def _select(label: str, kind: str, options: dict[str, str], default: str) -> str:
@@ -119,7 +147,7 @@ def territory_selector() -> Territory:
     _initial_from_url()
     # Both messages quote the address bar or territory names: shown as plain text, never as markdown.
     if "_url_error" in st.session_state:
-        st.sidebar.warning(markdown_text(st.session_state.pop("_url_error")))
+        st.warning(markdown_text(st.session_state.pop("_url_error")))
     if "_url_info" in st.session_state:
         st.sidebar.info(markdown_text(st.session_state.pop("_url_info")))
     st.sidebar.markdown("### Territoire")
@@ -144,6 +172,8 @@ def territory_selector() -> Territory:
         chosen = Territory(kind, value, options[value])
     st.session_state[STATE_KEY] = chosen
     st.query_params["territoire"] = chosen.key
+    if st.session_state.pop("_url_open_fiche", None):  # a QPV: link opens that quartier's fiche
+        st.switch_page("pages/fiche.py")
     return chosen
 
 
@@ -198,3 +228,16 @@ def method_caption() -> str:
 def open_fiche(code_qp: str) -> None:
     st.session_state[QPV_KEY] = code_qp
     st.switch_page("pages/fiche.py")
+
+
+# --- charts ---------------------------------------------------------------------------------------
+
+#: Plotly in French: its own strings through the "fr" locale (registered by pages/french.py), no mode bar.
+CHART_CONFIG = {"displayModeBar": False, "locale": "fr", "displaylogo": False}
+
+
+def french_chart(fig, axes: tuple[str, ...] = ("xaxis", "yaxis")):
+    """French numbers on a plotly figure: decimal comma, narrow no-break space between thousands, and whole
+    values on the given numeric axes ("13 500", never plotly's "13,5k"), in ticks and in hover texts."""
+    fig.update_layout(separators=",\u202f", **{axis: {"tickformat": ",~f", "hoverformat": ",~f"} for axis in axes})
+    return fig

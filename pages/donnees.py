@@ -19,7 +19,7 @@ import streamlit as st
 import settings
 from indicators import catalogue
 from assembly.coverage import coverage_table
-from core.formats import format_number
+from core.formats import format_number, french_date, french_datetime
 from sources import store
 from core.errors import EcoqpvError
 from core.text import markdown_lines
@@ -44,7 +44,7 @@ st.title("Données et sources")
 status = store.status()
 bundle = status["bundle"]
 st.markdown(
-    f"Le jeu de données **embarqué** a été construit le **{bundle['construit_le'][:10]}** par la commande "
+    f"Le jeu de données **embarqué** a été construit le **{french_date(bundle['construit_le'])}** par la commande "
     f"`{bundle['commande']}` à partir de copies des fichiers officiels ; chaque fichier source est listé plus bas "
     "avec son empreinte sha256."
 )
@@ -103,7 +103,7 @@ if st.button("Mettre à jour ce territoire", type="primary", key="donnees_maj", 
 
 st.subheader("État des données")
 if status["mises_a_jour"]:
-    st.dataframe(pd.DataFrame([{"Territoire": u["territoire"], "Mis à jour le": str(u["mis_a_jour_le"])[:16],
+    st.dataframe(pd.DataFrame([{"Territoire": u["territoire"], "Mis à jour le": french_datetime(u["mis_a_jour_le"]),
                                 "Dossier": u["dossier"]} for u in status["mises_a_jour"]]),
                  hide_index=True, width="stretch")
 else:

@@ -13,7 +13,7 @@ from assembly.fiche import NO_DATA, profile
 from core.formats import format_number
 from assembly.territory_table import territory_table
 from core.errors import EcoqpvError
-from pages.components import QPV_KEY, current_method, method_caption, territory_selector
+from pages.components import CHART_CONFIG, QPV_KEY, current_method, french_chart, method_caption, territory_selector
 from pages.remontees import fiche_block
 
 territory = territory_selector()
@@ -111,7 +111,9 @@ def _origin(line) -> str:
 
 
 for domain in fiche.domains:
-    title = f"{domain.label} — {domain.pillar}"
+    # "Chaleur — pilier Exposition"; the context domain says it is outside the scores.
+    title = (f"{domain.label} (hors scores)" if domain.pillar == "Contexte" or domain.label == domain.pillar
+             else f"{domain.label} — pilier {domain.pillar}")
     if not math.isnan(domain.score):
         title += f" · centile moyen {format_number(domain.score)}"
     with st.expander(title, expanded=domain.pillar != "Contexte"):
@@ -150,10 +152,11 @@ else:
     for col, series in zip(cols, fiche.series, strict=False):
         points = pd.DataFrame({"annee": series.years, "valeur": series.values})
         fig = px.line(points, x="annee", y="valeur", markers=True, title=series.label)
-        fig.update_layout(height=260, margin={"l": 10, "r": 10, "t": 40, "b": 10}, separators=", ",
+        french_chart(fig, axes=("yaxis",))  # years on x stay "2014"
+        fig.update_layout(height=260, margin={"l": 10, "r": 10, "t": 40, "b": 10},
                           xaxis_title=None, yaxis_title=None)
         fig.update_traces(line_color="#1f5fa8")
-        col.plotly_chart(fig, width="stretch", config={"displayModeBar": False})
+        col.plotly_chart(fig, width="stretch", config=CHART_CONFIG)
     st.caption(fiche.evolution_note)
 
 # --- what the indicators do not say -------------------------------------------------------------------

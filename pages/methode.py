@@ -6,17 +6,27 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import streamlit as st
 
-from core.text import html_text, markdown_text
+from core import natures, reasons
+from core.text import html_text, markdown_text, plain_method
 from indicators import catalogue
-from core.formats import format_number
+from core.formats import format_number, plural, rank_change_text
 from indicators.methode import AGGREGATION_LABELS, NORMALISATION_LABELS, render_markdown
 from assembly.ranking import rank_shifts
 from indicators.scores import COVERAGE_RULE, DATA_DRAW_RULE, ROBUST_RULE, Method
 from indicators.method_settings import WEIGHT_STEPS, from_json, to_json
 from assembly.territory_table import FRAMES
 from core.errors import EcoqpvError
-from pages.components import current_method, method_notices, set_method, territory_selector
+from pages.components import CHART_CONFIG, current_method, french_chart, method_notices, set_method, territory_selector
 from pages.donnees_locales import local_indicators_block, local_indicators_present
+
+
+
+def method_glossary() -> dict[str, str]:
+    """Words for the codes of the method document: reasons, natures, attribution rules, table columns."""
+    rules = {code: f"« {text[0].lower()}{text[1:].rstrip('.')} »" for code, text in catalogue.ATTRIBUTION_RULES.items()}
+    return {**{c: f"« {t} »" for c, t in reasons.LABELS.items()}, **{c: f"« {t} »" for c, t in natures.LABELS.items()},
+            **rules, "score_autorise": "« peut entrer dans les scores »"}
+
 
 territory = territory_selector()
 method, frame = current_method()
@@ -101,8 +111,8 @@ with right:
                 "peuvent pas être comparés. Les quartiers restent visibles sur la carte et dans les fiches.")
     else:
         moved = int((ranked["ecart"].abs() > 0).sum())
-        st.markdown(f"{format_number(moved)} quartier(s) sur {format_number(len(ranked))} changent de rang par "
-                    "rapport à la méthode par défaut.")
+        st.markdown(f"{plural(moved, 'quartier')} sur {format_number(len(ranked))} "
+                    f"{'changent' if moved >= 2 else 'change'} de rang par rapport à la méthode par défaut.")
         top = ranked.head(25)
         fig = go.Figure()
         names = top["lib_qp"].map(html_text)  # Plotly reads a few HTML tags in labels
@@ -114,18 +124,19 @@ with right:
             error_x={"type": "data", "symmetric": False, "array": top["rang_p95"] - top["rang_choisi"],
                      "arrayminus": top["rang_choisi"] - top["rang_p05"], "color": "#9bb7d9"},
         ))
-        fig.update_layout(height=max(320, 22 * len(top) + 80), separators=", ", margin={"l": 10, "r": 10, "t": 30, "b": 30},
+        french_chart(fig, axes=("xaxis",))
+        fig.update_layout(height=max(320, 22 * len(top) + 80), margin={"l": 10, "r": 10, "t": 30, "b": 30},
                           xaxis_title="Rang (1 = exposition cumulée la plus forte du cadre)", yaxis_title=None,
                           yaxis={"autorange": "reversed"}, legend={"orientation": "h", "y": 1.08})
-        st.plotly_chart(fig, width="stretch", config={"displayModeBar": False})
+        st.plotly_chart(fig, width="stretch", config=CHART_CONFIG)
         st.caption("Barres : intervalle de 90 % des rangs obtenus en faisant varier poids, normalisation et "
                    "agrégation (robustesse). Les 25 premiers quartiers du territoire selon la méthode choisie.")
         table = ranked.assign(
             Quartier=ranked["lib_qp"], Génération=ranked["generation"].astype(str),
             **{"Rang (défaut)": ranked["rang_defaut"].map(lambda v: format_number(v)),
                "Rang (choisi)": ranked["rang_choisi"].map(lambda v: format_number(v)),
-               "Évolution": ranked["ecart"].map(lambda v: "" if v != v else (f"+{format_number(v)}" if v > 0 else format_number(v)))},
-        )[["Quartier", "Génération", "Rang (défaut)", "Rang (choisi)", "Évolution"]]
+               "Changement de rang": ranked["ecart"].map(rank_change_text)},
+        )[["Quartier", "Génération", "Rang (défaut)", "Rang (choisi)", "Changement de rang"]]
         st.dataframe(table, hide_index=True, width="stretch", height=300)
 
     st.download_button("Exporter ces réglages (JSON)", to_json(chosen, new_frame), file_name="ecoqpv-methode.json",
@@ -142,4 +153,6 @@ with st.expander("La méthode en clair", expanded=False):
     st.markdown("\n".join(f"- {rule[0].upper()}{rule[1:]}" for rule in (
         "L'intervalle de rang vient de tirages qui font varier les choix de méthode et, dans les mêmes tirages, "
         "les valeurs estimées : " + DATA_DRAW_RULE, ROBUST_RULE, COVERAGE_RULE)))
-    st.markdown(render_markdown(chosen))
+    st.markdown(plain_method(render_markdown(chosen), method_glossary()))
+    st.caption("Le même texte, avec les codes utilisés par les fichiers et la ligne de commande, est dans "
+               "docs/methode.md et dans l'annexe diagnostic.")

@@ -87,7 +87,10 @@ def write_table(ws, table: Table, start_row: int, freeze: bool = False) -> int:
         for offset, (index, column) in enumerate(columns, start=1):
             content = row.cells[index]
             if content.value is not None:
-                cell = write_cell(ws, row_number, offset, content.value)
+                value = content.value
+                if isinstance(value, float) and column.unit != "oui/non":  # the value shown, not its float noise
+                    value = round(value, column.decimals)
+                cell = write_cell(ws, row_number, offset, value)
                 cell.number_format = number_format(column.unit, column.decimals)
             else:
                 cell = write_cell(ws, row_number, offset, content.text or None)

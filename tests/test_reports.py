@@ -441,8 +441,10 @@ def test_csv_round_trips_with_french_excel_conventions(csv_bytes, table):
         if pd.isna(value):
             assert pd.isna(row[f"{ind.label}{unit}"])
             assert row[f"{ind.label} — raison si manquante"]  # words, not empty
-        else:
-            assert row[f"{ind.label}{unit}"] == value, ind.id
+        elif ind.unit == "oui/non":  # as the interface shows it (issue #15)
+            assert row[f"{ind.label}{unit}"] == ("oui" if value >= 0.5 else "non"), ind.id
+        else:  # rounded to the indicator's decimals, as the interface shows it (issue #15)
+            assert row[f"{ind.label}{unit}"] == pytest.approx(round(float(value), ind.decimals)), ind.id
     assert "," in csv_bytes.decode("utf-8-sig").splitlines()[1]  # decimal comma on the wire
 
 
@@ -568,14 +570,16 @@ def test_xlsx_and_csv_give_nature_and_interval_columns(xlsx_book, csv_bytes, cal
     assert line[header.index("Taux de pauvreté — nature de la valeur")].value == "estimation calibrée (avec intervalle)"
     low = line[header.index("Taux de pauvreté — borne basse de l'intervalle à 90 %")]
     high = line[header.index("Taux de pauvreté — borne haute de l'intervalle à 90 %")]
-    assert low.data_type == "n" and low.value == pytest.approx(row["taux_pauvrete_ic_bas"])
-    assert high.value == pytest.approx(row["taux_pauvrete_ic_haut"])
-    assert line[header.index("Taux de pauvreté (%)")].value == pytest.approx(row["taux_pauvrete"])  # still a number
+    # Numbers, rounded to the indicator's decimals as the interface shows them (issue #15).
+    assert low.data_type == "n" and low.value == pytest.approx(round(row["taux_pauvrete_ic_bas"], 1))
+    assert high.value == pytest.approx(round(row["taux_pauvrete_ic_haut"], 1))
+    assert line[header.index("Taux de pauvreté (%)")].value == pytest.approx(round(row["taux_pauvrete"], 1))
     frame = pd.read_csv(io.BytesIO(csv_bytes), sep=";", decimal=",", encoding="utf-8-sig", dtype={"Code commune": str})
     flat = frame.set_index("Code du quartier").loc[code]
     assert flat["Taux de pauvreté — nature de la valeur"] == "estimation calibrée (avec intervalle)"
-    assert flat["Taux de pauvreté — borne basse de l'intervalle à 90 %"] == pytest.approx(row["taux_pauvrete_ic_bas"])
-    assert flat["Taux de pauvreté — borne haute de l'intervalle à 90 %"] == pytest.approx(row["taux_pauvrete_ic_haut"])
+    # Rounded to the indicator's decimals, as the interface shows them (issue #15).
+    assert flat["Taux de pauvreté — borne basse de l'intervalle à 90 %"] == pytest.approx(round(row["taux_pauvrete_ic_bas"], 1))
+    assert flat["Taux de pauvreté — borne haute de l'intervalle à 90 %"] == pytest.approx(round(row["taux_pauvrete_ic_haut"], 1))
     assert "périmètre 2024" in flat["Taux de pauvreté — millésime"] or flat["Taux de pauvreté — millésime"]
     assert flat["Taux de pauvreté — source"]
     # A published value says so too.

@@ -222,7 +222,7 @@ def test_display_breaks_never_show_an_empty_interval(qpv_values):
     qpv = qpv_values.copy()
     qpv["taux"] = [1.83, 1.85, 1.87, 1.88, 1.91, 1.93, float("nan")]
     legend = _legend(_map(qpv, unit="jours").get_root().render())
-    assert f"de 1,8 à 1,9{NBSP}jours" in legend
+    assert f"de 1,8 à 1,9{NBSP}jour" in legend  # singular below 2, as French writes it (issue #15)
     assert "de 1,9 à 1,9" not in legend and "de 1,8 à 1,8" not in legend
 
 

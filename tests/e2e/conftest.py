@@ -261,10 +261,14 @@ def count_polygons(frame: Any) -> int:
     return int(frame.locator("path.leaflet-interactive").count())
 
 
-def _polygon_point(page: Any, frame: Any, code_qp: str | None) -> tuple[str, float, float]:
-    """Zoom on a QPV (``code_qp`` or the largest drawn); page coordinates of a point inside it, and its code."""
+def _polygon_point(page: Any, frame: Any, code_qp: str | None, scroll: bool = False) -> tuple[str, float, float]:
+    """Zoom on a QPV (``code_qp`` or the largest drawn); page coordinates of a point inside it, and its code.
+
+    The page is scrolled only when ``scroll`` is asked for: a user clicks the map where it is.
+    """
     element = frame.frame_element()
-    element.scroll_into_view_if_needed()
+    if scroll:
+        element.scroll_into_view_if_needed()
     code = frame.evaluate(_ZOOM_TO_JS, code_qp)
     assert code, f"quartier introuvable sur la carte : {code_qp!r}"
     frame.wait_for_function(_MAP_READY_JS)
@@ -284,9 +288,9 @@ def click_polygon(page: Any, frame: Any, code_qp: str | None = None) -> str:
     """Zoom on a QPV (``code_qp`` or the largest drawn), click inside it; returns the clicked code.
 
     Clicks at a point where the polygon itself is topmost (Playwright's element click aims at the
-    bounding-box centre, often outside a concave shape or a sub-pixel path at region scale). The map
-    is scrolled fully into view first: mousedown focuses the SVG path, and if the browser then
-    scrolls to show it, mouseup lands elsewhere and Leaflet sees no click.
+    bounding-box centre, often outside a concave shape or a sub-pixel path at region scale). The page
+    is **not** scrolled first (issue #15): a map that scrolls the page on mousedown loses the click,
+    and scrolling it into view beforehand would hide that bug. The point must be in the window.
     """
     code, x, y = _polygon_point(page, frame, code_qp)
     page.mouse.click(x, y)
@@ -295,7 +299,7 @@ def click_polygon(page: Any, frame: Any, code_qp: str | None = None) -> str:
 
 def hover_polygon(page: Any, frame: Any, code_qp: str) -> str:
     """Move the mouse inside a QPV (zoomed on it) and return the text of the tooltip Leaflet shows."""
-    code, x, y = _polygon_point(page, frame, code_qp)
+    code, x, y = _polygon_point(page, frame, code_qp, scroll=True)  # hovering is not what #15 is about
     page.mouse.move(x - 3, y - 3)
     page.mouse.move(x, y, steps=3)
     tooltip = frame.locator(".leaflet-tooltip")

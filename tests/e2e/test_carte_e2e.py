@@ -75,7 +75,7 @@ def test_click_opens_fiche_then_weights_change_ranking(streamlit_server, browser
     page = browser_page
     page.goto(f"{streamlit_server}/carte?territoire=EPCI:243400017")  # Montpellier Méditerranée Métropole
     page.get_by_role("heading", name="Carte des quartiers").wait_for()
-    page.get_by_text("QPV 2015 (génération précédente)").click()  # the QPV 2024 are shown first
+    page.get_by_text("QPV 2015", exact=True).click()  # the QPV 2024 are shown first
     page.wait_for_timeout(1_000)
     frame = map_frame(page)
     code = click_polygon(page, frame, "QP034005")  # Mosson
@@ -102,14 +102,14 @@ def test_click_opens_fiche_then_weights_change_ranking(streamlit_server, browser
 
     page.get_by_role("link", name="Méthode et pondérations").click()
     page.get_by_role("heading", name="Méthode et pondérations").wait_for(timeout=30_000)
-    page.get_by_text("changent de rang").wait_for(timeout=30_000)
-    assert "0 quartier(s)" in page.get_by_text("changent de rang").inner_text()
+    page.get_by_text("de rang par rapport").wait_for(timeout=30_000)
+    assert page.get_by_text("de rang par rapport").inner_text().startswith("0 quartier sur")
     slider = page.get_by_role("slider", name="Pauvreté et revenus")
     slider.focus()
     for _ in range(8):
         page.keyboard.press("ArrowRight")
     page.wait_for_function(
-        "() => [...document.querySelectorAll('p')].some(p => /changent de rang/.test(p.innerText)"
+        "() => [...document.querySelectorAll('p')].some(p => /de rang par rapport/.test(p.innerText)"
         " && !/^0 quartier/.test(p.innerText))", timeout=30_000)
     save_screenshot(page, "methode_poids_modifie", full_page=True)
 
