@@ -145,3 +145,28 @@ def test_normal_layout_has_the_launch_button_and_the_notes_form():
     assert any(b.label == "Lancer la présentation" for b in at.button)
     assert any(t.label == "Ce que dit le groupe" for t in at.text_area)
     assert "Aucune donnée personnelle" in " ".join(c.value for c in at.caption)
+
+
+def test_notes_are_recorded_edited_and_deleted_from_the_page(tmp_path, monkeypatch):
+    import settings
+    from core.text import markdown_text
+    from loaders.local import remontees
+
+    monkeypatch.setattr(settings, "DATA_DIR", tmp_path)
+    at = _page(territoire=MONTPELLIER)
+    at.selectbox(key="atelier_remontee_qpv").set_value(MOSSON)
+    at.text_area(key="atelier_remontee_texte").input("<b>Pas d'ombre</b> à l'arrêt du tram.")
+    at.button(key="FormSubmitter:atelier_remontee_formulaire-Enregistrer la remontée").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    [note] = remontees.notes()
+    assert note.code_qp == MOSSON and note.texte == "<b>Pas d'ombre</b> à l'arrêt du tram."
+    assert any("Remontée n° 1 enregistrée" in s.value for s in at.success)
+    assert markdown_text(note.texte) in [m.value for m in at.markdown]  # shown as text, every mark escaped
+    key = f"atelier_liste_edition_{note.id}"
+    at.text_area(key=f"{key}_texte").input("Pas d'ombre à l'arrêt du tram, ni de banc.")
+    at.button(key=f"FormSubmitter:{key}-Enregistrer").click().run()
+    assert [n.texte for n in remontees.notes()] == ["Pas d'ombre à l'arrêt du tram, ni de banc."]
+    at.checkbox(key=f"{key}_supprimer").check()
+    at.button(key=f"FormSubmitter:{key}-Enregistrer").click().run()
+    assert not at.exception and remontees.notes() == []
+    assert any("Remontée n° 1 supprimée" in s.value for s in at.success)
