@@ -81,7 +81,7 @@ def method_blocks(rows: list[tuple[str, str]], options: AnnexOptions) -> list[Bl
         Paragraph("Chaque valeur indique sa nature, partout où elle est affichée. Une estimation n'est jamais "
                   "présentée comme un chiffre publié."),
         Bullets([f"{natures.label(n)[0].upper()}{natures.label(n)[1:]} : {natures.description(n)}"
-                 for n in natures.NATURES if n != natures.LOCAL]),
+                 for n in natures.NATURES]),
         Heading(2, "Valeurs manquantes"),
         Bullets([label if label.startswith(reasons.short_label(code)) else f"{reasons.short_label(code)} : {label}"
                  for code, label in reasons.LABELS.items()]),
