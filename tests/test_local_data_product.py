@@ -294,3 +294,21 @@ def test_cli_add_list_scores_remove(data_dir, tmp_path, capsys):
                 "--millesime", "2024", "--source", "S"])
     assert bad == 2 and "Domaine inconnu" in capsys.readouterr().err and local_indicators.list_metadata() == []
     assert main(["remontees", "list"]) == 0  # the other subcommands still register
+
+
+PAGES = ["pages/accueil.py", "pages/carte.py", "pages/fiche.py", "pages/comparer.py", "pages/methode.py",
+         "pages/annexe.py", "pages/donnees.py"]
+
+
+def test_every_page_runs_with_a_local_indicator_in_the_scores(data_dir):
+    """An opted-in local indicator (known for all QPV 2024, so that it counts) changes nothing in how pages run."""
+    local_id = add_local(_values_for_all_qpv_2024(), label=HOSTILE_LABEL, scored=True)
+    assert local_id in structure().indicators
+    at = AppTest.from_file(APP, default_timeout=300)
+    at.query_params["territoire"] = "DEP:01"
+    at.run()
+    at.session_state["qpv_selectionne"] = "QN00101M"
+    for page in PAGES:
+        at.switch_page(page).run()
+        assert not at.exception, (page, [e.value for e in at.exception])
+        assert_no_live_html(texts(at))
