@@ -126,15 +126,17 @@ def add_zones(fmap: folium.Map, zones: gpd.GeoDataFrame, name: str) -> None:
 
 def add_quartiers(fmap: folium.Map, qpv: gpd.GeoDataFrame, filled: bool) -> None:
     """The quartiers as thick outlines (``filled``: a light tint, for a plan without data); each keeps its code
-    and name in its properties, and its name in a tooltip."""
+    and name in its properties, and its name and commune in a tooltip."""
     if qpv is None or not len(qpv):
         return
     style = {"color": QPV_OUTLINE, "weight": 2.5, "opacity": 1,
              "fillColor": PLAN_FILL, "fillOpacity": 0.45 if filled else 0.0}
-    folium.GeoJson(_collection(qpv, ["code_qp", "lib_qp"]), name="Quartiers prioritaires", control=False,
+    fields = ["lib_qp", "lib_com"] if "lib_com" in qpv else ["lib_qp"]
+    folium.GeoJson(_collection(qpv, ["code_qp", *fields]), name="Quartiers prioritaires", control=False,
                    style_function=lambda _f: dict(style),
                    highlight_function=lambda _f: {"weight": 4},
-                   tooltip=folium.GeoJsonTooltip(fields=["lib_qp"], aliases=["Quartier"], sticky=True),
+                   tooltip=folium.GeoJsonTooltip(fields=fields, aliases=["Quartier", "Commune"][:len(fields)],
+                                                 sticky=True),
                    ).add_to(fmap)
 
 
