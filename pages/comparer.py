@@ -84,7 +84,7 @@ if ranked.empty:
     st.info("Aucun des quartiers choisis n'a de score global (données partielles).")
 else:
     fig = go.Figure(go.Scatter(
-        x=ranked["rang"], y=ranked["lib_qp"].map(html_text), mode="markers", marker={"size": 11, "color": "#1f5fa8"},
+        x=ranked["rang"], y=[html_text(labels[c]) for c in ranked.index], mode="markers", marker={"size": 11, "color": "#1f5fa8"},
         error_x={"type": "data", "symmetric": False, "array": ranked["rang_p95"] - ranked["rang"],
                  "arrayminus": ranked["rang"] - ranked["rang_p05"], "color": "#9bb7d9"},
         hovertext=[html_text(f"{rank_phrase(row)} (de {format_number(row['rang_p05'])} à "

@@ -6,6 +6,8 @@ The territory chosen in the sidebar is kept in ``st.session_state`` and mirrored
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
 import settings
@@ -173,7 +175,7 @@ def territory_selector() -> Territory:
     st.session_state[STATE_KEY] = chosen
     st.query_params["territoire"] = chosen.key
     if st.session_state.pop("_url_open_fiche", None):  # a QPV: link opens that quartier's fiche
-        st.switch_page("pages/fiche.py")
+        st.switch_page(FICHE_PAGE)
     return chosen
 
 
@@ -225,9 +227,13 @@ def method_caption() -> str:
     return f"Scores : {kind} ; cadre de référence : {FRAMES[frame]}."
 
 
+#: The fiche page, found next to this module (whatever the folder of the pages is called).
+FICHE_PAGE = Path(__file__).resolve().with_name("fiche.py")
+
+
 def open_fiche(code_qp: str) -> None:
     st.session_state[QPV_KEY] = code_qp
-    st.switch_page("pages/fiche.py")
+    st.switch_page(FICHE_PAGE)
 
 
 # --- charts ---------------------------------------------------------------------------------------

@@ -115,7 +115,9 @@ with right:
                     f"{'changent' if moved >= 2 else 'change'} de rang par rapport à la méthode par défaut.")
         top = ranked.head(25)
         fig = go.Figure()
-        names = top["lib_qp"].map(html_text)  # Plotly reads a few HTML tags in labels
+        # A QPV 2015 and a QPV 2024 often share a name: the generation tells them apart. Plotly reads a few
+        # HTML tags in labels: names are escaped.
+        names = (top["lib_qp"] + " (QPV " + top["generation"].astype(int).astype(str) + ")").map(html_text)
         fig.add_trace(go.Scatter(x=top["rang_defaut"], y=names, mode="markers", name="Méthode par défaut",
                                  marker={"symbol": "circle-open", "size": 10, "color": "#6b6b6b"}))
         fig.add_trace(go.Scatter(

@@ -27,7 +27,8 @@ def start(territory: str) -> AppTest:
 
 
 def page_tables(at: AppTest) -> list[pd.DataFrame]:
-    return [d.value for d in at.dataframe]
+    """Data grids, then real tables (the Comparer's, issue #15), with their index as a column."""
+    return [d.value for d in at.dataframe] + [t.value.reset_index() for t in at.table]
 
 
 @pytest.fixture(scope="module")
@@ -131,9 +132,9 @@ def test_comparer_cells_say_what_each_value_is(calibrated):
     at.switch_page("pages/comparer.py").run()
     at.multiselect(key="comparer_qpv").set_value([calibrated.name, "QP034005"]).run()
     assert not at.exception, [e.value for e in at.exception]
-    table = page_tables(at)[0]
+    table = next(t for t in page_tables(at) if "Indicateur" in t.columns)
     column = next(c for c in table.columns if c.startswith(str(calibrated["lib_qp"])))
-    cell = table.loc[table["Indicateur"] == "Taux de pauvreté", column].iloc[0]
+    cell = table.loc[table["Indicateur"].str.startswith("Taux de pauvreté"), column].iloc[0]
     assert cell == (f"{format_value(calibrated['taux_pauvrete'], '%', 1)} (estimation : "
                     f"{format_number(calibrated['taux_pauvrete_ic_bas'], 1)} à "
                     f"{format_number(calibrated['taux_pauvrete_ic_haut'], 1)})")
@@ -147,5 +148,5 @@ def test_comparer_cells_say_what_each_value_is(calibrated):
     header = headers[calibrated.name]
     assert frame.loc["Taux de pauvreté", f"{header} — nature de la valeur"] == "estimation calibrée (avec intervalle)"
     assert frame.loc["Taux de pauvreté", f"{header} — borne basse de l'intervalle à 90 %"] == pytest.approx(
-        calibrated["taux_pauvrete_ic_bas"])
+        round(calibrated["taux_pauvrete_ic_bas"], 1))  # as the interface shows it (issue #15)
     assert frame.loc["Taux de pauvreté", f"{headers['QP034005']} — nature de la valeur"] == "valeur officielle"

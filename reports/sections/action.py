@@ -41,9 +41,9 @@ ACTION_HINTS: dict[str, tuple[str, str]] = {
         "France Travail, mission locale, structures d'insertion par l'activité économique, PLIE.",
     ),
     "sensibilite_age": (
-        "Adapter les actions aux âges : lieux frais et activités pour les enfants l'été, repérage et visites "
-        "des personnes âgées ou seules pendant les vagues de chaleur.",
-        "CCAS, services petite enfance et jeunesse, centres sociaux, associations de proximité.",
+        "Repérer et visiter les personnes âgées ou seules pendant les vagues de chaleur (registre canicule), "
+        "ouvrir des lieux frais accessibles à pied, rompre l'isolement l'été.",
+        "CCAS, services d'aide à domicile, centres sociaux, associations de proximité.",
     ),
 }
 

@@ -299,7 +299,11 @@ def click_polygon(page: Any, frame: Any, code_qp: str | None = None) -> str:
 
 def hover_polygon(page: Any, frame: Any, code_qp: str) -> str:
     """Move the mouse inside a QPV (zoomed on it) and return the text of the tooltip Leaflet shows."""
-    code, x, y = _polygon_point(page, frame, code_qp, scroll=True)  # hovering is not what #15 is about
+    try:
+        code, x, y = _polygon_point(page, frame, code_qp, scroll=True)  # hovering is not what #15 is about
+    except Exception:  # noqa: BLE001 — the map's iframe was replaced by a rerun: find it again, once
+        frame = map_frame(page)
+        code, x, y = _polygon_point(page, frame, code_qp, scroll=True)
     page.mouse.move(x - 3, y - 3)
     page.mouse.move(x, y, steps=3)
     tooltip = frame.locator(".leaflet-tooltip")

@@ -23,8 +23,9 @@ def test_occitanie_map_draws_offline(streamlit_server, browser_page):
     path = save_screenshot(page, "carte_occitanie")
     save_screenshot(page, "carte_occitanie_page_entiere", full_page=True)
     assert drawn == expected, f"{drawn} polygones dessinés au lieu de {expected} (capture : {path})"
-    # Legend in French, inside the map.
-    assert "Non disponible" in frame.locator("body").inner_text()
+    # Legend in French, beside the map (issue #15: it hides no quartier).
+    legend = page.get_by_role("group", name="Légende")
+    assert "Non disponible" in legend.inner_text()
     # Nothing outside 127.0.0.1 was needed (tiles are off in the fixture).
     assert page.blocked_requests == []
 
