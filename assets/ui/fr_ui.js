@@ -166,6 +166,7 @@
     [/^(\d+(?:\.\d+)?)\s?(B|KB|MB|GB|TB|PB) per file$/, function (m) { return size(m[1], m[2]) + " par fichier"; }],
     [/^(\d+(?:\.\d+)?)\s?(B|KB|MB|GB|TB|PB)$/, function (m) { return size(m[1], m[2]); }],
     [/^File is larger than (.+)$/, function (m) { return "Fichier trop volumineux (" + sizes(m[1]) + " au plus)"; }],
+    [/^File must be (.+) or smaller\.$/, function (m) { return "Fichier trop volumineux : " + sizes(m[1]) + " au plus."; }],
     [/^File is smaller than (.+)$/, function (m) { return "Fichier trop petit (" + sizes(m[1]) + " au moins)"; }],
     [/^File type must be (?:one of )?(.+)\.?$/, function (m) { return "Type de fichier attendu : " + m[1]; }],
     [/^(.+) files are not allowed\.$/, function (m) { return "Fichiers " + m[1] + " refusés."; }],
