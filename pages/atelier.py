@@ -57,7 +57,8 @@ header[data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stDecor
 .st-key-atelier_phrases p { font-size: clamp(1.15rem, 1.2vw, 1.8rem); line-height: 1.3; }
 .st-key-atelier_pistes li, .st-key-atelier_pistes p { font-size: clamp(1.3rem, 1.4vw, 2.1rem); line-height: 1.25; }
 .st-key-atelier_source p { font-size: clamp(0.85rem, 0.8vw, 1.1rem); color: #404040; }
-.st-key-atelier_barre [data-baseweb="select"] * { font-size: 1.15rem !important; }
+.st-key-atelier_quartier input, .st-key-atelier_quartier [data-baseweb="select"] * {
+    font-size: 1.15rem !important; }
 </style>
 """
 
