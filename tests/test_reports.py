@@ -677,3 +677,15 @@ def test_a_fiche_with_nothing_ranked_never_says_no_indicator_is_above_the_median
     fiche = next(f for f in fiches(partial) if f.code == code)
     assert not fiche.no_data
     assert fiche.drivers_text == NOTHING_RANKED
+
+
+def test_docx_population_is_given_per_generation_never_summed_across(document, table):
+    """QPV 2015 and QPV 2024 overlap: the summary gives each generation's population on its own and says
+    they don't add up (a sum over both would count the same residents twice)."""
+    text = next(p.text for p in document.paragraphs if p.text.startswith("Population des quartiers"))
+    generations = table["generation"].astype(int)
+    for generation, short in ((2024, "QPV 2024"), (2015, "QPV 2015")):
+        known = table.loc[(generations == generation) & table["population"].notna(), "population"]
+        assert f"{short} : {format_number(known.sum(), 0)} habitants" in text
+    assert format_number(table["population"].sum(), 0) not in text
+    assert "ne s'additionnent pas" in text

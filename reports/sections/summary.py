@@ -8,6 +8,7 @@ from datetime import date
 import pandas as pd
 
 from assembly.territory_table import reason_column
+from assembly.value_text import provenances, sources_text
 from core import natures, reasons
 from core.formats import format_number, french_date, is_missing
 from core.text import fold
@@ -83,25 +84,33 @@ def summary_blocks(table: pd.DataFrame, options: AnnexOptions, contour_regions: 
         f"dans {format_number(len(communes), 0)} commune(s) : {french_list(communes)}. Les QPV 2024 sont ceux des "
         "contrats de ville 2024-2030 ; les QPV 2015 sont présentés parce que la plupart des statistiques publiées "
         "hors ligne portent encore sur eux."))
-    pop = table.loc[table["population"].notna(), "population"]
-    if len(pop):
-        blocks.append(Paragraph(
-            f"Population municipale des quartiers renseignés : {format_number(pop.sum(), 0)} habitants "
-            f"({format_number(len(pop), 0)} quartier(s), {catalogue.get('population').vintage}) ; "
-            f"non renseignée pour {format_number(len(table) - len(pop), 0)} quartier(s)."))
+    # Population per generation (QPV 2015 and 2024 overlap: never summed together), with the vintage and
+    # source of the values summed.
+    origins = provenances(table, ["population"])
+    parts = []
+    for generation in sorted(n_by_gen, reverse=True):
+        rows = table[table["generation"].astype(int) == generation]
+        known = rows[rows["population"].notna()]
+        if known.empty:
+            continue
+        said = " ; ".join(dict.fromkeys(sources_text(origins[(str(c), "population")]) for c in known["code_qp"]
+                                        if (str(c), "population") in origins))
+        parts.append(f"{GENERATION_SHORT.get(generation, generation)} : {format_number(known['population'].sum(), 0)} "
+                     f"habitants pour {format_number(len(known), 0)} quartier(s) renseigné(s) sur "
+                     f"{format_number(len(rows), 0)} ({said})")
+    if parts:
+        overlap = (" Les deux générations se recouvrent : leurs populations ne s'additionnent pas."
+                   if len(parts) > 1 else "")
+        blocks.append(Paragraph(" ; ".join(parts) + "." + overlap, lead="Population des quartiers — "))
     with_contour = int(table["a_contour"].astype(bool).sum())
     coverage = contour_coverage(contour_regions)
     if with_contour == len(table):
         blocks.append(Paragraph("Les contours de tous les quartiers sont disponibles : chaque domaine a sa carte."))
-        blocks.extend(completeness_blocks(table))
-        blocks.extend(nature_blocks(table))
     elif with_contour:
         blocks.append(Note(
             f"Contours disponibles hors ligne pour {format_number(with_contour, 0)} quartier(s) sur "
             f"{format_number(len(table), 0)} : les autres figurent dans les tableaux mais pas sur les cartes "
             f"(contours embarqués : {coverage})."))
-        blocks.extend(completeness_blocks(table))
-        blocks.extend(nature_blocks(table))
     else:
         blocks.append(Note(
             "Cartes non disponibles : les contours des quartiers de ce territoire ne sont pas dans les données "
