@@ -1,7 +1,7 @@
 """ecoqpv — Streamlit entry point: ``streamlit run app.py``.
 
 Copies Leaflet next to the app (so maps draw offline) and hands over to the page chosen in the
-navigation; each page draws the shared territory selector itself (``pages/components.py``).
+navigation; each page draws the shared territory selector itself (``app_pages/components.py``).
 Pages only read widgets, call pure functions and display results.
 """
 
@@ -11,11 +11,11 @@ import streamlit as st
 
 import settings
 from core.paths import clean_leftovers
-from pages.components import ensure_map_assets, stop_if_settings_invalid
-from pages.french import install as install_french
+from app_pages.components import ensure_map_assets, stop_if_settings_invalid
+from app_pages.french import install as install_french
 
 st.set_page_config(page_title="ecoqpv — précarité écologique des quartiers", layout="wide")
-install_french()  # lang="fr", Streamlit's own texts and plotly in French (pages/french.py)
+install_french()  # lang="fr", Streamlit's own texts and plotly in French (app_pages/french.py)
 stop_if_settings_invalid()  # an unusable ECOQPV_* value: a French error box, no traceback
 
 
@@ -30,14 +30,14 @@ ensure_map_assets()
 
 pages = [
     # The default page is served at "/" whatever its url_path (Streamlit 1.67): "/accueil" is an alias below.
-    st.Page("pages/accueil.py", title="Accueil", default=True, url_path=""),
-    st.Page("pages/carte.py", title="Carte", url_path="carte"),
-    st.Page("pages/fiche.py", title="Fiche quartier", url_path="fiche"),
-    st.Page("pages/comparer.py", title="Comparer", url_path="comparer"),
-    st.Page("pages/methode.py", title="Méthode et pondérations", url_path="methode"),
-    st.Page("pages/annexe.py", title="Annexe diagnostic", url_path="annexe"),
-    st.Page("pages/atelier.py", title="Mode atelier", url_path="atelier"),
-    st.Page("pages/donnees.py", title="Données et sources", url_path="donnees"),
+    st.Page("app_pages/accueil.py", title="Accueil", default=True, url_path=""),
+    st.Page("app_pages/carte.py", title="Carte", url_path="carte"),
+    st.Page("app_pages/fiche.py", title="Fiche quartier", url_path="fiche"),
+    st.Page("app_pages/comparer.py", title="Comparer", url_path="comparer"),
+    st.Page("app_pages/methode.py", title="Méthode et pondérations", url_path="methode"),
+    st.Page("app_pages/annexe.py", title="Annexe diagnostic", url_path="annexe"),
+    st.Page("app_pages/atelier.py", title="Mode atelier", url_path="atelier"),
+    st.Page("app_pages/donnees.py", title="Données et sources", url_path="donnees"),
 ]
 
 

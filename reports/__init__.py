@@ -1,6 +1,6 @@
 """Exports of the diagnostic annex: DOCX, PDF, XLSX, CSV and print maps (PNG/SVG).
 
-Pure functions, no Streamlit: the page ``pages/annexe.py`` and ``python -m reports`` both call
+Pure functions, no Streamlit: the page ``app_pages/annexe.py`` and ``python -m reports`` both call
 ``export``. The annex is built once per territory, method and day (``annex_for``: ``reports.build`` makes
 the document of ``reports.model`` from the sections of ``reports.sections``) and rendered by each
 format module (``reports.docx``, ``reports.pdf``, ``reports.xlsx``, ``reports.csv``).

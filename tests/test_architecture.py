@@ -18,7 +18,7 @@ from pathlib import Path
 from tests.conftest import ROOT
 
 #: The application's code (tests and benchmarks may look inside modules).
-CODE = ("app.py", "settings.py", "core", "sources", "indicators", "geodata", "assembly", "loaders", "reports", "pages")
+CODE = ("app.py", "settings.py", "core", "sources", "indicators", "geodata", "assembly", "loaders", "reports", "app_pages")
 MAX_LINES = 700
 
 

@@ -123,7 +123,7 @@ def _page(**params: str) -> AppTest:
     for name, value in params.items():
         at.query_params[name] = value
     at.run()
-    return at.switch_page("pages/atelier.py").run()
+    return at.switch_page("app_pages/atelier.py").run()
 
 
 def test_presentation_counter_moves_with_the_buttons_and_zooms_on_a_quartier():

@@ -76,7 +76,7 @@ def test_page_upload_summary_add_then_map_and_fiche(data_dir):
     at = AppTest.from_file(APP, default_timeout=300)
     at.query_params["territoire"] = "DEP:01"
     at.run()
-    at.switch_page("pages/donnees.py").run()
+    at.switch_page("app_pages/donnees.py").run()
     assert not at.exception
     at.file_uploader(key="locales_fichier").set_value(
         ("impayes.csv", csv_bytes({"QN00101M": 12.5, "QN00102M": "s", "QN00103M": 3}), "text/csv")).run()
@@ -96,7 +96,7 @@ def test_page_upload_summary_add_then_map_and_fiche(data_dir):
     assert any("Indicateur ajouté" in t for t in texts(at))
     assert_no_live_html(texts(at))
 
-    at.switch_page("pages/carte.py").run()
+    at.switch_page("app_pages/carte.py").run()
     assert not at.exception
     choice = at.selectbox(key="carte_indicateur")
     assert any("onerror" in str(o) and "donnée locale" in str(o) for o in choice.options), choice.options
@@ -108,7 +108,7 @@ def test_page_upload_summary_add_then_map_and_fiche(data_dir):
     assert_no_live_html(texts(at))
 
     at.session_state["qpv_selectionne"] = "QN00101M"
-    at.switch_page("pages/fiche.py").run()
+    at.switch_page("app_pages/fiche.py").run()
     assert not at.exception, [e.value for e in at.exception]
     frames = [d.value for d in at.dataframe]
     lines = [f[f["Indicateur"].astype(str).str.contains("onerror")] for f in frames if "Indicateur" in f]
@@ -122,7 +122,7 @@ def test_opt_in_from_the_methode_page(data_dir):
     at = AppTest.from_file(APP, default_timeout=300)
     at.query_params["territoire"] = "COM:01053"
     at.run()
-    at.switch_page("pages/methode.py").run()
+    at.switch_page("app_pages/methode.py").run()
     assert not at.exception, [e.value for e in at.exception]
     box = at.checkbox(key=f"methode_locales_scores_{local_id}")
     assert box.value is False
@@ -135,7 +135,7 @@ def test_opt_in_from_the_methode_page(data_dir):
 
 
 def _local_section_script() -> None:
-    from pages.donnees_locales import local_data_section
+    from app_pages.donnees_locales import local_data_section
 
     local_data_section()
 
@@ -296,8 +296,8 @@ def test_cli_add_list_scores_remove(data_dir, tmp_path, capsys):
     assert main(["remontees", "list"]) == 0  # the other subcommands still register
 
 
-PAGES = ["pages/accueil.py", "pages/carte.py", "pages/fiche.py", "pages/comparer.py", "pages/methode.py",
-         "pages/annexe.py", "pages/donnees.py"]
+PAGES = ["app_pages/accueil.py", "app_pages/carte.py", "app_pages/fiche.py", "app_pages/comparer.py", "app_pages/methode.py",
+         "app_pages/annexe.py", "app_pages/donnees.py"]
 
 
 def test_every_page_runs_with_a_local_indicator_in_the_scores(data_dir):

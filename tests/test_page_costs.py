@@ -38,7 +38,7 @@ def _spy(monkeypatch, module, name: str) -> list:
 
 
 def test_carte_builds_the_territory_table_once(monkeypatch):
-    at = _opened("pages/carte.py")
+    at = _opened("app_pages/carte.py")
     builds = _spy(monkeypatch, tt, "build_table")
     at.run()
     assert not at.exception, [e.value for e in at.exception]
@@ -51,7 +51,7 @@ def test_carte_builds_the_territory_table_once(monkeypatch):
 
 
 def test_atelier_never_scores(monkeypatch):
-    at = _opened("pages/atelier.py")
+    at = _opened("app_pages/atelier.py")
     scored = _spy(monkeypatch, tt, "compute_scores")
     builds = _spy(monkeypatch, tt, "build_table")
     at.run()
@@ -63,7 +63,7 @@ def test_atelier_never_scores(monkeypatch):
 def test_the_spies_see_scoring_when_it_happens(monkeypatch):
     """The Fiche page shows scores: the same spies count them (the Atelier test can fail)."""
     assert tt.compute_scores is scores.compute_scores
-    at = _opened("pages/fiche.py")
+    at = _opened("app_pages/fiche.py")
     tt._frame_scores.cache_clear()  # noqa: SLF001
     scored = _spy(monkeypatch, tt, "compute_scores")
     at.run()

@@ -27,7 +27,7 @@ def donnees(territory: str) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=300)
     at.query_params["territoire"] = territory
     at.run()
-    return at.switch_page("pages/donnees.py").run()
+    return at.switch_page("app_pages/donnees.py").run()
 
 
 def test_coverage_and_sources_are_listed(monkeypatch, tmp_path):
@@ -72,7 +72,7 @@ def test_the_mirror_can_come_from_the_secrets_file(monkeypatch, tmp_path):
     at.secrets["ECOQPV_MIRROR"] = folder.as_uri()
     at.query_params["territoire"] = "EPCI:243400017"
     at.run()
-    at.switch_page("pages/donnees.py").run()
+    at.switch_page("app_pages/donnees.py").run()
     assert not at.exception
     assert f"Miroir configuré par l'exploitant : {folder.as_uri()} " in _texts(at)
 
@@ -194,7 +194,7 @@ def test_update_button_runs_the_loaders_with_a_progress_report(monkeypatch, tmp_
     report = "\n".join(m.value for m in at.markdown)
     assert "Ce qui a changé" in report and "Ce qui a échoué" in report and "ADEME" in report
     assert (tmp_path / "donnees" / "primary" / "EPCI-243400017" / "rapport.md").is_file()
-    at.switch_page("pages/donnees.py").run()
+    at.switch_page("app_pages/donnees.py").run()
     assert not at.exception
     assert at.dataframe[0].value["Territoire"].str.contains("243400017").any()
 

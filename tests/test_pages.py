@@ -9,8 +9,8 @@ from sources import store
 from tests.conftest import ROOT
 
 APP = str(ROOT / "app.py")
-PAGES = ["pages/accueil.py", "pages/carte.py", "pages/fiche.py", "pages/comparer.py", "pages/methode.py",
-         "pages/annexe.py", "pages/atelier.py", "pages/donnees.py"]
+PAGES = ["app_pages/accueil.py", "app_pages/carte.py", "app_pages/fiche.py", "app_pages/comparer.py", "app_pages/methode.py",
+         "app_pages/annexe.py", "app_pages/atelier.py", "app_pages/donnees.py"]
 
 
 def start(territory: str | None = None) -> AppTest:
@@ -22,7 +22,7 @@ def start(territory: str | None = None) -> AppTest:
 
 def carte(territory: str | None = None) -> AppTest:
     at = start(territory)
-    return at.switch_page("pages/carte.py").run()
+    return at.switch_page("app_pages/carte.py").run()
 
 
 @pytest.mark.parametrize("page", PAGES)
@@ -122,7 +122,7 @@ def test_qpv_link_opens_its_fiche():
 
 def test_donnees_lists_sources_with_licence():
     at = start()
-    at.switch_page("pages/donnees.py").run()
+    at.switch_page("app_pages/donnees.py").run()
     sources = at.dataframe[1].value
     assert {"Éditeur", "Licence", "Millésime"} <= set(sources.columns)
     assert sources["Licence"].str.len().min() > 0
@@ -153,7 +153,7 @@ def test_carte_score_layer():
 def test_fiche_shows_scores_and_missing_reason():
     at = start("EPCI:243100518")
     at.session_state["qpv_selectionne"] = "QP031015"  # Rangueil: secret statistique on ages
-    at.switch_page("pages/fiche.py").run()
+    at.switch_page("app_pages/fiche.py").run()
     assert not at.exception
     assert at.header[0].value == "Rangueil"
     tables = [d.value for d in at.dataframe]
@@ -168,7 +168,7 @@ def test_fiche_shows_scores_and_missing_reason():
 
 def test_methode_weight_changes_ranking_and_other_pages_follow():
     at = start("REG:93")
-    at.switch_page("pages/methode.py").run()
+    at.switch_page("app_pages/methode.py").run()
     assert not at.exception
     before = at.dataframe[0].value
     assert (before["Changement de rang"].isin(["inchangé", ""])).all()
@@ -177,7 +177,7 @@ def test_methode_weight_changes_ranking_and_other_pages_follow():
     after = at.dataframe[0].value
     assert after["Changement de rang"].str.match(r"^(monte|descend) de \d+ places?$").any()
     assert at.session_state["methode"].domain_weights["pauvrete_revenus"] == 3.0
-    at.switch_page("pages/carte.py").run()
+    at.switch_page("app_pages/carte.py").run()
     at.radio(key="carte_type").set_value("Score").run()
     assert not at.exception
     assert any("pondérations personnalisées" in c.value for c in at.caption)
@@ -189,7 +189,7 @@ def test_comparer_shows_french_values_references_and_exports_csv():
     import pandas as pd
 
     at = start("EPCI:243400017")
-    at.switch_page("pages/comparer.py").run()
+    at.switch_page("app_pages/comparer.py").run()
     assert not at.exception
     at.multiselect(key="comparer_qpv").set_value(["QP034005", "QP034004"]).run()
     table = at.table[0].value.reset_index()  # a real table: its headers wrap (issue #15)
@@ -220,7 +220,7 @@ def test_empty_table_sentence_on_pages(monkeypatch):
     from assembly import territory_table as table_module
 
     empty = table_module.territory_table(territories_resolve("EPCI:243400017")).iloc[0:0]
-    for page in ("pages/accueil.py", "pages/carte.py", "pages/fiche.py", "pages/comparer.py", "pages/annexe.py"):
+    for page in ("app_pages/accueil.py", "app_pages/carte.py", "app_pages/fiche.py", "app_pages/comparer.py", "app_pages/annexe.py"):
         at = AppTest.from_file(APP, default_timeout=120)
         at.run()
         monkeypatch.setattr(table_module, "territory_table", lambda *a, **k: empty.copy())
@@ -238,7 +238,7 @@ def territories_resolve(key):
     return territories.resolve_key(key)
 
 
-@pytest.mark.parametrize("page", ["pages/carte.py", "pages/fiche.py", "pages/comparer.py", "pages/methode.py"])
+@pytest.mark.parametrize("page", ["app_pages/carte.py", "app_pages/fiche.py", "app_pages/comparer.py", "app_pages/methode.py"])
 def test_territory_with_one_qpv(page):
     at = start("COM:01004")  # Ambérieu-en-Bugey: one QPV 2024 (and its 2015 predecessor)
     at.switch_page(page).run()
@@ -247,7 +247,7 @@ def test_territory_with_one_qpv(page):
 
 def test_atelier_shows_one_question_and_no_ranking():
     at = start("EPCI:243400017")
-    at.switch_page("pages/atelier.py").run()
+    at.switch_page("app_pages/atelier.py").run()
     assert not at.exception
     slides = at.radio(key="atelier_diapo")
     at.radio(key="atelier_diapo").set_value(slides.options.index("4. Logement et énergie")).run()

@@ -42,7 +42,7 @@ def calibrated() -> pd.Series:
 def test_fiche_shows_a_calibrated_estimate_with_its_interval(calibrated):
     at = start(TERRITORY)
     at.session_state["qpv_selectionne"] = calibrated.name
-    at.switch_page("pages/fiche.py").run()
+    at.switch_page("app_pages/fiche.py").run()
     assert not at.exception, [e.value for e in at.exception]
     table = next(t for t in page_tables(at) if "Taux de pauvreté" in set(t["Indicateur"]))
     line = table[table["Indicateur"] == "Taux de pauvreté"].iloc[0]
@@ -61,7 +61,7 @@ def test_fiche_rank_names_its_frame_and_reliability():
     code = ranked.index[0]
     at = start(TERRITORY)
     at.session_state["qpv_selectionne"] = code
-    at.switch_page("pages/fiche.py").run()
+    at.switch_page("app_pages/fiche.py").run()
     assert not at.exception, [e.value for e in at.exception]
     row = ranked.loc[code]
     rank = format_number(row["rang"], 0 if float(row["rang"]).is_integer() else 1)
@@ -93,7 +93,7 @@ def test_fiche_of_a_quartier_without_any_value_says_so_in_one_sentence(monkeypat
     monkeypatch.setattr(fiche_module, "territory_table", emptied)
     at = start(TERRITORY)
     at.session_state["qpv_selectionne"] = code
-    at.switch_page("pages/fiche.py").run()
+    at.switch_page("app_pages/fiche.py").run()
     assert not at.exception, [e.value for e in at.exception]
     assert [i.value for i in at.info] == [NO_DATA]
     assert not at.metric and not page_tables(at)  # no empty table, no score, no "0 alertes"
@@ -102,7 +102,7 @@ def test_fiche_of_a_quartier_without_any_value_says_so_in_one_sentence(monkeypat
 
 def test_carte_of_france_draws_the_chosen_zone_with_natures():
     at = start("FR")
-    at.switch_page("pages/carte.py").run()
+    at.switch_page("app_pages/carte.py").run()
     assert not at.exception, [e.value for e in at.exception]
     assert at.sidebar.selectbox(key="sel_REG").value == territories.COUNTRY
     zones = at.sidebar.selectbox(key="carte_zone")
@@ -129,7 +129,7 @@ def test_comparer_cells_say_what_each_value_is(calibrated):
     import io
 
     at = start(TERRITORY)
-    at.switch_page("pages/comparer.py").run()
+    at.switch_page("app_pages/comparer.py").run()
     at.multiselect(key="comparer_qpv").set_value([calibrated.name, "QP034005"]).run()
     assert not at.exception, [e.value for e in at.exception]
     table = next(t for t in page_tables(at) if "Indicateur" in t.columns)

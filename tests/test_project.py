@@ -28,7 +28,7 @@ def test_ci_runs_the_readme_test_command_verbatim():
 
 
 def test_layout_shows_the_architecture():
-    for name in ("app.py", "settings.py", "loaders", "geodata", "indicators", "pages", "tests",
+    for name in ("app.py", "settings.py", "loaders", "geodata", "indicators", "app_pages", "tests",
                  "data/bundle/manifest.json", "requirements.txt", "requirements-dev.txt", "bench"):
         assert (ROOT / name).exists(), name
 
@@ -38,6 +38,14 @@ def test_requirements_are_pinned():
         line = line.strip()
         if line and not line.startswith("#"):
             assert "==" in line, line
+
+
+def test_no_folder_named_pages_beside_the_app():
+    """Streamlit (1.67) takes a ``pages/`` folder beside ``app.py`` for a legacy multipage app: the first visitor
+    of a deep link (``/donnees``) on a fresh server got that page alone, with an English file menu. The pages
+    live in ``app_pages/``, driven by ``st.navigation`` in ``app.py``."""
+    assert not (ROOT / "pages").exists()
+    assert "st.navigation(" in (ROOT / "app.py").read_text(encoding="utf-8")
 
 
 def test_streamlit_only_in_pages_and_app():

@@ -256,7 +256,7 @@ def test_fiche_page_lists_the_notes_apart_and_as_text(data_dir):
     at.query_params["territoire"] = TERRITORY
     at.run()
     at.session_state["qpv_selectionne"] = MOSSON
-    at.switch_page("pages/fiche.py").run()
+    at.switch_page("app_pages/fiche.py").run()
     assert not at.exception, [e.value for e in at.exception]
     headers = [h.value for h in at.subheader]
     assert headers[-1] == NOTES_TITLE  # its own block, after the statistics

@@ -328,7 +328,7 @@ def test_fiche_page_and_annex_show_the_same_fiche(document):
     at.query_params["territoire"] = TERRITORY
     at.run()
     at.session_state["qpv_selectionne"] = KNOWN_QPV
-    at.switch_page("pages/fiche.py").run()
+    at.switch_page("app_pages/fiche.py").run()
     assert not at.exception, [e.value for e in at.exception]
     page_drivers = next(m.value for m in at.markdown if m.value.startswith("**Ce qui pèse le plus**"))
     items = fiche_items(document, KNOWN_QPV)

@@ -20,7 +20,7 @@ def start(territory: str, method=None, frame: str | None = None) -> AppTest:
     if method is not None:
         at.session_state["methode"] = method
         at.session_state["cadre"] = frame or "generation"
-    return at.switch_page("pages/annexe.py").run()
+    return at.switch_page("app_pages/annexe.py").run()
 
 
 def settings_shown(at: AppTest) -> dict:

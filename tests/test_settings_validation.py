@@ -319,7 +319,7 @@ def test_app_shows_one_error_box_instead_of_a_traceback(monkeypatch):
     assert not at.exception
     assert len(at.error) == 1 and "ECOQPV\\_HTTP\\_TIMEOUT" in at.error[0].value and "abc" in at.error[0].value
     assert not at.title  # no page drawn with unusable settings
-    at.switch_page("pages/carte.py").run()
+    at.switch_page("app_pages/carte.py").run()
     assert not at.exception and len(at.error) == 1 and not at.title
 
 
@@ -332,7 +332,7 @@ def _methode() -> AppTest:
     at = AppTest.from_file(APP, default_timeout=120)
     at.query_params["territoire"] = TERRITORY
     at.run()
-    return at.switch_page("pages/methode.py").run()
+    return at.switch_page("app_pages/methode.py").run()
 
 
 def _upload(at: AppTest, text: str, name: str = "reglages.json") -> AppTest:
@@ -363,11 +363,11 @@ def test_methode_upload_clamps_and_says_so_then_the_annex_cites_it():
     assert any(notice == w.value for w in at.warning), [w.value for w in at.warning]
     assert at.session_state["methode"].domain_weights["chaleur"] == 3.0
     assert at.select_slider(key="poids_chaleur").value == 3.0
-    at.switch_page("pages/annexe.py").run()
+    at.switch_page("app_pages/annexe.py").run()
     assert not at.exception
     assert any(notice == w.value for w in at.warning)
     # Moving a slider away from the imported method ends the notice.
-    at.switch_page("pages/methode.py").run()
+    at.switch_page("app_pages/methode.py").run()
     at.select_slider(key="poids_chaleur").set_value(2.0).run()
     assert not any(notice == w.value for w in at.warning)
 

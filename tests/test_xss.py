@@ -243,8 +243,8 @@ def _payload_free(body: str) -> bool:
     return not any(p in body for p in (*HTML_PAYLOADS, *MARKDOWN_PAYLOADS, HOSTILE_COMMUNE, HOSTILE_EPCI))
 
 
-@pytest.mark.parametrize("page", ["pages/accueil.py", "pages/carte.py", "pages/fiche.py", "pages/comparer.py",
-                                  "pages/methode.py", "pages/annexe.py", "pages/atelier.py"])
+@pytest.mark.parametrize("page", ["app_pages/accueil.py", "app_pages/carte.py", "app_pages/fiche.py", "app_pages/comparer.py",
+                                  "app_pages/methode.py", "app_pages/annexe.py", "app_pages/atelier.py"])
 def test_pages_show_hostile_names_as_text(hostile_data, page):
     at = AppTest.from_file(APP, default_timeout=120)
     at.query_params["territoire"] = TERRITORY
@@ -276,7 +276,7 @@ def test_fiche_title_is_the_hostile_name_escaped(hostile_data):
     at.query_params["territoire"] = TERRITORY
     at.run()
     at.session_state["qpv_selectionne"] = code
-    at.switch_page("pages/fiche.py").run()
+    at.switch_page("app_pages/fiche.py").run()
     assert not at.exception
     assert [h.proto.body for h in at.header] == [markdown_text(name)]
     rendered = MarkdownIt("commonmark").render(at.header[0].proto.body)
@@ -287,7 +287,7 @@ def test_atelier_map_and_questions_for_every_theme(hostile_data):
     at = AppTest.from_file(APP, default_timeout=120)
     at.query_params["territoire"] = TERRITORY
     at.run()
-    at.switch_page("pages/atelier.py").run()
+    at.switch_page("app_pages/atelier.py").run()
     for index in range(len(at.radio(key="atelier_diapo").options)):  # every slide of the residents' sequence
         at.radio(key="atelier_diapo").set_value(index).run()
         assert not at.exception

@@ -113,28 +113,6 @@ def _remember(kind: str) -> None:
     st.session_state[f"terr_{kind}"] = st.session_state[f"sel_{kind}"]
 
 
-_LEFT_LEGACY_MODE = False
-
-
-def leave_legacy_multipage_mode() -> None:
-    """Make ``app.py``'s ``st.navigation`` drive the app, even on a deep link to a fresh server.
-
-    Streamlit (1.67) treats a ``pages/`` folder beside the main script as a legacy multipage app until
-    the main script has called ``st.navigation``: a first visit to ``/carte`` would run the page alone,
-    with a raw file list as menu. The flag is process-wide; switching it and rerunning hands the request
-    to ``app.py``, which then routes to the same page.
-    """
-    from streamlit.runtime.pages_manager import PagesManager
-
-    global _LEFT_LEGACY_MODE
-    if PagesManager.uses_pages_directory and not _LEFT_LEGACY_MODE:
-        # Once per process: Streamlit's test harness resets the flag before every run, and a rerun
-        # there would drop button clicks; in a real server the flag then stays off.
-        _LEFT_LEGACY_MODE = True
-        PagesManager.uses_pages_directory = False
-        st.rerun()
-
-
 def stop_if_settings_invalid() -> None:
     """An error box instead of the page when an ``ECOQPV_*`` environment value cannot be used."""
     if settings.PROBLEMS:
@@ -145,7 +123,6 @@ def stop_if_settings_invalid() -> None:
 def territory_selector() -> Territory:
     """Cascading selectors in the sidebar; returns the most precise territory chosen."""
     stop_if_settings_invalid()
-    leave_legacy_multipage_mode()
     _initial_from_url()
     # Both messages quote the address bar or territory names: shown as plain text, never as markdown.
     if "_url_error" in st.session_state:
@@ -238,7 +215,7 @@ def open_fiche(code_qp: str) -> None:
 
 # --- charts ---------------------------------------------------------------------------------------
 
-#: Plotly in French: its own strings through the "fr" locale (registered by pages/french.py), no mode bar.
+#: Plotly in French: its own strings through the "fr" locale (registered by app_pages/french.py), no mode bar.
 CHART_CONFIG = {"displayModeBar": False, "locale": "fr", "displaylogo": False}
 
 

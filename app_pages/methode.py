@@ -16,8 +16,8 @@ from indicators.scores import COVERAGE_RULE, DATA_DRAW_RULE, ROBUST_RULE, Method
 from indicators.method_settings import WEIGHT_STEPS, from_json, to_json
 from assembly.territory_table import FRAMES
 from core.errors import EcoqpvError
-from pages.components import CHART_CONFIG, current_method, french_chart, method_notices, set_method, territory_selector
-from pages.donnees_locales import local_indicators_block, local_indicators_present
+from app_pages.components import CHART_CONFIG, current_method, french_chart, method_notices, set_method, territory_selector
+from app_pages.donnees_locales import local_indicators_block, local_indicators_present
 
 
 

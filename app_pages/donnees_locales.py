@@ -7,7 +7,7 @@ person then declares label, unit, direction, domain, vintage and source, and add
 indicator like the others (map, fiche, Comparer, annex), marked « donnée locale ». Everything that comes from the
 file or from the person is shown as text (``core.text``), never as markdown or HTML.
 
-This module is imported by ``pages/donnees.py`` and ``pages/methode.py``; it draws nothing by itself.
+This module is imported by ``app_pages/donnees.py`` and ``app_pages/methode.py``; it draws nothing by itself.
 """
 
 from __future__ import annotations

@@ -24,8 +24,8 @@ from sources import store
 from core.errors import EcoqpvError
 from core.text import markdown_lines
 from sources.http import check_mirror
-from pages.components import territory_selector
-from pages.donnees_locales import local_data_section
+from app_pages.components import territory_selector
+from app_pages.donnees_locales import local_data_section
 
 
 def configured_mirror() -> str | None:

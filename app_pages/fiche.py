@@ -13,8 +13,8 @@ from assembly.fiche import NO_DATA, profile
 from core.formats import format_number
 from assembly.territory_table import territory_table
 from core.errors import EcoqpvError
-from pages.components import CHART_CONFIG, QPV_KEY, current_method, french_chart, method_caption, territory_selector
-from pages.remontees import fiche_block
+from app_pages.components import CHART_CONFIG, QPV_KEY, current_method, french_chart, method_caption, territory_selector
+from app_pages.remontees import fiche_block
 
 territory = territory_selector()
 method, frame = current_method()
@@ -49,7 +49,7 @@ st.caption(f"{markdown_text(row['lib_com'])} · QPV {int(row['generation'])} · 
 
 if fiche.no_data:  # one sentence, and where to get the data
     st.info(NO_DATA)
-    st.page_link("pages/donnees.py", label="Ouvrir la page Données et sources")
+    st.page_link("app_pages/donnees.py", label="Ouvrir la page Données et sources")
     st.stop()
 
 # --- scores -------------------------------------------------------------------------------------
@@ -163,5 +163,5 @@ else:
 st.subheader("Ce que ces indicateurs ne disent pas")
 st.markdown("\n".join(f"- **{lead}**{rest}" for lead, rest in fiche.unsaid))
 
-# --- what workshop groups said: apart from the statistics, never scored (pages/remontees.py) ----------------
+# --- what workshop groups said: apart from the statistics, never scored (app_pages/remontees.py) ----------------
 fiche_block(code)

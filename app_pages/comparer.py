@@ -13,7 +13,7 @@ from assembly.comparer import MAX_QPV, comparison_provenances, comparison_table,
 from assembly.value_text import value_text
 from core.formats import format_number
 from assembly.territory_table import rank_phrase, territory_table
-from pages.components import CHART_CONFIG, QPV_KEY, current_method, french_chart, method_caption, territory_selector
+from app_pages.components import CHART_CONFIG, QPV_KEY, current_method, french_chart, method_caption, territory_selector
 from reports.csv import comparison_csv_bytes
 
 territory = territory_selector()

@@ -10,7 +10,7 @@ from core.formats import format_number, french_date, plural
 from assembly.territory_table import territory_table
 from assembly.value_text import provenances, sources_text
 from sources import store
-from pages.components import current_method, open_fiche, territory_selector
+from app_pages.components import current_method, open_fiche, territory_selector
 
 territory = territory_selector()
 method, frame = current_method()

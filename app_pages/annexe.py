@@ -15,7 +15,7 @@ from core.text import markdown_text
 from core.formats import format_number
 from assembly.territory_table import territory_table
 from geodata.territories import COUNTRY
-from pages.components import current_method, method_caption, method_notices, territory_selector
+from app_pages.components import current_method, method_caption, method_notices, territory_selector
 from reports import pdf
 from reports.wording import territory_title
 from reports.options import AnnexOptions

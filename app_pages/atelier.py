@@ -30,9 +30,8 @@ from core.workshop import NOTES_TITLE
 from geodata import labels, territories, webmap, workshop_map
 from geodata.territories import Territory
 from loaders.local import remontees
-from pages import remontees as notes_ui
-from pages.components import STATE_KEY, ensure_map_assets, leave_legacy_multipage_mode, stop_if_settings_invalid, \
-    territory_selector
+from app_pages import remontees as notes_ui
+from app_pages.components import STATE_KEY, ensure_map_assets, stop_if_settings_invalid, territory_selector
 
 PREVIOUS_KEY, NEXT_KEY = "atelier_precedent", "atelier_suivant"
 SLIDE_KEY, SEQUENCE_KEY, QUARTIER_KEY = "atelier_diapo", "atelier_sequence", "atelier_quartier"
@@ -78,7 +77,6 @@ _NORMAL_CSS = """
 def _presentation_territory() -> Territory | None:
     """The territory of the address (``?territoire=``), or the one chosen before on another page."""
     stop_if_settings_invalid()
-    leave_legacy_multipage_mode()
     key = st.query_params.get("territoire")
     if key:
         try:
