@@ -16,7 +16,7 @@ from indicators import catalogue
 from core.formats import format_value, plural
 from core.reasons import missing_label
 from assembly.territory_table import reason_column, territory_table
-from geodata.territories import COUNTRY
+from geodata.territories import COUNTRY, territory_notes
 from app_pages.components import QPV_KEY, current_method, ensure_map_assets, method_caption, open_fiche, territory_selector
 
 territory = territory_selector()
@@ -24,6 +24,8 @@ ensure_map_assets()
 method, frame = current_method()
 st.title("Carte des quartiers", anchor=False)  # compact titles (app_pages/french.py): the map fits 1280×720
 st.caption(markdown_text(territory.title))
+for note in territory_notes(territory):  # said wherever these quartiers are shown (Mayotte)
+    st.caption(markdown_text(note))
 
 #: Height of the map in pixels: with the compact top, the whole map shows in a 1280×720 window.
 MAP_HEIGHT = 430

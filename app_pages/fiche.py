@@ -47,6 +47,9 @@ scores = fiche.scores
 st.header(markdown_text(row["lib_qp"]))
 st.caption(f"{markdown_text(row['lib_com'])} · QPV {int(row['generation'])} · code {markdown_text(row['code_qp'])}")
 
+for note in fiche.notes:  # said whatever the values (the Mayotte codes, for one)
+    st.info(markdown_text(note))
+
 if fiche.no_data:  # one sentence, and where to get the data
     st.info(NO_DATA)
     st.page_link("app_pages/donnees.py", label="Ouvrir la page Données et sources")

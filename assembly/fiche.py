@@ -3,7 +3,7 @@
 ``fiches(table)`` builds the fiche of every row of a territory table (the annex), ``profile(code)`` the
 fiche of one QPV (the Fiche page): values and missing reasons, percentiles, the enclosing territories'
 values with ratio and gap, the domain indices and scores, what drives them, the evolution series and
-what the indicators do not say. The page (``pages/fiche.py``) and the annex
+what the indicators do not say. The page (``app_pages/fiche.py``) and the annex
 (``reports/sections/fiches.py``) only render it, so both always show the same facts. Each line carries
 the value's nature, its 90 % interval, its own vintage and source (``Line.info``), and its text
 (``Line.value_text``, worded by ``assembly.value_text``: an estimate always says it is one).
@@ -20,7 +20,7 @@ import pandas as pd
 from core.errors import SourceMissingError, UnknownTerritoryError
 from core.formats import format_value, is_missing
 from core.reasons import missing_label
-from geodata.territories import Territory
+from geodata.territories import Territory, territory_notes
 from assembly import indicator_list
 from indicators import catalogue
 from indicators.comparison import LEVEL_LABELS, compare
@@ -207,6 +207,8 @@ class Fiche:
     #: What to read next to the series (INSEE's caution), or why there is none.
     evolution_note: str
     unsaid: tuple[tuple[str, str], ...] = UNSAID
+    #: What to say with this quartier's data whatever its values (the Mayotte codes, for one): page and annex.
+    notes: list[str] = field(default_factory=list)
 
     @property
     def no_data(self) -> bool:
@@ -374,7 +376,8 @@ def _fiche(row: pd.Series, comparison: pd.Series, how: dict, ensemble: dict[str,
     else:
         note = NO_SERIES + (NO_SERIES_2024 if generation == 2024 else "")
     return Fiche(row=row, lines=lines, domains=domains, scores=_scores(row), threshold=threshold, drivers=drivers,
-                 leaning=leaning, series=series, evolution_note=note)
+                 leaning=leaning, series=series, evolution_note=note,
+                 notes=territory_notes(Territory("QPV", code, str(row.get("lib_qp", "")))))
 
 
 def profile(code_qp: str, method: Method | None = None, frame: str = "generation") -> Fiche:

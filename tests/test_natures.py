@@ -118,6 +118,14 @@ def test_mayotte_note_is_given_where_mayotte_is_shown():
         assert notes == [territories.MAYOTTE_NOTE], key
     assert territories.territory_notes(territories.resolve_key("REG:76")) == []
     assert "QN97651C" in territories.MAYOTTE_NOTE and "jamais rapprochées" in territories.MAYOTTE_NOTE
+    # The fiche says it (page and annex), a quartier elsewhere has no such note.
+    from assembly.fiche import profile
+    from reports.sections.fiches import fiche_blocks
+
+    mayotte = profile("QN97601M")
+    assert mayotte.notes == [territories.MAYOTTE_NOTE]
+    assert any(getattr(block, "text", None) == territories.MAYOTTE_NOTE for block in fiche_blocks(mayotte))
+    assert profile("QP034005").notes == []
     # The kinds of territory and their French error messages stay as they were for the others.
     assert territories.resolve_key("fr").title == territories.COUNTRY_LABEL
     with pytest.raises(Exception, match="FR pour toute la France"):

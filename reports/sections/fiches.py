@@ -151,7 +151,8 @@ def _evolution_blocks(fiche: Fiche) -> list[Block]:
 def fiche_blocks(fiche: Fiche) -> list[Block]:
     """The page of one quartier (one sentence when nothing at all is known of it)."""
     heading = Heading(2, f"{fiche.row['lib_qp']} ({fiche.code})", new_page=True)
+    notes = [Note(note) for note in fiche.notes]  # said whatever the values (the Mayotte codes, for one)
     if fiche.no_data:
-        return [heading, _header(fiche), Note(NO_DATA)]
-    return [heading, _header(fiche), *_key_figures(fiche), Heading(3, "Scores et facteurs"), *_score_blocks(fiche),
+        return [heading, _header(fiche), *notes, Note(NO_DATA)]
+    return [heading, _header(fiche), *notes, *_key_figures(fiche), Heading(3, "Scores et facteurs"), *_score_blocks(fiche),
             *_evolution_blocks(fiche)]
