@@ -48,11 +48,13 @@ def use_data_dir(monkeypatch, path: Path, *, retries: int = 2, timeout: float = 
 
 
 def env_for(path: Path) -> dict[str, str]:
-    """Environment of a subprocess using ``path`` as data dir, with the same fast HTTP settings."""
+    """Environment of a subprocess using ``path`` as data dir, with fast HTTP settings (few retries, short
+    backoff). The read timeout leaves room for the local mirror cutting national files under a loaded machine
+    (two test processes): 5 s was once too short for the IRIS WFS answer; failure tests use their own servers."""
     import os
 
     return {**os.environ, "ECOQPV_DATA_DIR": str(path), "ECOQPV_RATE_LIMIT": "0", "ECOQPV_HTTP_RETRIES": "2",
-            "ECOQPV_HTTP_BACKOFF": "0.01", "ECOQPV_HTTP_TIMEOUT": "5", "ECOQPV_HTTP_CONNECT_TIMEOUT": "5",
+            "ECOQPV_HTTP_BACKOFF": "0.01", "ECOQPV_HTTP_TIMEOUT": "30", "ECOQPV_HTTP_CONNECT_TIMEOUT": "5",
             "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
 
 
