@@ -284,8 +284,9 @@ class _LowZoomEmphasis(MacroElement):
         self.min_zoom = min_zoom
 
 
-class _Legend(MacroElement):
-    """Legend as a Leaflet control: inside the map, so it survives iframes and exports alike."""
+class LegendControl(MacroElement):
+    """Legend as a Leaflet control: inside the map, so it survives iframes and exports alike (its HTML is
+    built by the caller, every text escaped; also used by ``geodata.workshop_map``)."""
 
     _template = Template(
         """
@@ -556,7 +557,7 @@ def choropleth_map(
         _LowZoomEmphasis(layer).add_to(fmap)
 
     if legend:
-        _Legend(legend_html(label, unit, vintage, breaks, decimals, estimated)).add_to(fmap)
+        LegendControl(legend_html(label, unit, vintage, breaks, decimals, estimated)).add_to(fmap)
     if has_shapes:
         fmap.fit_bounds([[miny, minx], [maxy, maxx]])
     return fmap

@@ -21,7 +21,7 @@ from folium.template import Template
 import settings
 from core.text import html_text
 from geodata.offline_assets import LEAFLET_CSS_URL, LEAFLET_JS_URL
-from geodata.webmap import COMMUNE_OUTLINE_COLOR
+from geodata.webmap import COMMUNE_OUTLINE_COLOR, LegendControl
 
 #: Heat classes of the local climate zones as the bundle groups them by IRIS (``High``/``Medium``/``Low``):
 #: id → (French label, colour). A warm sequential scale (ColorBrewer OrRd), dark = more heat.
@@ -140,31 +140,6 @@ def add_quartiers(fmap: folium.Map, qpv: gpd.GeoDataFrame, filled: bool) -> None
                    ).add_to(fmap)
 
 
-class _Legend(MacroElement):
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-        (function () {
-            var legend = L.control({position: "bottomright"});
-            legend.onAdd = function () {
-                var div = L.DomUtil.create("div", "ecoqpv-legende");
-                div.innerHTML = {{ this.html|tojson }};
-                L.DomEvent.disableClickPropagation(div);
-                L.DomEvent.disableScrollPropagation(div);
-                return div;
-            };
-            legend.addTo({{ this._parent.get_name() }});
-        })();
-        {% endmacro %}
-        """
-    )
-
-    def __init__(self, html: str) -> None:
-        super().__init__()
-        self._name = "WorkshopLegend"
-        self.html = html
-
-
 def legend_html(title: str, entries: list[tuple[str, str]], details: str = "", large: bool = False) -> str:
     """Legend box: a title, one line per (label, colour), an optional line of details; every text escaped.
 
@@ -184,7 +159,7 @@ def legend_html(title: str, entries: list[tuple[str, str]], details: str = "", l
 
 
 def add_legend(fmap: folium.Map, title: str, entries: list[tuple[str, str]], details: str = "") -> None:
-    _Legend(legend_html(title, entries, details)).add_to(fmap)
+    LegendControl(legend_html(title, entries, details)).add_to(fmap)
 
 
 _PRESENTATION_CSS = """

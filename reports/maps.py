@@ -133,7 +133,7 @@ def _colours(spec: MapSpec) -> list[str | None]:
 # --- map furniture --------------------------------------------------------------------------------
 
 
-def _nice_length(span_m: float) -> float:
+def nice_length(span_m: float) -> float:
     """A round scale-bar length (1, 2 or 5 × 10^k metres) close to a fifth of the map width."""
     target = max(span_m / 5.0, 1.0)
     power = 10 ** math.floor(math.log10(target))
@@ -143,15 +143,16 @@ def _nice_length(span_m: float) -> float:
     return power
 
 
-def _distance_text(metres: float) -> str:
+def distance_text(metres: float) -> str:
+    """A scale-bar length in French: metres below a kilometre, kilometres (one decimal at most) above."""
     if metres >= 1000:
         km = metres / 1000
-        return f"{format_number(km, 0 if km.is_integer() else 1)}\u00a0km"
+        return f"{format_number(km, 0 if float(km).is_integer() else 1)}\u00a0km"
     return f"{format_number(metres, 0)}\u00a0m"
 
 
 def _scale_bar(ax, xmin: float, xmax: float, ymin: float, ymax: float) -> None:
-    length = _nice_length(xmax - xmin)
+    length = nice_length(xmax - xmin)
     height = (ymax - ymin) * 0.012
     x0 = xmin + (xmax - xmin) * 0.04
     y0 = ymin + (ymax - ymin) * 0.05
@@ -159,7 +160,7 @@ def _scale_bar(ax, xmin: float, xmax: float, ymin: float, ymax: float) -> None:
     for i, colour in enumerate(("#1a1a1a", "#ffffff")):
         ax.add_patch(Rectangle((x0 + i * half, y0), half, height, facecolor=colour, edgecolor="#1a1a1a",
                                linewidth=0.6, zorder=6))
-    for x, text in ((x0, "0"), (x0 + length, _distance_text(length))):
+    for x, text in ((x0, "0"), (x0 + length, distance_text(length))):
         ax.text(x, y0 + height * 1.8, text, ha="center", va="bottom", fontsize=6.5, family=FONT, zorder=6,
                 bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.7, "pad": 0.6})
 
@@ -177,14 +178,16 @@ def _north_arrow(ax, xmin: float, xmax: float, ymin: float, ymax: float) -> None
 
 def _extent(shapes: gpd.GeoDataFrame, aspect: float) -> tuple[float, float, float, float]:
     """Bounds of the QPV with a margin, widened to the axes' aspect so 1 m is 1 m both ways."""
-    return _fit(tuple(shapes.total_bounds), aspect, margin=1.2)
+    return fit_extent(tuple(shapes.total_bounds), aspect, margin=1.2, minimum=500.0)
 
 
-def _fit(bounds: tuple, aspect: float, margin: float) -> tuple[float, float, float, float]:
+def fit_extent(bounds: tuple[float, float, float, float], aspect: float,
+               margin: float = 1.15, minimum: float = 600.0) -> tuple[float, float, float, float]:
+    """(xmin, xmax, ymin, ymax) around ``bounds`` (at least ``minimum`` metres each way) with a margin, widened to
+    the axes' aspect so 1 m is 1 m both ways (annex maps and workshop posters)."""
     xmin, ymin, xmax, ymax = bounds
-    width, height = max(xmax - xmin, 500.0), max(ymax - ymin, 500.0)
+    width, height = max(xmax - xmin, minimum) * margin, max(ymax - ymin, minimum) * margin
     cx, cy = (xmin + xmax) / 2, (ymin + ymax) / 2
-    width, height = width * margin, height * margin
     if width / height < aspect:
         width = height * aspect
     else:
@@ -298,7 +301,7 @@ def draw(spec: MapSpec):
         inset_box = (0.70, 0.285, 0.28, 0.22)
         inset = fig.add_axes(inset_box)
         inset_aspect = (inset_box[2] * FIGSIZE[0]) / (inset_box[3] * FIGSIZE[1])
-        zx0, zx1, zy0, zy1 = _fit(bounds, inset_aspect, margin=1.1)
+        zx0, zx1, zy0, zy1 = fit_extent(bounds, inset_aspect, margin=1.1, minimum=500.0)
         _draw_layers(inset, spec, colours, (zx0, zx1, zy0, zy1), labels=False)
         inset.set_xlim(zx0, zx1)
         inset.set_ylim(zy0, zy1)

@@ -13,7 +13,6 @@ Command line: ``python -m reports affiches --territoire … --format pdf --out F
 from __future__ import annotations
 
 import io
-import math
 import textwrap
 from datetime import date
 
@@ -28,9 +27,9 @@ import settings
 from assembly import atelier
 from assembly.atelier import VALUES, ZONES, Slide
 from core.errors import BadArgumentError
-from core.formats import format_number
 from geodata import classes, labels, workshop_map
 from geodata.territories import Territory
+from reports.maps import distance_text, fit_extent, nice_length
 
 matplotlib.rcParams["text.parse_math"] = False  # "$" in a name is text, never mathtext
 matplotlib.rcParams["pdf.fonttype"] = 42  # TrueType in the PDF: text stays text (searchable, copyable)
@@ -55,26 +54,9 @@ def file_name(territory: Territory, sequence: str, paper: str, day: date | None 
 # --- map furniture, sized for the paper -------------------------------------------------------------------------
 
 
-def _nice_length(span_m: float) -> float:
-    """A round scale-bar length (1, 2 or 5 × 10^k metres) close to a fifth of the map width."""
-    target = max(span_m / 5.0, 1.0)
-    power = 10 ** math.floor(math.log10(target))
-    for step in (5, 2, 1):
-        if step * power <= target:
-            return step * power
-    return power
-
-
-def distance_text(metres: float) -> str:
-    if metres >= 1000:
-        km = metres / 1000
-        return f"{format_number(km, 0 if float(km).is_integer() else 1)}\u00a0km"
-    return f"{format_number(metres, 0)}\u00a0m"
-
-
 def _scale_bar(ax, extent: tuple[float, float, float, float], size: float) -> None:
     xmin, xmax, ymin, ymax = extent
-    length = _nice_length(xmax - xmin)
+    length = nice_length(xmax - xmin)
     height = (ymax - ymin) * 0.014
     x0, y0 = xmin + (xmax - xmin) * 0.035, ymin + (ymax - ymin) * 0.04
     ax.add_patch(Rectangle((x0 - (xmax - xmin) * 0.012, y0 - height * 0.8), length + (xmax - xmin) * 0.024,
@@ -97,19 +79,6 @@ def _north_arrow(ax, extent: tuple[float, float, float, float], size: float) -> 
                             head_length=height * 0.045, length_includes_head=True, color="#1a1a1a", zorder=8))
     ax.text(x, y + height * 0.11, "N", ha="center", va="bottom", fontsize=size * 1.3, fontweight="bold", family=FONT,
             zorder=8)
-
-
-def fit_extent(bounds: tuple[float, float, float, float], aspect: float,
-               margin: float = 1.15, minimum: float = 600.0) -> tuple[float, float, float, float]:
-    """(xmin, xmax, ymin, ymax) around ``bounds`` with a margin, widened to the axes' aspect (1 m = 1 m)."""
-    xmin, ymin, xmax, ymax = bounds
-    width, height = max(xmax - xmin, minimum) * margin, max(ymax - ymin, minimum) * margin
-    cx, cy = (xmin + xmax) / 2, (ymin + ymax) / 2
-    if width / height < aspect:
-        width = height * aspect
-    else:
-        height = width / aspect
-    return cx - width / 2, cx + width / 2, cy - height / 2, cy + height / 2
 
 
 def _metric_crs(slide: Slide) -> str:
