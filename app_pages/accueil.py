@@ -8,7 +8,7 @@ import streamlit as st
 from core.text import markdown_text
 from core.formats import format_number, french_date, plural
 from assembly.territory_table import territory_table
-from assembly.value_text import provenances, sources_text
+from assembly.value_text import population_totals
 from sources import store
 from app_pages.components import current_method, open_fiche, territory_selector
 
@@ -38,17 +38,10 @@ else:
               help="Quartiers dont le contour est disponible : ils sont dessinés sur la carte.")
     c4.metric("Scores complets", format_number(int((table["statut"] == "complet").sum())),
               help="Quartiers dont les scores d'exposition et de vulnérabilité peuvent être calculés.")
-    # Population per generation, with the vintage and source of the values summed (never a sum of unknowns).
-    origins = provenances(table, ["population"])
-    for generation, part in ((2024, q24), (2015, q15)):
-        known = part[part["population"].notna()]
-        if known.empty:
-            continue
-        said = "; ".join(dict.fromkeys(sources_text(origins[(str(c), "population")]) for c in known["code_qp"]
-                                       if (str(c), "population") in origins))
-        st.caption(f"Population des QPV {generation} du territoire : {format_number(known['population'].sum())} "
-                   f"habitants, d'après {plural(len(known), 'quartier renseigné', 'quartiers renseignés')} sur "
-                   f"{format_number(len(part))} ({markdown_text(said)}).")
+    for pop in population_totals(table):  # per generation, known values only, with their source and vintage
+        st.caption(f"Population des QPV {pop.generation} du territoire : {format_number(pop.total)} "
+                   f"habitants, d'après {plural(pop.known, 'quartier renseigné', 'quartiers renseignés')} sur "
+                   f"{format_number(pop.count)} ({markdown_text('; '.join(pop.sources))}).")
     st.markdown("**Quartiers du territoire** — choisissez-en un pour ouvrir sa fiche.")
     listing = table.assign(
         Quartier=table["lib_qp"], Commune=table["lib_com"], Génération=table["generation"].astype(str),

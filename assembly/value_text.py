@@ -183,3 +183,33 @@ def provenances(table: pd.DataFrame, indicator_ids: list[str] | None = None) -> 
                                   source=ind.source if is_missing(source) else source,
                                   detail=extra["detail"].get(key))
     return out
+
+
+@dataclass(frozen=True)
+class PopulationTotal:
+    """The population of one generation's QPV of a territory: QPV 2015 and 2024 overlap, never summed together."""
+
+    generation: int
+    total: float
+    #: Quartiers whose population is known, and all the quartiers of that generation.
+    known: int
+    count: int
+    #: The distinct "source, vintage" texts of the values summed.
+    sources: list[str]
+
+
+def population_totals(table: pd.DataFrame) -> list[PopulationTotal]:
+    """Per generation (2024 first) with at least one known value: the sum of the known populations only (never a
+    sum of unknowns), how many quartiers it covers, and where the values come from. Home page and annex."""
+    origins = provenances(table, ["population"])
+    generations = table["generation"].astype(int)
+    out = []
+    for generation in sorted(set(generations), reverse=True):
+        rows = table[generations == generation]
+        known = rows[rows["population"].notna()]
+        if known.empty:
+            continue
+        sources = list(dict.fromkeys(sources_text(origins[(str(c), "population")]) for c in known["code_qp"]
+                                     if (str(c), "population") in origins))
+        out.append(PopulationTotal(generation, float(known["population"].sum()), len(known), len(rows), sources))
+    return out

@@ -8,7 +8,7 @@ from datetime import date
 import pandas as pd
 
 from assembly.territory_table import reason_column
-from assembly.value_text import provenances, sources_text
+from assembly.value_text import population_totals
 from core import natures, reasons
 from core.formats import format_number, french_date, is_missing
 from core.text import fold
@@ -16,7 +16,7 @@ from geodata.territories import Territory
 from indicators import catalogue
 from indicators.catalogue import DOMAINS
 from indicators.scores import RELIABILITY_SHORT, RELIABILITY_UNRANKED
-from reports.model import TITLE, Block, Bullets, Cell, Column, Heading, Note, Paragraph, Row, Table, TableBlock
+from reports.model import TITLE, Block, Bullets, Cell, Column, Heading, Note, Paragraph, Row, Table
 from reports.options import AnnexOptions
 from reports.wording import (
     GENERATION_LABELS,
@@ -84,20 +84,10 @@ def summary_blocks(table: pd.DataFrame, options: AnnexOptions, contour_regions: 
         f"dans {format_number(len(communes), 0)} commune(s) : {french_list(communes)}. Les QPV 2024 sont ceux des "
         "contrats de ville 2024-2030 ; les QPV 2015 sont présentés parce que la plupart des statistiques publiées "
         "hors ligne portent encore sur eux."))
-    # Population per generation (QPV 2015 and 2024 overlap: never summed together), with the vintage and
-    # source of the values summed.
-    origins = provenances(table, ["population"])
-    parts = []
-    for generation in sorted(n_by_gen, reverse=True):
-        rows = table[table["generation"].astype(int) == generation]
-        known = rows[rows["population"].notna()]
-        if known.empty:
-            continue
-        said = " ; ".join(dict.fromkeys(sources_text(origins[(str(c), "population")]) for c in known["code_qp"]
-                                        if (str(c), "population") in origins))
-        parts.append(f"{GENERATION_SHORT.get(generation, generation)} : {format_number(known['population'].sum(), 0)} "
-                     f"habitants pour {format_number(len(known), 0)} quartier(s) renseigné(s) sur "
-                     f"{format_number(len(rows), 0)} ({said})")
+    # Population per generation (QPV 2015 and 2024 overlap: never summed together), with its source and vintage.
+    parts = [f"{GENERATION_SHORT.get(pop.generation, pop.generation)} : {format_number(pop.total, 0)} habitants pour "
+             f"{format_number(pop.known, 0)} quartier(s) renseigné(s) sur {format_number(pop.count, 0)} "
+             f"({' ; '.join(pop.sources)})" for pop in population_totals(table)]
     if parts:
         overlap = (" Les deux générations se recouvrent : leurs populations ne s'additionnent pas."
                    if len(parts) > 1 else "")
