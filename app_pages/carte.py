@@ -5,22 +5,23 @@ from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
-from streamlit_folium import st_folium
 
 import settings
 from core import reasons
 from core.text import markdown_text
 from assembly import indicator_list, layers
-from geodata import webmap
+from geodata import carte_data, webmap
 from indicators import catalogue
 from core.formats import format_value, plural
 from core.reasons import missing_label
 from assembly.territory_table import reason_column, territory_table
 from geodata.territories import COUNTRY, territory_notes
+from app_pages.carte_map import preload_map, qpv_map
 from app_pages.components import QPV_KEY, current_method, ensure_map_assets, method_caption, open_fiche, territory_selector
 
 territory = territory_selector()
 ensure_map_assets()
+preload_map()  # Leaflet loads in the browser while the map is computed
 method, frame = current_method()
 st.title("Carte des quartiers", anchor=False)  # compact titles (app_pages/french.py): the map fits 1280×720
 st.caption(markdown_text(territory.title))
@@ -99,23 +100,18 @@ if generation is not None:
                                help="Limites des départements et des communes, dessinées sous les quartiers.")
     qpv = layers.qpv_layer(territory, generation, column, table, zone=zone)
     with left:
-        fmap = webmap.choropleth_map(
+        data = carte_data.map_data(
             qpv, column, label=label, unit=unit, vintage=vintage, decimals=decimals,
             communes=layers.commune_outlines(territory, zone) if outlines else None, tiles=settings.MAP_TILES,
-            legend=False,
+            view=f"{territory.key}|{zone}|{generation}",
         )
-        # render=False: st_folium renders the map itself once more (the same HTML; one render less to wait for).
-        result = st_folium(fmap, height=MAP_HEIGHT, use_container_width=True, returned_objects=["last_active_drawing"],
-                           key=f"carte_{territory.key}_{zone}_{generation}", render=False)
+        code = qpv_map(data, height=MAP_HEIGHT, key="carte_qpv")
     with right:
         st.html(webmap.map_legend_html(qpv, column, label=label, unit=unit, vintage=vintage, decimals=decimals))
         st.caption("Cliquez sur un quartier pour ouvrir sa fiche.")
-    clicked = ((result or {}).get("last_active_drawing") or {}).get("properties") or {}
-    code = clicked.get("code_qp")
-    # A click opens the fiche once; coming back to the map does not reopen it. The name is read from
-    # the table (the map's properties hold HTML-escaped texts), and shown as plain text.
-    if code in set(table["code_qp"]) and code != st.session_state.get("_carte_dernier_clic"):
-        st.session_state["_carte_dernier_clic"] = code
+    # A click opens the fiche (a click is an event: the next run of the page has no code). The name is read
+    # from the table and shown as plain text.
+    if code in set(table["code_qp"]):
         name = table.loc[table["code_qp"] == code, "lib_qp"].iloc[0]
         st.info(f"Quartier sélectionné : **{markdown_text(name)}** ({markdown_text(code)}) — ouverture de sa "
                 "fiche…")
@@ -172,5 +168,9 @@ view = pd.DataFrame(
         ],
     }
 ).sort_values("Quartier", key=lambda s: s.str.lower())
+if view["Génération"].nunique() == 1:  # one generation drawn: said by the radio above the map
+    view = view.drop(columns="Génération")
+# Repeated texts travel once (Arrow dictionaries): the table of Île-de-France weighs a third less.
+view = view.astype({c: "category" for c in ("Commune", "Génération", "Donnée") if c in view})
 st.dataframe(view, hide_index=True, width="stretch", height=min(36 + 35 * len(view), 420),
              column_config={"Donnée": st.column_config.TextColumn("Donnée (nature ou raison de l'absence)")})

@@ -10,6 +10,7 @@ script (``app.py``), which is why ``settings.STATIC_DIR`` sits at the project ro
 from __future__ import annotations
 
 import filecmp
+import hashlib
 import importlib.util
 import os
 import shutil
@@ -23,6 +24,11 @@ import settings
 STATIC_URL_PREFIX: str = "/app/static"
 LEAFLET_JS_URL: str = f"{STATIC_URL_PREFIX}/leaflet.js"
 LEAFLET_CSS_URL: str = f"{STATIC_URL_PREFIX}/leaflet.css"
+
+#: The Carte page's map script (``assets/ui/carte_qpv.js``, read by ``app_pages/carte_map.py``), served from the
+#: same folder so that the browser caches it like Leaflet instead of receiving it with every map.
+MAP_SCRIPT_SOURCE: Path = Path(__file__).resolve().parent.parent / "assets" / "ui" / "carte_qpv.js"
+MAP_SCRIPT_NAME: str = "carte_qpv.js"
 
 #: Leaflet files copied from the package (``images/`` holds the layer/marker icons the CSS refers to).
 _LEAFLET_FILES: tuple[str, ...] = ("leaflet.js", "leaflet.css")
@@ -80,3 +86,11 @@ def install_leaflet_assets(static_dir: Path = settings.STATIC_DIR) -> None:
         for image in sorted(images.iterdir()):
             if image.is_file():
                 _copy_if_different(image, static_dir / _LEAFLET_IMAGES_DIR / image.name)
+
+
+def install_map_script(static_dir: Path = settings.STATIC_DIR) -> str:
+    """Put the Carte page's map script into ``static_dir``; its URL, versioned by its content (a new version
+    of the app is never drawn by a script the browser kept from the previous one)."""
+    _copy_if_different(MAP_SCRIPT_SOURCE, Path(static_dir) / MAP_SCRIPT_NAME)
+    version = hashlib.sha256(MAP_SCRIPT_SOURCE.read_bytes()).hexdigest()[:12]
+    return f"{STATIC_URL_PREFIX}/{MAP_SCRIPT_NAME}?v={version}"

@@ -42,22 +42,23 @@ MISSING_FILL_OPACITY = 0.55
 COMMUNE_OUTLINE_COLOR = "#8c8c8c"
 
 _MISSING_LEGEND = "Non disponible"
-#: Tooltip: a bit smaller than folium's 1rem map font, fixed width so long texts wrap (the tooltip
+#: Styles of the map, shared by the folium map (``choropleth_map``) and the Carte page's own map
+#: (``map_data``, drawn by ``assets/ui/carte_qpv.js``). Tooltip: a bit smaller than folium's 1rem map font, fixed width so long texts wrap (the tooltip
 #: pane has no width, so without it a wrapping tooltip shrinks to one word per line). Clicked paths
 #: get no focus rectangle (Chrome draws it around the path's bounding box, which reads as a shape).
-_TOOLTIP_CSS = """
-.leaflet-tooltip.foliumtooltip { font-size: 13px; line-height: 1.3; color: #1a1a1a; }
-.foliumtooltip table { width: 16em; border-collapse: collapse; table-layout: fixed; }
-.foliumtooltip th { width: 42%; text-align: left; font-weight: 600; white-space: normal;
-                    vertical-align: top; padding: 1px 8px 1px 0; }
-.foliumtooltip td { white-space: normal; vertical-align: top; padding: 1px 0; overflow-wrap: anywhere; }
+MAP_CSS = """
+.leaflet-tooltip.ecoqpv-infobulle { font-size: 13px; line-height: 1.3; color: #1a1a1a; }
+.ecoqpv-infobulle table { width: 16em; border-collapse: collapse; table-layout: fixed; }
+.ecoqpv-infobulle th { width: 42%; text-align: left; font-weight: 600; white-space: normal;
+                       vertical-align: top; padding: 1px 8px 1px 0; }
+.ecoqpv-infobulle td { white-space: normal; vertical-align: top; padding: 1px 0; overflow-wrap: anywhere; }
 .leaflet-container path.leaflet-interactive:focus { outline: none; }
 .leaflet-container:focus-visible { outline: 3px solid #1f5fa8; outline-offset: -3px; }
 .ecoqpv-astuce { background: rgba(255,255,255,0.92); color: #1a1a1a; padding: 2px 6px; border-radius: 3px;
                  font: 12px/1.4 system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif; }
 """
 _DISPLAY_CRS = settings.DISPLAY_CRS
-_FRANCE_CENTER = (46.6, 2.4)
+FRANCE_CENTER = (46.6, 2.4)
 
 # Folium writes the GeoJSON through Jinja's ``tojson``: keep accented names and labels as UTF-8 instead of
 # ``\u00e9`` escapes (a map of France carries thousands of them; the page is UTF-8). Jinja still escapes
@@ -151,6 +152,30 @@ def geojson_bytes(gdf: gpd.GeoDataFrame) -> int:
 
 
 # --------------------------------------------------------------------------------------------------
+# Styles (one definition for both maps)
+# --------------------------------------------------------------------------------------------------
+
+#: A QPV under the mouse; commune and département outlines (background, not interactive).
+HIGHLIGHT_STYLE: dict[str, Any] = {"weight": 3, "color": "#000000", "fillOpacity": 0.9}
+OUTLINE_STYLE: dict[str, Any] = {"color": COMMUNE_OUTLINE_COLOR, "weight": 0.8, "fill": False, "opacity": 0.9}
+_ESTIMATED_DASH = "3 2"
+#: Below this zoom a QPV (a few hundred metres wide) is outlined thick in its class colour (``_LowZoomEmphasis``).
+LOW_ZOOM = 11
+
+
+def qpv_style(fill: str | None, estimated: bool) -> dict[str, Any]:
+    """Leaflet path style of a QPV: its class colour (``fill``), grey with a dashed outline when its value is
+    missing (``fill`` None), a fine dashed black outline when its value is an estimate."""
+    if fill is None:
+        return {"fillColor": MISSING_COLOR, "fillOpacity": MISSING_FILL_OPACITY, "color": "#3d3d3d",
+                "weight": 1.2, "dashArray": "4 3"}
+    if estimated:
+        return {"fillColor": fill, "fillOpacity": CLASS_FILL_OPACITY, "color": "#000000", "weight": 1.2,
+                "dashArray": _ESTIMATED_DASH}
+    return {"fillColor": fill, "fillOpacity": CLASS_FILL_OPACITY, "color": "#3d3d3d", "weight": 0.8}
+
+
+# --------------------------------------------------------------------------------------------------
 # Map
 # --------------------------------------------------------------------------------------------------
 
@@ -170,7 +195,7 @@ class _KnownBounds(folium.GeoJson):
         return self._known_bounds
 
 
-def _bounds(shapes: gpd.GeoSeries) -> list[list[float]] | None:
+def shape_bounds(shapes: gpd.GeoSeries) -> list[list[float]] | None:
     """[[lat_min, lon_min], [lat_max, lon_max]] of shapes in EPSG:4326 (None when there is none)."""
     shapes = shapes[~shapes.is_empty] if len(shapes) else shapes
     if not len(shapes):
@@ -245,7 +270,7 @@ class _MapSetup(MacroElement):
         super().__init__()
         self._name = "MapSetup"
         self.tile_layer = tile_layer
-        self.css = _TOOLTIP_CSS
+        self.css = MAP_CSS
 
 
 class _LowZoomEmphasis(MacroElement):
@@ -277,7 +302,7 @@ class _LowZoomEmphasis(MacroElement):
         """
     )
 
-    def __init__(self, layer: folium.GeoJson, min_zoom: int = 11) -> None:
+    def __init__(self, layer: folium.GeoJson, min_zoom: int = LOW_ZOOM) -> None:
         super().__init__()
         self._name = "LowZoomEmphasis"
         self.layer = layer
@@ -393,20 +418,19 @@ def _json_value(value: object) -> object:
 #: 1,362 quartiers would weigh on the map of France.
 TEXT_SUFFIX, NATURE_SUFFIX, VINTAGE_SUFFIX, SOURCE_SUFFIX, ESTIMATED_SUFFIX = (
     "_texte", "_nature_texte", "_millesime", "_source", "_estime")
-_ESTIMATED_DASH = "3 2"
 
 
 def _optional(qpv: gpd.GeoDataFrame, column: str) -> pd.Series:
     return qpv[column] if column in qpv else pd.Series(pd.NA, index=qpv.index, dtype="object")
 
 
-def _qpv_features(
+def feature_records(
     qpv: gpd.GeoDataFrame, value_col: str, unit: str, vintage: str, decimals: int
-) -> dict[str, Any]:
-    """FeatureCollection with the properties the tooltip and the click handler need.
+) -> list[dict[str, Any]]:
+    """One record per QPV with what its tooltip and its click need, texts **not** escaped (each map escapes
+    them for its own way of inserting them).
 
-    ``code_qp`` is the key (what a click returns); every text property is HTML-escaped, since the
-    tooltip inserts them with ``innerHTML``. With the optional columns (``TEXT_SUFFIX``…), a value says
+    ``code_qp`` is the key (what a click returns). With the optional columns (``TEXT_SUFFIX``…), a value says
     what it is: « 41,3 % (estimation, intervalle à 90 % : 34,6 à 48,4 %) », its nature and vintage.
     """
     reason_col = f"{value_col}_missing_reason"
@@ -421,34 +445,50 @@ def _qpv_features(
             "texte": _optional(qpv, f"{value_col}{TEXT_SUFFIX}"),
             "nature": _optional(qpv, f"{value_col}{NATURE_SUFFIX}"),
             "millesime": _optional(qpv, f"{value_col}{VINTAGE_SUFFIX}"),
-            "source": _optional(qpv, f"{value_col}{SOURCE_SUFFIX}"),
             "estime": _optional(qpv, f"{value_col}{ESTIMATED_SUFFIX}"),
         },
         index=qpv.index,
     )
-    collection: dict[str, Any] = {"type": "FeatureCollection", "features": []}
-    for geom, record in zip(qpv.geometry, props.to_dict("records"), strict=True):
+    records = []
+    for record in props.to_dict("records"):
         value = _json_value(record[value_col])
         reason = _json_value(record[reason_col]) or None
         if value is None:
             shown = f"non disponible : {missing_label(reason)}"
         else:
             shown = _json_value(record["texte"]) or format_value(value, unit, decimals)
-        properties = {
+        out = {
             "code_qp": _json_value(record["code_qp"]),
-            "lib_qp": html_text(_json_value(record["lib_qp"])),
-            "lib_com": html_text(_json_value(record["lib_com"])),
+            "lib_qp": _json_value(record["lib_qp"]),
+            "lib_com": _json_value(record["lib_com"]),
             # Two decimals more than shown: enough to class it again, not 16 digits per quartier.
             value_col: value if value is None else round(float(value), decimals + 2),
-            "valeur_affichee": html_text(shown),
-            "millesime": html_text(_json_value(record["millesime"]) or vintage),
+            "valeur_affichee": shown,
+            "millesime": _json_value(record["millesime"]) or vintage,
         }
         if reason is not None:  # only missing values have one (fewer bytes for a map of France)
-            properties[reason_col] = reason
+            out[reason_col] = reason
         if described:
-            properties["nature"] = html_text(_json_value(record["nature"]) or "—")
+            out["nature"] = _json_value(record["nature"]) or "—"
             if value is not None and bool(_json_value(record["estime"]) or False):
-                properties["estime"] = True
+                out["estime"] = True
+        records.append(out)
+    return records
+
+
+#: Texts of a feature record that come from the data (names from downloaded files) or are shown as text.
+_TEXT_FIELDS = ("lib_qp", "lib_com", "valeur_affichee", "millesime", "nature")
+
+
+def _qpv_features(
+    qpv: gpd.GeoDataFrame, value_col: str, unit: str, vintage: str, decimals: int
+) -> dict[str, Any]:
+    """FeatureCollection for folium: every text property is HTML-escaped, since folium's tooltip inserts
+    them with ``innerHTML``."""
+    records = feature_records(qpv, value_col, unit, vintage, decimals)
+    collection: dict[str, Any] = {"type": "FeatureCollection", "features": []}
+    for geom, record in zip(qpv.geometry, records, strict=True):
+        properties = {k: (html_text(v) if k in _TEXT_FIELDS else v) for k, v in record.items()}
         collection["features"].append(
             {"type": "Feature", "properties": properties, "geometry": shapely.geometry.mapping(geom)}
         )
@@ -467,7 +507,7 @@ def sources_by_nature(qpv: gpd.GeoDataFrame, value_col: str) -> list[tuple[str, 
     return [(str(n), int(len(g)), " — ".join(x for x in (str(v), str(src)) if x)) for (n, v, src), g in groups]
 
 
-def _outline_features(communes: gpd.GeoDataFrame) -> dict[str, Any]:
+def outline_features(communes: gpd.GeoDataFrame) -> dict[str, Any]:
     """Commune outlines without properties: only the lines are needed, so send only them."""
     shapes = communes.to_crs(_DISPLAY_CRS).geometry if communes.crs else communes.geometry
     return {
@@ -507,7 +547,7 @@ def choropleth_map(
         minx, miny, maxx, maxy = qpv.total_bounds
         center = [(miny + maxy) / 2, (minx + maxx) / 2]
     else:
-        center = list(_FRANCE_CENTER)
+        center = list(FRANCE_CENTER)
 
     fmap = folium.Map(
         location=center,
@@ -535,16 +575,11 @@ def choropleth_map(
 
     if communes is not None and len(communes) > 0:
         _KnownBounds(
-            _outline_features(communes),
-            bounds=_bounds(communes.to_crs(_DISPLAY_CRS).geometry if communes.crs else communes.geometry),
+            outline_features(communes),
+            bounds=shape_bounds(communes.to_crs(_DISPLAY_CRS).geometry if communes.crs else communes.geometry),
             name="Communes",
             control=False,
-            style_function=lambda _feature: {
-                "color": COMMUNE_OUTLINE_COLOR,
-                "weight": 0.8,
-                "fill": False,
-                "opacity": 0.9,
-            },
+            style_function=lambda _feature: OUTLINE_STYLE,
             interactive=False,
         ).add_to(fmap)
 
@@ -552,7 +587,7 @@ def choropleth_map(
     features = _qpv_features(qpv, value_col, unit, vintage, decimals)
     estimated = sum(1 for f in features["features"] if f["properties"].get("estime"))
     if features["features"]:  # folium's tooltip cannot be bound to an empty layer
-        layer = _qpv_layer(features, value_col, label, breaks, _bounds(qpv.geometry))
+        layer = _qpv_layer(features, value_col, label, breaks, shape_bounds(qpv.geometry))
         layer.add_to(fmap)
         _LowZoomEmphasis(layer).add_to(fmap)
 
@@ -572,28 +607,7 @@ def _qpv_layer(
 
     def style(feature: dict[str, Any]) -> dict[str, Any]:
         index = class_index(feature["properties"].get(value_col), breaks)
-        if index is None:
-            return {
-                "fillColor": MISSING_COLOR,
-                "fillOpacity": MISSING_FILL_OPACITY,
-                "color": "#3d3d3d",
-                "weight": 1.2,
-                "dashArray": "4 3",
-            }
-        if feature["properties"].get("estime"):  # an estimate: fine dashed outline (legend entry)
-            return {
-                "fillColor": colors[index],
-                "fillOpacity": CLASS_FILL_OPACITY,
-                "color": "#000000",
-                "weight": 1.2,
-                "dashArray": _ESTIMATED_DASH,
-            }
-        return {
-            "fillColor": colors[index],
-            "fillOpacity": CLASS_FILL_OPACITY,
-            "color": "#3d3d3d",
-            "weight": 0.8,
-        }
+        return qpv_style(None if index is None else colors[index], bool(feature["properties"].get("estime")))
 
     described = bool(features["features"]) and "nature" in features["features"][0]["properties"]
     fields = ["lib_qp", "lib_com", "valeur_affichee"] + (["nature"] if described else []) + ["millesime"]
@@ -604,6 +618,6 @@ def _qpv_layer(
         name="Quartiers prioritaires",
         control=False,
         style_function=style,
-        highlight_function=lambda _feature: {"weight": 3, "color": "#000000", "fillOpacity": 0.9},
-        tooltip=folium.GeoJsonTooltip(fields=fields, aliases=aliases, sticky=True),
+        highlight_function=lambda _feature: HIGHLIGHT_STYLE,
+        tooltip=folium.GeoJsonTooltip(fields=fields, aliases=aliases, sticky=True, class_name="ecoqpv-infobulle"),
     )

@@ -535,3 +535,90 @@ def test_sources_by_nature_count_each_kind_of_value(qpv_values):
     assert ("estimation calibrée (avec intervalle)", 5,
             "Filosofi 2019 (périmètre 2024) — Estimation ecoqpv : Insee, Filosofi 2019 par IRIS") in said
     assert sum(count for _, count, _ in said) == int(qpv["taux"].notna().sum())
+
+
+# --------------------------------------------------------------------------------------------------
+# The Carte page's own map (issue #10): webmap.map_data drawn by assets/ui/carte_qpv.js
+# --------------------------------------------------------------------------------------------------
+
+
+def _data(qpv, communes=None, tiles=False, **kwargs) -> dict:
+    from geodata import carte_data
+
+    options = {"label": "Taux de pauvreté", "unit": "%", "vintage": "2019", "decimals": 1}
+    options.update(kwargs)
+    return carte_data.map_data(qpv, "taux", communes=communes, tiles=tiles, **options)
+
+
+def test_map_data_has_every_qpv_with_the_folium_map_classes_and_styles(qpv_values, communes):
+    """Same classes and styles as the workshop's folium map (geodata.carte_data), a style sent once per kind of quartier."""
+    data = _data(_described(qpv_values), communes)
+    features = data["qpv"]["features"]
+    assert [f["properties"]["code_qp"] for f in features] == list(qpv_values["code_qp"])
+    folium_layer = _qpv_layer(_map(_described(qpv_values)))
+    for feature, folium_feature in zip(features, folium_layer.data["features"], strict=True):
+        assert data["styles"][feature["properties"]["style"]] == folium_layer.style_function(folium_feature)
+    assert len(data["styles"]) == len({json.dumps(s, sort_keys=True) for s in data["styles"]})  # each once
+    missing = data["styles"][features[6]["properties"]["style"]]
+    assert missing["fillColor"] == MISSING_COLOR and missing["dashArray"]
+    assert data["outlines"]["features"] and data["tiles"] is None
+    (lat_min, lon_min), (lat_max, lon_max) = data["bounds"]
+    assert lat_min < lat_max and lon_min < lon_max and 43 < lat_min < 44 and 1 < lon_min < 2
+
+
+def test_map_data_tooltip_rows_say_what_each_value_is(qpv_values):
+    data = _data(_described(qpv_values))
+    assert [f[:2] for f in data["fields"]] == [["nom", "Quartier"], ["commune", "Commune"],
+                                               ["valeur", "Taux de pauvreté"], ["nature", "Nature de la valeur"],
+                                               ["millesime", "Millésime"]]
+    props = {f["properties"]["code_qp"]: f["properties"] for f in data["qpv"]["features"]}
+    shared = data["texts_shared"]
+    assert props["QP031001"]["valeur"] == "20,0 % (estimation, intervalle à 90 % : 15,0 à 25,0 %)"
+    assert shared[props["QP031001"]["nature"]] == "estimation calibrée (avec intervalle)"
+    assert shared[props["QP031001"]["millesime"]] == "Filosofi 2019 (périmètre 2024)"
+    assert props["QP031006"]["valeur"].startswith("non disponible : secret statistique")  # its reason, never 0
+    assert len(shared) == len(set(shared)) == 3  # the vintage and the two natures, once each
+    plain = _data(qpv_values)
+    assert [f[0] for f in plain["fields"]] == ["nom", "commune", "valeur", "millesime"]
+
+
+def test_map_data_keeps_texts_raw_for_text_nodes_and_json_is_compact(qpv_values):
+    """Names are sent as they are (the script inserts them as text, never as HTML), in UTF-8 JSON."""
+    from geodata import carte_data
+
+    hostile = qpv_values.assign(lib_qp='<img src=x onerror="alert(1)"> Les Izards')
+    data = _data(hostile, label="Part <b>x</b>")
+    assert data["qpv"]["features"][0]["properties"]["nom"] == '<img src=x onerror="alert(1)"> Les Izards'
+    raw = carte_data.map_json(data)
+    assert json.loads(raw.decode("utf-8")) == json.loads(json.dumps(data))  # (tuples of shapely → lists)
+    assert "Bagatelle – La Faourette".encode() in carte_data.map_json(_data(qpv_values))  # UTF-8, not \u2013
+    assert not re.search(rb"\d, -?\d|\": |\], \[", raw) and b"NaN" not in raw  # no spaces between items
+
+
+def test_map_data_of_an_empty_territory_centres_on_france(qpv_values):
+    data = _data(qpv_values.iloc[0:0])
+    assert data["qpv"]["features"] == [] and data["bounds"] is None and data["center"] == [46.6, 2.4]
+
+
+def test_carte_script_inserts_data_as_text_only():
+    """The map script never turns a text into HTML, loads nothing but the app's own files, and its texts
+    that Leaflet would show in English come from the data (French)."""
+    from geodata import carte_data, offline_assets
+
+    script = offline_assets.MAP_SCRIPT_SOURCE.read_text(encoding="utf-8")
+    assert not re.search(r"innerHTML|outerHTML|insertAdjacentHTML|document\.write|eval\(|new Function", script)
+    assert "textContent" in script
+    assert not re.search(r"https?://", script)
+    assert set(carte_data.LEAFLET_URLS.values()) == {offline_assets.LEAFLET_JS_URL, offline_assets.LEAFLET_CSS_URL}
+    texts = carte_data.map_data(gpd.GeoDataFrame({"code_qp": [], "lib_qp": [], "taux": []}, geometry=[],
+                                             crs=settings.DISPLAY_CRS), "taux", label="", unit="", vintage="",
+                            decimals=0, communes=None)["texts"]
+    assert texts["zoom_in"] == "Zoom avant" and texts["zoom_out"] == "Zoom arrière"
+    assert all(re.search(r"[a-z]", t) for t in texts.values())
+
+
+def test_install_map_script_copies_it_and_versions_its_url(tmp_path):
+    url = offline_assets.install_map_script(tmp_path)
+    assert filecmp.cmp(offline_assets.MAP_SCRIPT_SOURCE, tmp_path / "carte_qpv.js", shallow=False)
+    assert re.fullmatch(r"/app/static/carte_qpv\.js\?v=[0-9a-f]{12}", url)
+    assert offline_assets.install_map_script(tmp_path) == url  # same content, same URL

@@ -7,8 +7,9 @@
   127.0.0.1/localhost is aborted and recorded in ``page.blocked_requests`` — a map that needs a CDN
   shows up as a failing test, not as a blank map at a workshop.
 * ``map_frame(page)`` / ``count_polygons(frame)`` / ``click_polygon(page, frame)`` /
-  ``hover_polygon(page, frame, code)``: find the streamlit-folium iframe that holds the Leaflet map,
-  count the QPV drawn, click one of them, hover one and read its tooltip.
+  ``hover_polygon(page, frame, code)``: find the frame that holds the Leaflet map (the page itself for the
+  Carte page, streamlit-folium's iframe for the workshop page), count the QPV drawn, click one of them,
+  hover one and read its tooltip.
 * ``run_streamlit(data_dir)``: another server on its own data folder (e.g. an updated territory).
 * ``save_screenshot(page, name)``: PNG under ``tests/artifacts/`` (git-ignored) for a human to look at.
 
@@ -190,14 +191,19 @@ def save_screenshot(page: Any, name: str, full_page: bool = False) -> Path:
 # Map helpers
 # --------------------------------------------------------------------------------------------------
 
+#: The Leaflet map of a frame: the Carte page's own map (``assets/ui/carte_qpv.js`` keeps it on its
+#: ``.ecoqpv-carte`` element, in the page) or streamlit-folium's ``window.map`` (in its iframe: workshop page).
+MAP_JS = ("((document.querySelector('.ecoqpv-carte') || {}).ecoqpvMap "
+          "|| (window.frameElement ? window.map : null))")
+
 #: True once the frame holds a Leaflet map that has finished its initial zoom animation (a zoom or
 #: fitBounds asked for during an animation is silently dropped by Leaflet).
-_MAP_READY_JS = """() => !!(window.map && window.map._loaded && !window.map._animatingZoom
-    && document.querySelector('.leaflet-container'))"""
+_MAP_READY_JS = """() => { const map = __MAP__; return !!(map && map._loaded && !map._animatingZoom
+    && document.querySelector('.leaflet-container')); }""".replace("__MAP__", MAP_JS)
 
 #: Zoom on one QPV (by code, or the largest one drawn) without animation; returns its code.
 _ZOOM_TO_JS = """(code) => {
-    const map = window.map; let target = null, best = -1;
+    const map = __MAP__; let target = null, best = -1;
     for (const id in map._layers) {
         const layer = map._layers[id];
         const props = layer.feature && layer.feature.properties;
@@ -209,11 +215,11 @@ _ZOOM_TO_JS = """(code) => {
     if (!target) return null;
     map.fitBounds(target.getBounds(), {animate: false, maxZoom: 16, padding: [20, 20]});
     return target.feature.properties.code_qp;
-}"""
+}""".replace("__MAP__", MAP_JS)
 
 #: A point (frame coordinates) where the QPV's own path is the topmost element, near its centre.
 _INSIDE_POINT_JS = """(code) => {
-    const map = window.map;
+    const map = __MAP__;
     for (const id in map._layers) {
         const layer = map._layers[id];
         const props = layer.feature && layer.feature.properties;
@@ -228,20 +234,16 @@ _INSIDE_POINT_JS = """(code) => {
         return best;
     }
     return null;
-}"""
+}""".replace("__MAP__", MAP_JS)
 
 
 def map_frame(page: Any, timeout_s: float = MAP_TIMEOUT_S) -> Any:
-    """The frame holding the Leaflet map (streamlit-folium's component iframe), once drawn and idle.
-
-    streamlit-folium renders in an iframe served from ``/component/streamlit_folium.st_folium/``;
-    Leaflet and the map script are injected there, and ``window.map`` is the Leaflet map.
+    """The frame holding the Leaflet map, once drawn and idle: the page itself for the Carte page (its map is
+    drawn in the page), streamlit-folium's component iframe for the workshop page (``window.map`` there).
     """
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         for frame in page.frames:
-            if frame is page.main_frame:
-                continue
             try:
                 if frame.evaluate(_MAP_READY_JS):
                     return frame
@@ -256,6 +258,18 @@ def map_frame(page: Any, timeout_s: float = MAP_TIMEOUT_S) -> Any:
     )
 
 
+def map_element(frame: Any) -> Any:
+    """The element that holds the map in the page: the map's box, or the iframe that holds it."""
+    if frame.parent_frame is None:
+        return frame.locator(".ecoqpv-carte").element_handle()
+    return frame.frame_element()
+
+
+def map_zoom(frame: Any) -> float:
+    """Current zoom level of the frame's map."""
+    return float(frame.evaluate(f"() => {MAP_JS}.getZoom()"))
+
+
 def count_polygons(frame: Any) -> int:
     """Number of interactive SVG paths, i.e. QPV drawn (commune outlines are not interactive)."""
     return int(frame.locator("path.leaflet-interactive").count())
@@ -266,7 +280,7 @@ def _polygon_point(page: Any, frame: Any, code_qp: str | None, scroll: bool = Fa
 
     The page is scrolled only when ``scroll`` is asked for: a user clicks the map where it is.
     """
-    element = frame.frame_element()
+    element = map_element(frame)
     if scroll:
         element.scroll_into_view_if_needed()
     code = frame.evaluate(_ZOOM_TO_JS, code_qp)
@@ -275,8 +289,10 @@ def _polygon_point(page: Any, frame: Any, code_qp: str | None, scroll: bool = Fa
     page.wait_for_timeout(300)
     point = frame.evaluate(_INSIDE_POINT_JS, code)
     assert point, f"aucun point cliquable dans le quartier {code}"
-    box = element.bounding_box()
-    x, y = box["x"] + point[0], box["y"] + point[1]
+    x, y = point  # in the frame's viewport
+    if frame.parent_frame is not None:
+        box = element.bounding_box()
+        x, y = box["x"] + x, box["y"] + y
     viewport = page.viewport_size or VIEWPORT
     assert 0 <= x < viewport["width"] and 0 <= y < viewport["height"], (
         f"point de clic hors de la fenêtre ({x:.0f}, {y:.0f}) : carte plus haute que la fenêtre ?"
@@ -315,10 +331,11 @@ def polygon_codes(frame: Any) -> list[str]:
     """Codes of the QPV drawn on the map (one per interactive path)."""
     return list(frame.evaluate("""() => {
         const codes = [];
-        for (const id in window.map._layers) {
-            const layer = window.map._layers[id];
+        const map = __MAP__;
+        for (const id in map._layers) {
+            const layer = map._layers[id];
             const props = layer.feature && layer.feature.properties;
             if (layer._path && props && props.code_qp) codes.push(props.code_qp);
         }
         return codes;
-    }"""))
+    }""".replace("__MAP__", MAP_JS)))

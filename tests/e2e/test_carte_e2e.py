@@ -140,7 +140,7 @@ def test_national_map_draws_every_metropolitan_qpv_2024_with_natures(streamlit_s
     page.get_by_role("combobox", name="Indicateur").click()
     page.keyboard.type("Taux de pauvreté")  # the list is long: filter it as a user would
     page.get_by_role("option", name="Taux de pauvreté (%)").click()
-    page.wait_for_function("() => [...document.querySelectorAll('iframe')].length > 0")
+    page.get_by_role("group", name="Légende").filter(has_text="Taux de pauvreté").wait_for()  # the new layer
     estimated = metro[(metro["generation"] == 2024) & (metro["taux_pauvrete_nature"] == "estimation_calibree")
                       & metro["a_contour"].astype(bool)]
     assert len(estimated)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import ROOT, click_polygon, map_frame, run_streamlit, save_screenshot
+from tests.e2e.conftest import ROOT, click_polygon, map_element, map_frame, map_zoom, run_streamlit, save_screenshot
 from tests.e2e.ui_checks import blocking, english_in, run_axe
 
 pytestmark = pytest.mark.e2e
@@ -52,7 +52,7 @@ _SCROLL_JS = """() => document.querySelector('[data-testid="stMain"]').scrollTop
 
 def settle(page, timeout_ms: int = 90_000) -> None:
     page.wait_for_function(_SETTLED_JS, polling=100, timeout=timeout_ms)
-    if page.locator("iframe[title='streamlit_folium.st_folium']").count():
+    if page.locator("iframe[title='streamlit_folium.st_folium'], .ecoqpv-carte").count():
         map_frame(page)
 
 
@@ -117,15 +117,15 @@ def test_map_click_opens_fiche_without_scrolling(server, open_page, size):
     page = open_page(f"{server}/carte?territoire={TERRITORY}", size)
     settle(page)
     frame = map_frame(page)
-    box = frame.frame_element().bounding_box()
+    box = map_element(frame).bounding_box()
     height = SIZES[size]["height"]
     assert box["y"] >= 0 and box["y"] + box["height"] <= height, f"carte hors de la fenêtre : {box}"
     assert page.evaluate(_SCROLL_JS) == 0
-    zoom = frame.evaluate("() => window.map.getZoom()")
+    zoom = map_zoom(frame)
     page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     page.mouse.wheel(0, 300)
     page.wait_for_function(f"() => ({_SCROLL_JS})() > 0", timeout=10_000)  # the page scrolled
-    assert frame.evaluate("() => window.map.getZoom()") == zoom, "la molette a zoomé la carte sans clic"
+    assert map_zoom(frame) == zoom, "la molette a zoomé la carte sans clic"
     page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollTo(0, 0)")
     page.wait_for_function(f"() => ({_SCROLL_JS})() === 0")
     code = click_polygon(page, frame)  # no scroll: the map is where the page opened it
