@@ -98,16 +98,16 @@ def open_view(context, url: str, key: str, expected: int, scenario: str,
     page = context.new_page()
     _local_only(page)
     received = [0]
+    _count_bytes(page, received)
     if scenario == "menu":
         page.goto(f"{url}/?territoire={key}")
         page.get_by_role("heading", name="ecoqpv", exact=False).first.wait_for()
         page.wait_for_timeout(2000)  # the home page settled: its frames are not counted
-        _count_bytes(page, received)
+        received[0] = 0
         link = page.locator("[data-testid='stSidebarNav'] a[href$='/carte']")
         start = time.perf_counter()
         link.click()
     else:
-        _count_bytes(page, received)
         start = time.perf_counter()
         page.goto(f"{url}/carte?territoire={key}")
     page.wait_for_function(_DRAWN_JS, arg=expected, polling="raf", timeout=120_000)
