@@ -274,6 +274,9 @@ def interpolate_rates(
         known = ~np.isnan(rates) & ~np.isnan(denominators)
     w = np.where(known, np.clip(base, 0.0, None), 0.0)
     w = np.nan_to_num(w)
+    # A subnormal weight (a sliver of overlap times a near-zero denominator) carries no information and its
+    # product with a rate underflows to 0: the mean would read 0 where the only zone says 0.5.
+    w = np.where(w < np.finfo("float64").tiny, 0.0, w)
     share = weights["share_of_qpv"].to_numpy(dtype="float64")
     parts = pd.DataFrame(
         {

@@ -248,8 +248,7 @@ def rectangle(draw, low: int = 0, high: int = 1000) -> shapely.Polygon:
     return box(x1, y1, x2, y2)
 
 
-PROPERTY_SETTINGS = hsettings(max_examples=40, deadline=None, derandomize=True,  # same examples in every CI run
-                              suppress_health_check=[HealthCheck.too_slow])
+PROPERTY_SETTINGS = hsettings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @PROPERTY_SETTINGS
@@ -260,6 +259,16 @@ def test_counts_are_conserved_when_qpv_partition_the_zones(zones, qpv, data):
     out = at.interpolate_counts(at.areal_weights(qpv, zones), values, ["n"])
     assert out["n"].sum() == pytest.approx(sum(counts), rel=1e-9, abs=1e-6)
     assert out["n_coverage"].to_numpy() == pytest.approx(1.0)
+
+
+def test_a_subnormal_weight_is_no_weight():
+    """Found by the property below on a fresh CI run: the only zone with a rate (0.5) has a denominator of 5e-324;
+    its weight times the rate underflowed to 0 and the QPV read 0.0. Such a weight counts for nothing: missing."""
+    zones = frame("zone_id", {f"Z{i}": box(700_000, 6_600_000 + i, 701_000, 6_600_001 + i) for i in range(3)})
+    qpv = frame("code_qp", {"QP": box(700_000, 6_600_000, 700_501, 6_600_002)})
+    values = pd.DataFrame({"rate": [np.nan, 0.5, np.nan], "pop": [0.0, 5e-324, 0.0]}, index=["Z0", "Z1", "Z2"])
+    out = at.interpolate_rates(at.areal_weights(qpv, zones), values, "rate", "pop")
+    assert math.isnan(out.loc["QP", "value"]) and out.loc["QP", "n_zones"] == 0
 
 
 @PROPERTY_SETTINGS
