@@ -17,10 +17,9 @@ from core.reasons import missing_label
 from assembly.territory_table import reason_column, territory_table
 from geodata.territories import COUNTRY, territory_notes
 from app_pages.carte_map import preload_map, qpv_map
-from app_pages.components import QPV_KEY, current_method, ensure_map_assets, method_caption, open_fiche, territory_selector
+from app_pages.components import QPV_KEY, current_method, method_caption, open_fiche, territory_selector
 
 territory = territory_selector()
-ensure_map_assets()
 preload_map()  # Leaflet loads in the browser while the map is computed
 method, frame = current_method()
 st.title("Carte des quartiers", anchor=False)  # compact titles (app_pages/french.py): the map fits 1280×720

@@ -34,9 +34,15 @@ export default function (component) {
 
 
 @st.cache_resource(show_spinner=False)
+def _script_url() -> str:
+    """The map script copied to the static folder once per server process; its versioned URL."""
+    return install_map_script()
+
+
+@st.cache_resource(show_spinner=False)
 def _component() -> Any:
-    """Registered once per server process, after the map script is copied to the static folder."""
-    loader = _LOADER % json.dumps(install_map_script())
+    """Registered once per server process."""
+    loader = _LOADER % json.dumps(_script_url())
     return st.components.v2.component("ecoqpv_carte", js=loader, css=_CSS, isolate_styles=False)
 
 
@@ -44,8 +50,7 @@ def preload_map() -> None:
     """Start loading the map script and Leaflet as the page opens, while the server still computes the map
     (issue #10: the browser no longer fetches them after the map's data has arrived, behind Streamlit's own
     component machinery). A hidden ``st.html`` script, like the French interface's (``app_pages/french.py``)."""
-    _component()  # the map script is in the static folder
-    call = f"import({json.dumps(install_map_script())}).then((m) => m.preload({json.dumps(carte_data.LEAFLET_URLS)}))"
+    call = f"import({json.dumps(_script_url())}).then((m) => m.preload({json.dumps(carte_data.LEAFLET_URLS)}))"
     with st.container(key="carte_prechargement"):
         st.html(f"<style>.st-key-carte_prechargement {{ display: none; }}</style><script>{call};</script>",
                 unsafe_allow_javascript=True)

@@ -24,11 +24,9 @@ import argparse
 import os
 import platform
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -37,7 +35,7 @@ sys.path.insert(0, str(ROOT))
 from assembly import layers  # noqa: E402
 from assembly.territory_table import territory_table  # noqa: E402
 from geodata import territories  # noqa: E402
-from tests.e2e.conftest import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, free_port  # noqa: E402
+from tests.e2e.conftest import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, run_streamlit  # noqa: E402
 
 #: (label, territory key, zone of the national map or "") — the regions span small to large.
 VIEWS = [
@@ -55,24 +53,6 @@ def expected_polygons(key: str, zone: str) -> int:
     if zone:
         table = table[layers.in_zone(table, zone).to_numpy()]
     return int((table["a_contour"].astype(bool) & (table["generation"] == 2024)).sum())
-
-
-def start_server() -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    env = {**os.environ, "ECOQPV_TILES": "0", "ECOQPV_DATA_DIR": tempfile.mkdtemp(prefix="ecoqpv-bench-")}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.headless",
-         "true", "--server.address", "127.0.0.1"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(240):
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2):  # noqa: S310 (local URL)
-                return process, url
-        except OSError:
-            time.sleep(0.25)
-    process.kill()
-    raise SystemExit("streamlit n'a pas démarré")
 
 
 #: Every QPV of the view drawn: SVG paths of the Carte page's map (drawn in the page itself).
@@ -142,9 +122,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
-    process, url = start_server()
     rows = []
-    try:
+    with (tempfile.TemporaryDirectory(prefix="ecoqpv-bench-") as data_dir,
+          run_streamlit(Path(data_dir), log_name="bench") as url):
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
             for label, key, zone in VIEWS:
@@ -154,9 +134,6 @@ def main() -> None:
                     rows.append((label, expected, scenario, statistics.median(r[0] for r in runs),
                                  statistics.median(r[1] for r in runs)))
             browser.close()
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
     print(f"Machine : {platform.machine()}, {os.cpu_count()} cœurs, Python {platform.python_version()}")
     print()
     print("| vue | QPV dessinés | ouverture | durée médiane (s) | octets reçus (WebSocket), médiane |")

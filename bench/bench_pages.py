@@ -11,13 +11,10 @@ bench/RESULTS.md. Each figure is the median of ``REPEAT`` cold page loads on one
 
 from __future__ import annotations
 
-import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -27,27 +24,9 @@ from assembly import layers
 from assembly.territory_table import territory_table
 
 from geodata import territories, webmap  # noqa: E402
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, count_polygons, free_port, map_frame  # noqa: E402
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, count_polygons, map_frame, run_streamlit  # noqa: E402
 
 REPEAT = 3
-
-
-def start_server() -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    env = {**os.environ, "ECOQPV_TILES": "0", "ECOQPV_DATA_DIR": tempfile.mkdtemp(prefix="ecoqpv-bench-")}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.headless",
-         "true", "--server.address", "127.0.0.1"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(240):
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2):  # noqa: S310
-                return process, url
-        except OSError:
-            time.sleep(0.25)
-    process.kill()
-    raise SystemExit("streamlit n'a pas démarré")
 
 
 def map_payload_bytes(key: str) -> int:
@@ -100,9 +79,9 @@ def change_weight(page, url):
 def main() -> None:
     from playwright.sync_api import sync_playwright
 
-    process, url = start_server()
     rows = []
-    try:
+    with (tempfile.TemporaryDirectory(prefix="ecoqpv-bench-") as data_dir,
+          run_streamlit(Path(data_dir), log_name="bench") as url):
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
             from bench.bench_maps import expected_polygons
@@ -123,8 +102,6 @@ def main() -> None:
                 weights.append(change_weight.last)
             rows.append(("Changement de poids → classement mis à jour", statistics.median(weights), None, None))
             browser.close()
-    finally:
-        process.terminate()
     print("| mesure | durée médiane (s) | octets reçus par le navigateur (WebSocket) | GeoJSON de la carte (octets) |")
     print("|---|---|---|---|")
     for label, seconds, ws_bytes, geo in rows:
