@@ -35,7 +35,7 @@ sys.path.insert(0, str(ROOT))
 from assembly import layers  # noqa: E402
 from assembly.territory_table import territory_table  # noqa: E402
 from geodata import territories  # noqa: E402
-from tests.e2e.conftest import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, run_streamlit  # noqa: E402
+from tests.e2e.conftest import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, LOCAL_ONLY_ARGS, run_streamlit  # noqa: E402
 
 #: (label, territory key, zone of the national map or "") — the regions span small to large.
 VIEWS = [
@@ -68,15 +68,10 @@ def _count_bytes(page, received: list[int]) -> None:
     page.on("websocket", on_socket)
 
 
-def _local_only(page) -> None:
-    page.route("**/*", lambda route: route.continue_() if "127.0.0.1" in route.request.url else route.abort())
-
-
 def open_view(context, url: str, key: str, expected: int, scenario: str,
               screenshot: str | None = None) -> tuple[float, int]:
     """Seconds from the address typed (or the menu click) to ``expected`` QPV drawn, and bytes received."""
     page = context.new_page()
-    _local_only(page)
     received = [0]
     _count_bytes(page, received)
     if scenario == "menu":
@@ -126,7 +121,7 @@ def main() -> None:
     with (tempfile.TemporaryDirectory(prefix="ecoqpv-bench-") as data_dir,
           run_streamlit(Path(data_dir), log_name="bench") as url):
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS + LOCAL_ONLY_ARGS)
             for label, key, zone in VIEWS:
                 expected = expected_polygons(key, zone)
                 for scenario in SCENARIOS:

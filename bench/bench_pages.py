@@ -24,7 +24,7 @@ from assembly import layers
 from assembly.territory_table import territory_table
 
 from geodata import territories, webmap  # noqa: E402
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, count_polygons, map_frame, run_streamlit  # noqa: E402
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, LOCAL_ONLY_ARGS, count_polygons, map_frame, run_streamlit  # noqa: E402
 
 REPEAT = 3
 
@@ -42,7 +42,6 @@ def measure(browser, url: str, action) -> tuple[float, int]:
     received = [0]
     page.on("websocket", lambda ws: ws.on("framereceived", lambda payload: received.__setitem__(
         0, received[0] + (len(payload) if isinstance(payload, (bytes, str)) else 0))))
-    page.route("**/*", lambda route: route.continue_() if "127.0.0.1" in route.request.url else route.abort())
     start = time.perf_counter()
     action(page, url)
     elapsed = time.perf_counter() - start
@@ -83,7 +82,7 @@ def main() -> None:
     with (tempfile.TemporaryDirectory(prefix="ecoqpv-bench-") as data_dir,
           run_streamlit(Path(data_dir), log_name="bench") as url):
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+            browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS + LOCAL_ONLY_ARGS)
             from bench.bench_maps import expected_polygons
 
             measure(browser, url, open_map("REG:76", expected_polygons("REG:76", "")))  # warm the server caches

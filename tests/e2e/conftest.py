@@ -39,6 +39,10 @@ ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "tests" / "artifacts"
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+#: For benchmarks: only 127.0.0.1 and localhost are reachable (every other address goes to a closed proxy
+#: port), without ``page.route``: routing sends each request through Playwright and disables the browser's
+#: HTTP cache, which a benchmark must not measure. Tests keep ``page.route`` (it records what was blocked).
+LOCAL_ONLY_ARGS = ["--proxy-server=http://127.0.0.1:9", "--proxy-bypass-list=127.0.0.1;localhost"]
 VIEWPORT = {"width": 1280, "height": 720}
 LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost"})
 HEALTH_TIMEOUT_S = 60.0
