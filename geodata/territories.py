@@ -11,6 +11,7 @@ overseas): ``python -m indicators table --territoire FR``.
 from __future__ import annotations
 
 import difflib
+import functools
 from dataclasses import dataclass
 
 import pandas as pd
@@ -73,6 +74,14 @@ def parse_key(text: str) -> tuple[str, str]:
 
 def _catalogue(kind: str) -> pd.DataFrame:
     """Code → label table for one kind of territory (only territories that exist in the data)."""
+    return _catalogue_of(kind, store.version())
+
+
+# The territory selector of every page asks for these at each run: they are built once per data version
+# (an online update changes the version) instead of re-reading and re-joining the tables each time. Callers
+# only read them (``resolve``, ``suggestions``) or get a copy (``children``, ``qpv_codes``).
+@functools.lru_cache(maxsize=16)
+def _catalogue_of(kind: str, data_version: tuple) -> pd.DataFrame:
     if kind == "QPV":
         qpv = store.table("qpv")
         return pd.DataFrame({"code": qpv["code_qp"], "label": qpv["lib_qp"]}).drop_duplicates("code")
@@ -120,11 +129,17 @@ def resolve_key(text: str) -> Territory:
 
 def qpv_codes(territory: Territory) -> list[str]:
     """Codes of the QPV (both generations) that belong to the territory, in registry order."""
+    return list(_qpv_codes_of(territory.kind, territory.code, store.version()))
+
+
+@functools.lru_cache(maxsize=256)
+def _qpv_codes_of(kind: str, code: str, data_version: tuple) -> tuple[str, ...]:
+    territory = Territory(kind, code, "")
     qpv = store.table("qpv")
     if territory.kind == COUNTRY:
-        return qpv["code_qp"].tolist()
+        return tuple(qpv["code_qp"])
     if territory.kind == "QPV":
-        return [territory.code]
+        return (territory.code,)
     links = store.table("qpv_communes")
     communes = store.table("communes")
     code_col, _ = COLUMNS[territory.kind]
@@ -136,7 +151,7 @@ def qpv_codes(territory: Territory) -> list[str]:
     if territory.kind in ("DEP", "REG"):
         column = "insee_dep" if territory.kind == "DEP" else "insee_reg"
         members |= set(qpv.loc[qpv[column] == territory.code, "code_qp"])
-    return [c for c in qpv["code_qp"] if c in members]
+    return tuple(c for c in qpv["code_qp"] if c in members)
 
 
 def children(kind: str, parent: Territory | None = None) -> pd.DataFrame:
@@ -144,11 +159,17 @@ def children(kind: str, parent: Territory | None = None) -> pd.DataFrame:
 
     Used by the cascading selectors (région → département → EPCI → commune).
     """
+    parent_key = None if parent is None else (parent.kind, parent.code)
+    return _children_of(kind, parent_key, store.version()).copy()
+
+
+@functools.lru_cache(maxsize=256)
+def _children_of(kind: str, parent: tuple[str, str] | None, data_version: tuple) -> pd.DataFrame:
     qpv = store.table("qpv")
-    links = store.table("qpv_communes").merge(store.table("communes"), on="insee_com", how="inner")
+    links = _qpv_commune_links(data_version)
     if parent is not None:
-        code_col, _ = COLUMNS[parent.kind]
-        links = links[links[code_col] == parent.code]
+        code_col, _ = COLUMNS[parent[0]]
+        links = links[links[code_col] == parent[1]]
     code_col, label_col = COLUMNS[kind]
     frame = links[[code_col, label_col]].dropna().drop_duplicates(code_col)
     if kind == "REG" and parent is None:
@@ -170,3 +191,9 @@ def territory_notes(territory: Territory) -> list[str]:
     if any(str(code).startswith(("QN976", "QP976")) for code in codes):
         return [MAYOTTE_NOTE]
     return []
+
+
+@functools.lru_cache(maxsize=4)
+def _qpv_commune_links(data_version: tuple) -> pd.DataFrame:
+    """Each QPV × commune link with the commune's département, EPCI and région (joined once per version)."""
+    return store.table("qpv_communes").merge(store.table("communes"), on="insee_com", how="inner")
