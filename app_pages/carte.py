@@ -9,18 +9,18 @@ import streamlit as st
 import settings
 from core import reasons
 from core.text import markdown_text
-from assembly import indicator_list, layers
+from assembly import carte_table, indicator_list, layers
 from geodata import carte_data, webmap
 from indicators import catalogue
-from core.formats import format_value, plural
-from core.reasons import missing_label
+from core.formats import plural
 from assembly.territory_table import reason_column, territory_table
 from geodata.territories import COUNTRY, territory_notes
-from app_pages.carte_map import preload_map, qpv_map
+from reports.csv import to_csv_bytes
+from app_pages.carte_map import preload_map, qpv_map, qpv_table
 from app_pages.components import QPV_KEY, current_method, method_caption, open_fiche, territory_selector
 
+preload_map()  # first: the map script and Leaflet load in the browser while the page is computed
 territory = territory_selector()
-preload_map()  # Leaflet loads in the browser while the map is computed
 method, frame = current_method()
 st.title("Carte des quartiers", anchor=False)  # compact titles (app_pages/french.py): the map fits 1280×720
 st.caption(markdown_text(territory.title))
@@ -29,6 +29,8 @@ for note in territory_notes(territory):  # said wherever these quartiers are sho
 
 #: Height of the map in pixels: with the compact top, the whole map shows in a 1280×720 window.
 MAP_HEIGHT = 430
+#: The table under the map scrolls inside this height (pixels).
+TABLE_HEIGHT = 420
 
 #: Score layers: column → (French label, unit, decimals).
 SCORES = {
@@ -90,6 +92,7 @@ if column not in indicator_list.ids():
     shown = shown.assign(**{reason_column(column): shown[column].isna().map({True: reasons.PARTIAL,
                                                                             False: pd.NA})})
 
+code = None  # the quartier clicked on the map in this run
 if generation is not None:
     # The legend and the settings beside the map, outside it: they hide no quartier. The complete table
     # (the map's alternative) is below, full width.
@@ -108,14 +111,6 @@ if generation is not None:
     with right:
         st.html(webmap.map_legend_html(qpv, column, label=label, unit=unit, vintage=vintage, decimals=decimals))
         st.caption("Cliquez sur un quartier pour ouvrir sa fiche.")
-    # A click opens the fiche (a click is an event: the next run of the page has no code). The name is read
-    # from the table and shown as plain text.
-    if code in set(table["code_qp"]):
-        name = table.loc[table["code_qp"] == code, "lib_qp"].iloc[0]
-        st.info(f"Quartier sélectionné : **{markdown_text(name)}** ({markdown_text(code)}) — ouverture de sa "
-                "fiche…")
-        st.session_state[QPV_KEY] = code
-        open_fiche(code)
     by_nature = webmap.sources_by_nature(qpv, column)
     if by_nature:  # each kind of value with its own vintage and source
         said = " ; ".join(f"{plural(count, 'valeur')} {markdown_text(nature)} — {markdown_text(origin)}"
@@ -146,30 +141,30 @@ if generation is not None:
 
 st.subheader("Tableau des quartiers", anchor=False)
 st.markdown(f"**{markdown_text(label)}** — millésime : {markdown_text(vintage)}. Les mêmes valeurs que la carte, "
-            "avec ce qu'est chaque valeur (nature) ou la raison de son absence.")
-if column in indicator_list.ids():
-    words = layers.value_words(territory, column, shown)
-    texts = words[f"{column}{webmap.TEXT_SUFFIX}"].tolist()
-    available = [n or "disponible" for n in words[f"{column}{webmap.NATURE_SUFFIX}"]]
-else:
-    texts = [format_value(v, unit, decimals) for v in shown[column]]
-    available = ["calculé par ecoqpv"] * len(shown)
-view = pd.DataFrame(
-    {
-        "Quartier": shown["lib_qp"],
-        "Code": shown["code_qp"],
-        "Commune": shown["lib_com"],
-        "Génération": shown["generation"].astype(int).astype(str),
-        "Valeur": texts,
-        "Donnée": [
-            ok if pd.notna(v) else missing_label(r)
-            for v, r, ok in zip(shown[column], shown[reason_column(column)], available, strict=True)
-        ],
-    }
-).sort_values("Quartier", key=lambda s: s.str.lower())
-if view["Génération"].nunique() == 1:  # one generation drawn: said by the radio above the map
-    view = view.drop(columns="Génération")
-# Repeated texts travel once (Arrow dictionaries): the table of Île-de-France weighs a third less.
-view = view.astype({c: "category" for c in ("Commune", "Génération", "Donnée") if c in view})
-st.dataframe(view, hide_index=True, width="stretch", height=min(36 + 35 * len(view), 420),
-             column_config={"Donnée": st.column_config.TextColumn("Donnée (nature ou raison de l'absence)")})
+            "avec ce qu'est chaque valeur (nature) ou la raison de son absence. Un clic sur un en-tête trie le "
+            "tableau ; un clic sur un nom ouvre la fiche du quartier.")
+words = layers.value_words(territory, column, shown) if column in indicator_list.ids() else None
+rows = carte_table.carte_rows(shown, column, words, unit=unit, decimals=decimals, vintage=vintage, source=source)
+# Repeated texts travel once (the commune, the nature of the values).
+rows = rows.astype({"Commune": "category", "Génération": "category", "Donnée": "category"})
+table_code = qpv_table(carte_data.table_data(
+    rows, carte_table.shown_columns(rows), caption=f"{label} : {plural(len(rows), 'quartier')}",
+    headers=carte_table.HEADERS, numbers={"Valeur": "nombre"}, link=("Quartier", "Code"),
+    max_height=TABLE_HEIGHT,
+), key="carte_tableau")
+st.download_button(
+    "Télécharger ce tableau (CSV pour Excel)",
+    to_csv_bytes(carte_table.export_frame(rows, label=label, unit=unit, decimals=decimals)),
+    file_name=f"ecoqpv-carte-{territory.code}-{column}.csv", mime="text/csv", key="carte_csv", on_click="ignore",
+    help="Une ligne par quartier : la valeur (nombre et texte affiché), sa nature ou la raison de son absence, "
+    "son millésime et sa source.",
+)
+
+# A click on the map or on a name in the table opens the fiche (a click is an event: the next run of the page
+# has no code). The name is read from the table and shown as plain text.
+code = code or table_code
+if code in set(table["code_qp"]):
+    name = table.loc[table["code_qp"] == code, "lib_qp"].iloc[0]
+    st.info(f"Quartier sélectionné : **{markdown_text(name)}** ({markdown_text(code)}) — ouverture de sa fiche…")
+    st.session_state[QPV_KEY] = code
+    open_fiche(code)

@@ -1,4 +1,4 @@
-"""What the Carte page's map draws, as plain JSON data (issue #10): the browser side is
+"""What the Carte page's map and the table under it draw, as plain JSON data (issue #10): the browser side is
 ``assets/ui/carte_qpv.js``, mounted by ``app_pages/carte_map.py``.
 
 Same classes, styles, tooltip rows and outlines as the folium map of ``geodata.webmap`` (the workshop page's),
@@ -8,9 +8,11 @@ from the same definitions; pure functions, unit-tested.
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 import geopandas as gpd
+import pandas as pd
 import shapely
 
 import settings
@@ -116,5 +118,62 @@ def map_data(
 
 
 def map_json(data: dict[str, Any]) -> bytes:
-    """``map_data`` as compact UTF-8 JSON (no ``\\u00e9`` escapes, no spaces: the map of France is ~1 MB)."""
+    """``map_data`` (or ``table_data``) as compact UTF-8 JSON (no ``\\u00e9`` escapes, no spaces: the map of France is ~1 MB)."""
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8")
+
+
+#: Texts of the table under the map (the script's own words: sorting, opening a fiche).
+TABLE_TEXTS = {
+    "sort": "Trier par",
+    "ascending": "croissant",
+    "descending": "décroissant",
+    "open": "Ouvrir la fiche du quartier",
+}
+
+
+def table_data(rows: pd.DataFrame, columns: list[str], *, caption: str, headers: dict[str, str] | None = None,
+               numbers: dict[str, str] | None = None, link: tuple[str, str] | None = None,
+               max_height: int = 420) -> dict[str, Any]:
+    """The table under the Carte page's map, as plain JSON data for ``assets/ui/carte_qpv.js``: a real HTML
+    table drawn in the page after the map (readable by screen readers, searchable, copied into a document as a
+    table), sortable by each column.
+
+    ``columns`` of ``rows`` are shown under ``headers`` (default: their names); a column whose texts repeat
+    (a category column: commune, nature) sends each text once in ``shared``. ``numbers`` maps a shown column
+    to the column of ``rows`` holding its number, so that « 9,5 % » sorts before « 10,2 % » (missing values
+    last). ``link`` = (shown column, code column): that column's text is a button that sends the code back
+    (opens the quartier's fiche). Texts are not escaped: the script writes them with ``textContent``.
+    """
+    headers = headers or {}
+    numbers = numbers or {}
+    shared: list[str] = []
+    shared_index: dict[str, int] = {}
+    coded = [isinstance(rows[c].dtype, pd.CategoricalDtype) for c in columns]
+
+    def cell(value: object, is_coded: bool) -> str | int:
+        text = "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
+        if not is_coded:
+            return text
+        if text not in shared_index:
+            shared_index[text] = len(shared)
+            shared.append(text)
+        return shared_index[text]
+
+    data_rows = [[cell(value, is_coded) for value, is_coded in zip(row, coded, strict=True)]
+                 for row in rows[columns].itertuples(index=False, name=None)]
+    return {
+        "kind": "tableau",
+        "caption": caption,
+        "columns": [headers.get(c, c) for c in columns],
+        "coded": coded,
+        "shared": shared,
+        "rows": data_rows,
+        "numbers": {str(columns.index(shown)): [float(v) if pd.notna(v) and math.isfinite(v) else None
+                                                for v in rows[source]]
+                    for shown, source in numbers.items()},
+        "link": None if link is None else {"column": columns.index(link[0]),
+                                           "codes": rows[link[1]].astype(str).tolist()},
+        "sort": {"column": 0, "descending": False},  # the rows come sorted by their first column
+        "max_height": max_height,
+        "texts": TABLE_TEXTS,
+    }

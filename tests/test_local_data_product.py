@@ -27,6 +27,7 @@ from assembly.territory_table import frame_scores, structure, territory_table
 from geodata import territories
 from loaders.local import indicateurs
 from sources import local_indicators, store
+from tests.apptest_tables import carte_table
 from tests.conftest import ROOT
 from tests.local_data_corpus import CORPUS, KNOWN_2015, KNOWN_2024
 
@@ -102,7 +103,7 @@ def test_page_upload_summary_add_then_map_and_fiche(data_dir):
     assert any("onerror" in str(o) and "donnée locale" in str(o) for o in choice.options), choice.options
     choice.set_value(local_id).run()
     assert not at.exception, [e.value for e in at.exception]
-    table = at.dataframe[-1].value
+    table = carte_table(at)
     row = table[table["Code"] == "QN00101M"].iloc[0]
     assert "12,5" in row["Valeur"] and "donnée locale" in row["Valeur"]
     assert_no_live_html(texts(at))

@@ -6,6 +6,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from sources import store
+from tests.apptest_tables import carte_table
 from tests.conftest import ROOT
 
 APP = str(ROOT / "app.py")
@@ -50,12 +51,12 @@ def test_carte_table_shows_french_values_and_missing_reason():
     assert not at.exception
     at.radio(key="carte_generation").set_value(2015).run()
     at.selectbox(key="carte_indicateur").set_value("part_moins_25").run()
-    table = at.dataframe[0].value
+    table = carte_table(at)
     rangueil = table[table["Code"] == "QP031015"].iloc[0]
     assert rangueil["Valeur"] == ""
     assert "secret statistique" in rangueil["Donnée"]
     at.selectbox(key="carte_indicateur").set_value("population").run()
-    table = at.dataframe[0].value
+    table = carte_table(at)
     assert table[table["Code"] == "QP031015"].iloc[0]["Valeur"] == "2\u202f295\u00a0habitants"
 
 
@@ -66,7 +67,7 @@ def test_carte_generation_choice_for_paca():
     assert radio.options == ["QPV 2024", "QPV 2015"]
     radio.set_value(2024).run()
     at.selectbox(key="carte_indicateur").set_value("jours_sup_35").run()
-    table = at.dataframe[0].value
+    table = carte_table(at)
     assert len(table) == 135
     assert set(table["Code"]) <= set(store.table("qpv").query("generation == 2024")["code_qp"])
     assert "Génération" not in table  # one generation drawn, said by the radio above the map
@@ -74,7 +75,7 @@ def test_carte_generation_choice_for_paca():
     # Ages of QPV 2024 are known offline only through a QPV 2015 of the same perimeter; elsewhere the
     # value is missing with its reason, never zero.
     at.selectbox(key="carte_indicateur").set_value("part_moins_25").run()
-    table = at.dataframe[0].value
+    table = carte_table(at)
     values = store.table("valeurs")
     carried = set(values.loc[(values["indicateur"] == "part_moins_25")
                              & (values["nature"] == "officiel_qpv2015_meme_perimetre"), "code_qp"])
@@ -91,7 +92,7 @@ def test_territory_without_contours_says_so(monkeypatch):
     at = carte("EPCI:200054781")  # Métropole du Grand Paris
     assert not at.exception
     assert any("ne sont pas disponibles hors ligne" in w.value for w in at.warning)
-    assert len(at.dataframe[0].value) > 50
+    assert len(carte_table(at)) > 50
 
 
 def test_cascading_selector_narrows_territory():
@@ -99,7 +100,7 @@ def test_cascading_selector_narrows_territory():
     at.sidebar.selectbox(key="sel_DEP").set_value("34").run()
     at.sidebar.selectbox(key="sel_EPCI").set_value("243400017").run()  # Montpellier Méditerranée Métropole
     assert not at.exception
-    table = at.dataframe[0].value
+    table = carte_table(at)
     assert set(table["Commune"]) >= {"Montpellier"}
     assert at.query_params["territoire"] == ["EPCI:243400017"] or at.query_params["territoire"] == "EPCI:243400017"
 
@@ -133,7 +134,7 @@ def test_carte_labels_iris_estimations():
     at = carte("REG:93")
     at.selectbox(key="carte_indicateur").set_value("part_dpe_fg").run()  # DPE: IRIS estimates everywhere
     assert not at.exception
-    table = at.dataframe[0].value
+    table = carte_table(at)
     with_value = table[table["Valeur"] != ""]
     assert len(with_value) > 100
     assert (with_value["Donnée"] == "estimation par IRIS, non calibrée").all()  # the nature of each value
@@ -146,7 +147,7 @@ def test_carte_score_layer():
     at.radio(key="carte_type").set_value("Score").run()
     at.selectbox(key="carte_score").set_value("score_global").run()
     assert not at.exception
-    table = at.dataframe[0].value
+    table = carte_table(at)
     assert (table["Valeur"] != "").sum() > 100
     assert table.loc[table["Valeur"] == "", "Donnée"].str.contains("partiel").all()
 

@@ -14,6 +14,7 @@ from streamlit.testing.v1 import AppTest
 from assembly.territory_table import territory_table
 from core.formats import format_number, format_value
 from geodata import territories
+from tests.apptest_tables import page_tables
 from tests.conftest import ROOT
 
 APP = str(ROOT / "app.py")
@@ -24,11 +25,6 @@ def start(territory: str) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=300)
     at.query_params["territoire"] = territory
     return at.run()
-
-
-def page_tables(at: AppTest) -> list[pd.DataFrame]:
-    """Data grids, then real tables (the Comparer's, issue #15), with their index as a column."""
-    return [d.value for d in at.dataframe] + [t.value.reset_index() for t in at.table]
 
 
 @pytest.fixture(scope="module")

@@ -1,10 +1,11 @@
-// Carte des quartiers: the Leaflet map of the Carte page, drawn in the app's own page.
+// Carte des quartiers: the Leaflet map of the Carte page and the table under it, drawn in the app's own page.
 //
 // A Streamlit custom component (st.components.v2, no iframe): Streamlit calls the default export with the
-// map's data (``geodata.webmap.map_data`` as UTF-8 JSON bytes) at the first render and whenever the data
-// changes, always with the same ``parentElement``; the map lives on that element between calls. Why not
-// streamlit-folium: its iframe, its own bundle and the folium page cost about a second at each opening
-// (issue #10, bench/RESULTS.md).
+// data (``geodata.carte_data.map_data`` or ``table_data`` as UTF-8 JSON bytes) at the first render and whenever
+// the data changes, always with the same ``parentElement``; the map or the table lives on that element between
+// calls. Why not streamlit-folium and st.dataframe: the iframe, its own bundle and the folium page cost about a
+// second at each opening, and the data grid's own scripts, parsed at the same moment, delayed the map by a
+// third of a second (issue #10, bench/RESULTS.md). The table is built once the map has started drawing.
 //
 // Safety: every text from the data (names of quartiers and communes come from downloaded files) is put in
 // the page with ``textContent`` only, never as HTML. The only URLs used are the app's own Leaflet files and
@@ -160,10 +161,141 @@ function draw(L, host, data, onClick) {
   quartiers(L, map, data, onClick).addTo(map);
 }
 
+const collator = new Intl.Collator("fr", { sensitivity: "base", numeric: true });
+
+/** Rows of the table in the order of ``sort`` ({column, descending}); numbers sort as numbers, missing last. */
+function sortedRows(data, texts, sort) {
+  const order = data.rows.map((_, i) => i);
+  if (!sort) {
+    return order;
+  }
+  const numbers = data.numbers[String(sort.column)];
+  const sign = sort.descending ? -1 : 1;
+  order.sort((a, b) => {
+    if (numbers) {
+      const x = numbers[a];
+      const y = numbers[b];
+      if (x === null || y === null) {
+        return x === y ? a - b : x === null ? 1 : -1; // missing last, whatever the direction
+      }
+      return sign * (x - y) || a - b;
+    }
+    return sign * collator.compare(texts[a][sort.column], texts[b][sort.column]) || a - b;
+  });
+  return order;
+}
+
+/** The table under the map: a real table (caption, column headers, sortable), scrolling inside its box. */
+function drawTable(host, data, onOpen) {
+  const words = data.texts;
+  const texts = data.rows.map((row) => row.map((value, j) => (data.coded[j] ? data.shared[value] : value)));
+  const box = document.createElement("div");
+  box.className = "ecoqpv-tableau";
+  box.tabIndex = 0; // a scrolling region is reachable with the keyboard
+  box.setAttribute("role", "region");
+  box.setAttribute("aria-label", data.caption);
+  box.style.maxHeight = data.max_height + "px";
+  const table = document.createElement("table");
+  table.createCaption().textContent = data.caption;
+  const head = table.createTHead().insertRow();
+  const body = table.createTBody();
+  const rows = texts.map((row, i) => {
+    const line = document.createElement("tr");
+    row.forEach((text, j) => {
+      const cell = line.insertCell();
+      if (data.numbers[String(j)]) {
+        cell.className = "ecoqpv-nombre";
+      }
+      if (data.link && data.link.column === j) {
+        const button = document.createElement("button");
+        button.type = "button";
+        button.className = "ecoqpv-lien";
+        button.title = words.open;
+        button.textContent = text;
+        button.addEventListener("click", () => onOpen(data.link.codes[i]));
+        cell.appendChild(button);
+      } else {
+        cell.textContent = text;
+      }
+    });
+    return line;
+  });
+  const headers = data.columns.map((label, j) => {
+    const cell = document.createElement("th");
+    cell.scope = "col";
+    const button = document.createElement("button");
+    button.type = "button";
+    button.textContent = label;
+    const mark = document.createElement("span");
+    mark.setAttribute("aria-hidden", "true");
+    mark.className = "ecoqpv-tri";
+    button.appendChild(mark);
+    button.title = words.sort + " " + label;
+    button.addEventListener("click", () => {
+      const current = host.ecoqpvSort || data.sort;
+      host.ecoqpvSort = { column: j, descending: Boolean(current && current.column === j && !current.descending) };
+      show();
+    });
+    cell.appendChild(button);
+    head.appendChild(cell);
+    return cell;
+  });
+  function show() {
+    const chosen = host.ecoqpvSort || data.sort;
+    const sort = chosen && chosen.column < data.columns.length ? chosen : null;
+    headers.forEach((cell, j) => {
+      const on = sort && sort.column === j;
+      if (on) {
+        cell.setAttribute("aria-sort", sort.descending ? "descending" : "ascending");
+      } else {
+        cell.removeAttribute("aria-sort");
+      }
+      cell.querySelector(".ecoqpv-tri").textContent = on ? (sort.descending ? " ▼" : " ▲") : "";
+      cell.querySelector("button").title = words.sort + " " + data.columns[j] +
+        (on ? " (" + (sort.descending ? words.descending : words.ascending) + ")" : "");
+    });
+    body.replaceChildren(...sortedRows(data, texts, sort).map((i) => rows[i]));
+  }
+  show();
+  box.appendChild(table);
+  host.replaceChildren(box);
+}
+
+/** The table is built once the map has its Leaflet (so the map draws first), or at once without a map. */
+function afterMap() {
+  const leaflet = window[LOADING] ? window[LOADING].catch(() => undefined) : Promise.resolve();
+  const limit = new Promise((resolve) => setTimeout(resolve, 1500));
+  return Promise.race([leaflet, limit]).then(() => new Promise((resolve) => setTimeout(resolve, 0)));
+}
+
+function mountTable(parentElement, text, parsed, setTriggerValue) {
+  let host = parentElement.querySelector(".ecoqpv-tableau-hote");
+  if (!host) {
+    host = document.createElement("div");
+    host.className = "ecoqpv-tableau-hote";
+    parentElement.appendChild(host);
+  }
+  if (host.ecoqpvText === text) {
+    return undefined;
+  }
+  host.ecoqpvText = text;
+  afterMap().then(() => {
+    if (host.ecoqpvText === text) {
+      drawTable(host, parsed, (code) => setTriggerValue("qpv", code));
+    }
+  });
+  return () => {
+    host.ecoqpvText = null;
+  };
+}
+
 export default function (component) {
   const { data, parentElement, setTriggerValue } = component;
   const text = typeof data === "string" ? data : new TextDecoder().decode(data);
   const parsed = JSON.parse(text);
+  if (parsed.kind === "tableau") {
+    return mountTable(parentElement, text, parsed, setTriggerValue);
+  }
   let host = parentElement.querySelector(".ecoqpv-carte");
   if (!host) {
     host = document.createElement("div");

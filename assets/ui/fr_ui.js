@@ -202,7 +202,7 @@
   // User content: never translated (names of quartiers, our own Markdown and HTML, table cells).
   var SKIP = "[data-testid='stMarkdown'], [data-testid='stHeading'], [data-testid='stCaptionContainer'], " +
     "[data-testid='stWidgetLabel'], [data-testid='stAlert'], [data-testid='stHtml'], " +
-    "[data-testid='stTable'], [data-testid='stCode'], script, style, textarea, input";
+    "[data-testid='stTable'], [data-testid='stCode'], .ecoqpv-carte, .ecoqpv-tableau, script, style, textarea, input";
   var ATTRIBUTES = ["aria-label", "title", "placeholder", "aria-placeholder", "alt", "aria-roledescription", "data-title"];
 
   function skipped(element) { return !element || (element.closest && element.closest(SKIP) !== null); }

@@ -151,3 +151,47 @@ def test_national_map_draws_every_metropolitan_qpv_2024_with_natures(streamlit_s
     save_screenshot(page, "carte_france_infobulle_estimation")
     assert "intervalle à 90 %" in tooltip and "estimation" in tooltip, tooltip
     assert "Nature de la valeur" in tooltip and "estimation calibrée" in tooltip, tooltip
+
+
+def _value_column(page) -> list[float | None]:
+    """The numbers of the « Valeur » column in the order shown (None for an empty cell)."""
+    texts = page.locator(".ecoqpv-tableau tbody tr td.ecoqpv-nombre").all_inner_texts()
+    numbers = []
+    for text in texts:
+        head = text.replace("\u202f", "").replace("\u00a0", " ").split(" ")[0].replace(",", ".")
+        numbers.append(float(head) if head else None)
+    return numbers
+
+
+def test_table_under_the_map_sorts_and_a_name_opens_the_fiche(streamlit_server, browser_page):
+    """The table is a real table: every quartier of the map, sorted by a click on a header (numbers as
+    numbers, missing last), and a name opens that quartier's fiche."""
+    from assembly.territory_table import territory_table
+    from geodata import territories
+
+    registry = territory_table(territories.resolve_key("EPCI:200054807"), with_scores=False)
+    page = browser_page
+    page.goto(f"{streamlit_server}/carte?territoire=EPCI:200054807")  # Aix-Marseille-Provence
+    table = page.get_by_role("region", name="quartiers", exact=False).filter(has=page.locator("table"))
+    table.wait_for(timeout=60_000)
+    rows = page.locator(".ecoqpv-tableau tbody tr")
+    assert rows.count() == int((registry["generation"] == 2024).sum())
+    header = page.locator(".ecoqpv-tableau th").filter(has_text="Valeur")
+    assert page.locator(".ecoqpv-tableau th").first.get_attribute("aria-sort") == "ascending"  # by name
+    header.get_by_role("button").click()
+    assert header.get_attribute("aria-sort") == "ascending"
+    shown = _value_column(page)
+    known = [n for n in shown if n is not None]
+    assert len(known) > 20 and known == sorted(known)
+    assert shown[:len(known)] == known  # missing values last
+    header.get_by_role("button").click()
+    assert header.get_attribute("aria-sort") == "descending"
+    known = [n for n in _value_column(page) if n is not None]
+    assert known == sorted(known, reverse=True)
+    save_screenshot(page, "carte_tableau_trie")
+    first = rows.first.get_by_role("button")
+    name = first.inner_text()
+    first.click()
+    page.get_by_role("heading", name="Fiche quartier").wait_for(timeout=30_000)
+    page.get_by_role("heading", name=name, exact=True).wait_for(timeout=30_000)
+    assert page.blocked_requests == []

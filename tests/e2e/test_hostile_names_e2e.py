@@ -87,6 +87,17 @@ def test_carte_hover_and_click_run_no_script(hostile_server, browser_page, dialo
     assert HOSTILE_COMMUNE in page.locator("[data-testid='stMain']").first.inner_text()
     assert page.locator("[data-testid='stMain'] img[src='y']").count() == 0
     assert hovered == len(polygon_codes(frame))
+    # The table under the map lists every name as text (sorted, clickable), and holds nothing else.
+    listed = page.locator(".ecoqpv-tableau tbody")
+    listed.wait_for()
+    assert all(names[code] in listed.inner_text() for code in polygon_codes(frame))
+    assert page.locator(".ecoqpv-tableau *").evaluate_all(
+        "els => els.filter(e => !['TABLE', 'CAPTION', 'THEAD', 'TBODY', 'TR', 'TH', 'TD', 'BUTTON', 'SPAN']"
+        ".includes(e.tagName)).map(e => e.outerHTML.slice(0, 120))") == []
+    # Sorting redraws the rows (clicked from the script: the page must not scroll away from the map).
+    page.locator(".ecoqpv-tableau th button").first.evaluate("button => button.click()")
+    page.wait_for_timeout(200)
+    assert dialogs == [], dialogs
 
     code = click_polygon(page, frame, next(c for c, n in names.items() if n == HTML_PAYLOADS[0]))
     page.get_by_role("heading", name="Fiche quartier").wait_for(timeout=30_000)
