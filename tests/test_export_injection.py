@@ -27,7 +27,7 @@ from assembly import layers
 from geodata import territories
 from assembly.comparer import comparison_table
 from assembly.territory_table import territory_table
-from reports.csv import comparison_csv_bytes
+from reports.csv import comparison_csv_bytes, to_csv_bytes
 from tests.conftest import ROOT
 from tests.hostile import FORMULA_PAYLOADS, TERRITORY, build_hostile_overlay
 
@@ -152,6 +152,29 @@ def test_comparer_csv(formula_data):
     for name in shown:
         assert any(h.startswith(neutralise(clean_text(name))) for h in header), (name, header)
     assert not [cell for row in cells for cell in row if _live(cell)]
+
+
+def test_carte_table_csv(formula_data):
+    """The CSV under the Carte page's map, for both generations of quartiers."""
+    from assembly import carte_table
+
+    territory = territories.resolve_key(TERRITORY)
+    table = territory_table(territory)
+    words = layers.value_words(territory, "jours_sup_35", table)
+    rows = carte_table.carte_rows(table, "jours_sup_35", words, unit="jours", decimals=1, vintage="", source="")
+    frame = carte_table.export_frame(rows, label="Jours de forte chaleur", unit="jours", decimals=1)
+    cells = _csv_cells(to_csv_bytes(frame).decode("utf-8-sig"), ";")
+    assert len(cells) == 1 + len(formula_data["names"])
+    _assert_neutralised(cells, formula_data["names"])
+
+
+def test_data_grids_offer_no_export_of_their_own():
+    """Streamlit's data grids (st.dataframe) write their CSV download and their copied cells as they are: the
+    app turns both off, and offers its own neutralised downloads instead (Comparer, Carte, annex)."""
+    import tomllib
+
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    assert config["client"]["disableDataExport"] is True
 
 
 def test_indicators_table_csv_on_the_command_line(formula_data):
