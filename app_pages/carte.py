@@ -110,34 +110,37 @@ if generation is not None:
         code = qpv_map(data, height=MAP_HEIGHT, key="carte_qpv")
     with right:
         st.html(webmap.map_legend_html(qpv, column, label=label, unit=unit, vintage=vintage, decimals=decimals))
-        st.caption("Cliquez sur un quartier pour ouvrir sa fiche.")
+    # What the map shows, in one element (each element costs the page's first drawing: issue #10).
+    notes = []
     by_nature = webmap.sources_by_nature(qpv, column)
     if by_nature:  # each kind of value with its own vintage and source
         said = " ; ".join(f"{plural(count, 'valeur')} {markdown_text(nature)} — {markdown_text(origin)}"
                           for nature, count, origin in by_nature)
-        st.caption(f"Valeurs de la carte : {said}.")
+        notes.append(f"Valeurs de la carte : {said}.")
     else:
-        st.caption(f"Source : {markdown_text(source)} — millésime {markdown_text(vintage)}.")
+        notes.append(f"Source : {markdown_text(source)} — millésime {markdown_text(vintage)}.")
     estimated = int(qpv[f"{column}{webmap.ESTIMATED_SUFFIX}"].sum()) if f"{column}{webmap.ESTIMATED_SUFFIX}" in qpv else 0
-    st.caption(
+    notes.append(
         ("Classes : deux classes, oui et non" if unit == "oui/non" else
          "Classes : quantiles des valeurs des quartiers affichés")
         + " ; en gris à contour pointillé, valeur non disponible"
         + (f" ; contour en tirets fins, valeur estimée ({plural(estimated, 'quartier')}) : son intervalle "
            "est dans l'infobulle" if estimated else "")
-        + ". La molette fait défiler la page ; après un clic sur la carte, elle zoome."
+        + ". Un clic sur un quartier ouvre sa fiche. La molette fait défiler la page ; après un clic sur la "
+        "carte, elle zoome."
         + (" Contours simplifiés à l'échelle de la France : choisissez une région pour les contours précis."
            if zone else "")
     )
     if kind == "Score":
-        st.caption(method_caption())
+        notes.append(method_caption())
+    without = shown[~shown["a_contour"].astype(bool)]
+    if len(without):
+        notes.append(f"{plural(len(without), 'quartier')} de cette génération sans contour hors ligne : "
+                     "listés dans le tableau.")
+    st.caption("\n\n".join(notes))
     if qpv[column].isna().all():
         st.info("Cette couche n'a de valeur pour aucun quartier affiché : voir la colonne « Donnée » du "
                 "tableau pour la raison.")
-    without = shown[~shown["a_contour"].astype(bool)]
-    if len(without):
-        st.caption(f"{plural(len(without), 'quartier')} de cette génération sans contour hors ligne : "
-                   "listés dans le tableau.")
 
 st.subheader("Tableau des quartiers", anchor=False)
 st.markdown(f"**{markdown_text(label)}** — millésime : {markdown_text(vintage)}. Les mêmes valeurs que la carte, "

@@ -202,10 +202,15 @@
   // User content: never translated (names of quartiers, our own Markdown and HTML, table cells).
   var SKIP = "[data-testid='stMarkdown'], [data-testid='stHeading'], [data-testid='stCaptionContainer'], " +
     "[data-testid='stWidgetLabel'], [data-testid='stAlert'], [data-testid='stHtml'], " +
-    "[data-testid='stTable'], [data-testid='stCode'], .ecoqpv-carte, .ecoqpv-tableau, script, style, textarea, input";
+    "[data-testid='stTable'], [data-testid='stCode'], script, style, textarea, input";
+  // Where nothing is Streamlit's own (neither texts nor attributes): not even walked. The map and the table
+  // of the Carte page add hundreds of elements as the page opens (issue #10).
+  var OURS = "[data-testid='stHtml'], .ecoqpv-carte, .ecoqpv-tableau, script, style";
   var ATTRIBUTES = ["aria-label", "title", "placeholder", "aria-placeholder", "alt", "aria-roledescription", "data-title"];
 
-  function skipped(element) { return !element || (element.closest && element.closest(SKIP) !== null); }
+  function skipped(element) {
+    return !element || (element.closest && element.closest(SKIP + ", " + OURS) !== null);
+  }
 
   function translateText(node) {
     if (skipped(node.parentElement)) { return; }
@@ -214,7 +219,7 @@
   }
 
   function translateAttributes(element) {
-    if (element.closest("[data-testid='stHtml'], script, style")) { return; }
+    if (element.closest(OURS)) { return; }
     for (var i = 0; i < ATTRIBUTES.length; i++) {
       var value = element.getAttribute(ATTRIBUTES[i]);
       if (value === null) { continue; }
@@ -224,11 +229,17 @@
     }
   }
 
+  function ours(node) {
+    return node.nodeType === Node.ELEMENT_NODE && node.matches(OURS);
+  }
+
   function translateTree(node) {
     if (node.nodeType === Node.TEXT_NODE) { translateText(node); return; }
-    if (node.nodeType !== Node.ELEMENT_NODE) { return; }
+    if (node.nodeType !== Node.ELEMENT_NODE || node.closest(OURS)) { return; }
     translateAttributes(node);
-    var walker = document.createTreeWalker(node, NodeFilter.SHOW_ELEMENT | NodeFilter.SHOW_TEXT);
+    var walker = document.createTreeWalker(node, NodeFilter.SHOW_ELEMENT | NodeFilter.SHOW_TEXT, function (n) {
+      return ours(n) ? NodeFilter.FILTER_REJECT : NodeFilter.FILTER_ACCEPT;
+    });
     for (var current = walker.nextNode(); current; current = walker.nextNode()) {
       if (current.nodeType === Node.TEXT_NODE) { translateText(current); } else { translateAttributes(current); }
     }
