@@ -96,15 +96,13 @@ code = None  # the quartier clicked on the map in this run
 if generation is not None:
     # The legend and the settings beside the map, outside it: they hide no quartier. The complete table
     # (the map's alternative) is below, full width.
+    # The outlines of communes travel with the map: its own checkbox shows or hides them at once.
     left, right = st.columns([3, 1], gap="small")
-    with right:
-        outlines = st.checkbox("Limites communales", value=True, key="carte_communes",
-                               help="Limites des départements et des communes, dessinées sous les quartiers.")
     qpv = layers.qpv_layer(territory, generation, column, table, zone=zone)
     with left:
         data = carte_data.map_data(
             qpv, column, label=label, unit=unit, vintage=vintage, decimals=decimals,
-            communes=layers.commune_outlines(territory, zone) if outlines else None, tiles=settings.MAP_TILES,
+            communes=layers.commune_outlines(territory, zone), tiles=settings.MAP_TILES,
             view=f"{territory.key}|{zone}|{generation}",
         )
         code = qpv_map(data, height=MAP_HEIGHT, key="carte_qpv")
@@ -157,7 +155,7 @@ table_code = qpv_table(carte_data.table_data(
 ), key="carte_tableau")
 st.download_button(
     "Télécharger ce tableau (CSV pour Excel)",
-    to_csv_bytes(carte_table.export_frame(rows, label=label, unit=unit, decimals=decimals)),
+    lambda: to_csv_bytes(carte_table.export_frame(rows, label=label, unit=unit, decimals=decimals)),
     file_name=f"ecoqpv-carte-{territory.code}-{column}.csv", mime="text/csv", key="carte_csv", on_click="ignore",
     help="Une ligne par quartier : la valeur (nombre et texte affiché), sa nature ou la raison de son absence, "
     "son millésime et sa source.",

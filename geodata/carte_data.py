@@ -38,6 +38,8 @@ MAP_TEXTS = {
     "hint": "Cliquez sur la carte pour zoomer à la molette",
     "zoom_in": "Zoom avant",
     "zoom_out": "Zoom arrière",
+    "outlines": "Limites communales",
+    "outlines_help": "Limites des départements et des communes, dessinées sous les quartiers.",
     "failed": "La carte n'a pas pu s'afficher : la bibliothèque Leaflet n'a pas pu être chargée depuis le "
               "serveur de l'application. Le tableau sous la carte donne les mêmes valeurs.",
 }

@@ -56,6 +56,10 @@ MAP_CSS = """
 .leaflet-container:focus-visible { outline: 3px solid #1f5fa8; outline-offset: -3px; }
 .ecoqpv-astuce { background: rgba(255,255,255,0.92); color: #1a1a1a; padding: 2px 6px; border-radius: 3px;
                  font: 12px/1.4 system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif; }
+.ecoqpv-limites { display: block; background: rgba(255,255,255,0.92); color: #1a1a1a; padding: 3px 8px;
+                  border-radius: 3px; font: 13px/1.4 system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif;
+                  cursor: pointer; box-shadow: 0 1px 3px rgba(0,0,0,0.25); }
+.ecoqpv-limites input { margin: 0 4px 0 0; vertical-align: middle; cursor: pointer; }
 """
 _DISPLAY_CRS = settings.DISPLAY_CRS
 FRANCE_CENTER = (46.6, 2.4)

@@ -134,6 +134,35 @@ function quartiers(L, map, data, onClick) {
   return layer;
 }
 
+/** « Limites communales »: a checkbox on the map shows or hides the outlines at once (no round trip to the
+ * server); the choice is kept when the map is redrawn with another layer. */
+function outlinesControl(L, map, host, outlines, texts) {
+  if (host.ecoqpvOutlines !== false) {
+    outlines.addTo(map);
+  }
+  const control = L.control({ position: "topright" });
+  control.onAdd = () => {
+    const box = L.DomUtil.create("label", "ecoqpv-limites");
+    box.title = texts.outlines_help;
+    const input = L.DomUtil.create("input", "", box);
+    input.type = "checkbox";
+    input.checked = host.ecoqpvOutlines !== false;
+    box.appendChild(document.createTextNode(" " + texts.outlines));
+    input.addEventListener("change", () => {
+      host.ecoqpvOutlines = input.checked;
+      if (input.checked) {
+        outlines.addTo(map);
+        outlines.bringToBack();
+      } else {
+        map.removeLayer(outlines);
+      }
+    });
+    L.DomEvent.disableClickPropagation(box);
+    return box;
+  };
+  control.addTo(map);
+}
+
 function draw(L, host, data, onClick) {
   let keep = null;
   const previous = host.ecoqpvMap;
@@ -149,7 +178,8 @@ function draw(L, host, data, onClick) {
   host.ecoqpvView = data.view;
   setUp(L, map, data);
   if (data.outlines) {
-    L.geoJSON(data.outlines, { style: data.outline_style, interactive: false }).addTo(map);
+    outlinesControl(L, map, host, L.geoJSON(data.outlines, { style: data.outline_style, interactive: false }),
+      data.texts);
   }
   if (keep) {
     map.setView(keep.center, keep.zoom, { animate: false });
@@ -261,11 +291,13 @@ function drawTable(host, data, onOpen) {
   host.replaceChildren(box);
 }
 
-/** The table is built once the map has its Leaflet (so the map draws first), or at once without a map. */
+/** The table is built once the map is drawn and painted (the map first: it is what the page opens on), or at
+ * once without a map: after Leaflet has loaded (the map draws as soon as it has), then after the next paint. */
 function afterMap() {
   const leaflet = window[LOADING] ? window[LOADING].catch(() => undefined) : Promise.resolve();
   const limit = new Promise((resolve) => setTimeout(resolve, 1500));
-  return Promise.race([leaflet, limit]).then(() => new Promise((resolve) => setTimeout(resolve, 0)));
+  const afterPaint = () => new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
+  return Promise.race([leaflet, limit]).then(afterPaint);
 }
 
 function mountTable(parentElement, text, parsed, setTriggerValue) {

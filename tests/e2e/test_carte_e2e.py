@@ -26,6 +26,15 @@ def test_occitanie_map_draws_offline(streamlit_server, browser_page):
     # Legend in French, beside the map (issue #15: it hides no quartier).
     legend = page.get_by_role("group", name="Légende")
     assert "Non disponible" in legend.inner_text()
+    # The outlines of communes: the map's own checkbox hides and shows them at once (no page run).
+    outlines = "() => document.querySelectorAll('.ecoqpv-carte path:not(.leaflet-interactive)').length"
+    shown = page.evaluate(outlines)
+    assert shown > 0
+    box = page.get_by_role("checkbox", name="Limites communales")
+    box.uncheck()
+    assert page.evaluate(outlines) == 0 and count_polygons(frame) == expected
+    box.check()
+    assert page.evaluate(outlines) == shown
     # Nothing outside 127.0.0.1 was needed (tiles are off in the fixture).
     assert page.blocked_requests == []
 
