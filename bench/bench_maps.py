@@ -111,6 +111,16 @@ def measure(browser, url: str, key: str, expected: int, scenario: str, repeat: i
     return runs
 
 
+def cpu_probe() -> float:
+    """Seconds of a fixed pure-Python loop: this shared machine's speed varies by up to two (steal time), so the
+    figures are printed with the probe taken before and after them (≈ 0,45 s on a quiet machine)."""
+    start = time.perf_counter()
+    total = 0
+    for i in range(5_000_000):
+        total += i
+    return time.perf_counter() - start
+
+
 def main() -> None:
     from playwright.sync_api import sync_playwright
 
@@ -118,6 +128,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     rows = []
+    probe_before = cpu_probe()
     with (tempfile.TemporaryDirectory(prefix="ecoqpv-bench-") as data_dir,
           run_streamlit(Path(data_dir), log_name="bench") as url):
         with sync_playwright() as playwright:
@@ -129,7 +140,9 @@ def main() -> None:
                     rows.append((label, expected, scenario, statistics.median(r[0] for r in runs),
                                  statistics.median(r[1] for r in runs)))
             browser.close()
-    print(f"Machine : {platform.machine()}, {os.cpu_count()} cœurs, Python {platform.python_version()}")
+    probe_after = cpu_probe()
+    print(f"Machine : {platform.machine()}, {os.cpu_count()} cœurs, Python {platform.python_version()} ; "
+          f"sonde CPU {probe_before:.2f} s avant, {probe_after:.2f} s après".replace(".", ","))
     print()
     print("| vue | QPV dessinés | ouverture | durée médiane (s) | octets reçus (WebSocket), médiane |")
     print("|---|---|---|---|---|")
