@@ -55,6 +55,8 @@ def test_carte_table_shows_french_values_and_missing_reason():
     rangueil = table[table["Code"] == "QP031015"].iloc[0]
     assert rangueil["Valeur"] == ""
     assert "secret statistique" in rangueil["Donnée"]
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert "Télécharger ce tableau (CSV pour Excel)" in labels  # its CSV: tests/test_export_injection.py
     at.selectbox(key="carte_indicateur").set_value("population").run()
     table = carte_table(at)
     assert table[table["Code"] == "QP031015"].iloc[0]["Valeur"] == "2\u202f295\u00a0habitants"

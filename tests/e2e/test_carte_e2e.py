@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from tests.e2e.conftest import click_polygon, count_polygons, map_frame, run_streamlit, save_screenshot
@@ -198,6 +200,13 @@ def test_table_under_the_map_sorts_and_a_name_opens_the_fiche(streamlit_server, 
     known = [n for n in _value_column(page) if n is not None]
     assert known == sorted(known, reverse=True)
     save_screenshot(page, "carte_tableau_trie")
+    # The CSV of the table, made when asked for: one line per quartier, with what each value is.
+    with page.expect_download(timeout=30_000) as download:
+        page.get_by_role("button", name="Télécharger ce tableau (CSV pour Excel)").click()
+    text = Path(download.value.path()).read_text(encoding="utf-8-sig")
+    lines = text.splitlines()
+    assert lines[0].startswith("Quartier;Code;Commune;Génération;Indicateur;Unité;Valeur;Valeur affichée;")
+    assert len(lines) == 1 + rows.count()
     first = rows.first.get_by_role("button")
     name = first.inner_text()
     first.click()
