@@ -13,7 +13,7 @@ from core.formats import format_number, plural, rank_change_text
 from indicators.methode import AGGREGATION_LABELS, NORMALISATION_LABELS, render_markdown
 from assembly.ranking import rank_shifts
 from indicators.scores import COVERAGE_RULE, DATA_DRAW_RULE, ROBUST_RULE, Method
-from indicators.method_settings import WEIGHT_STEPS, from_json, to_json
+from indicators.method_settings import WEIGHT_STEPS, from_json, on_weight_steps, to_json
 from assembly.territory_table import FRAMES
 from core.errors import EcoqpvError
 from app_pages.components import CHART_CONFIG, current_method, french_chart, method_notices, set_method, territory_selector
@@ -41,7 +41,8 @@ uploaded = st.file_uploader("Importer des réglages (fichier JSON exporté par e
                             key="methode_import")
 if uploaded is not None and st.session_state.get("_methode_importee") != uploaded.file_id:
     try:
-        imported = from_json(uploaded.getvalue(), source=uploaded.name)
+        # The sliders hold steps only: a weight between two steps is rounded here, and said (not on the slider).
+        imported = on_weight_steps(from_json(uploaded.getvalue(), source=uploaded.name))
     except EcoqpvError as exc:
         # The message quotes the file's content: plain text, never markdown.
         st.error(markdown_text(exc))

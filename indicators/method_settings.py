@@ -14,7 +14,9 @@ falls back silently to defaults. Before parsing, the file's size (``MAX_BYTES``)
 Weights are finite numbers between 0 and ``WEIGHT_MAX`` (the range of the Méthode page's sliders). A
 weight above that range but still plausible is clamped to ``WEIGHT_MAX`` and a French notice says so
 (``MethodSettings.notices``, shown on the page, on the command line and in the annex); a weight beyond
-``WEIGHT_REFUSED_ABOVE``, negative, NaN or not a number is refused.
+``WEIGHT_REFUSED_ABOVE``, negative, NaN or not a number is refused. The command line uses the weights as
+written; the Méthode page, whose sliders hold steps only, rounds an imported weight to the nearest step and says
+so (``on_weight_steps``).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from __future__ import annotations
 import functools
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Annotated, Any, Literal
 
 from pydantic import AliasChoices, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, create_model
@@ -246,6 +248,26 @@ def _check_weights(given: dict[str, Any], key: str) -> tuple[dict[str, float], t
             weight = WEIGHT_MAX
         weights[domain] = weight
     return weights, tuple(notices)
+
+
+def on_weight_steps(settings: MethodSettings) -> MethodSettings:
+    """The settings with each weight on the nearest step of the Méthode page's sliders (``WEIGHT_STEPS``), and
+    a French notice for each weight that moved.
+
+    Why: a file may carry any weight between 0 and ``WEIGHT_MAX`` (the command line uses it as written), but the
+    page can only show and keep the sliders' steps; without this, importing 1.1 silently became 1 on the page.
+    A tie goes to the lower step."""
+    weights: dict[str, float] = {}
+    notices = list(settings.notices)
+    for domain, weight in settings.method.domain_weights.items():
+        step = min(WEIGHT_STEPS, key=lambda w: (abs(w - weight), w))
+        if abs(step - weight) > 1e-9:
+            notices.append(f"Poids de « {_domain_label(domain)} » arrondi de {_weight_text(weight)} à "
+                           f"{_weight_text(step)}, le cran le plus proche de l'échelle des poids de la page.")
+        if step != 1.0:  # a weight of 1 is the default: left out, as from_dict does
+            weights[domain] = step
+    method = replace(settings.method, domain_weights=weights)
+    return replace(settings, method=method, notices=tuple(notices))
 
 
 def from_dict(data: object) -> MethodSettings:

@@ -372,6 +372,45 @@ def test_methode_upload_clamps_and_says_so_then_the_annex_cites_it():
     assert not any(notice == w.value for w in at.warning)
 
 
+@pytest.mark.parametrize(("weight", "step", "notice"), [
+    (1.1, None, "Poids de « Chaleur » arrondi de 1,1 à 1, le cran le plus proche de l'échelle des poids de la page."),
+    (2.2, 2.0, "Poids de « Chaleur » arrondi de 2,2 à 2, le cran le plus proche de l'échelle des poids de la page."),
+    (0.1, 0.0, "Poids de « Chaleur » arrondi de 0,1 à 0, le cran le plus proche de l'échelle des poids de la page."),
+    (1.125, None, "Poids de « Chaleur » arrondi de 1,125 à 1, le cran le plus proche de l'échelle des poids de la "
+                  "page."),  # a tie goes to the lower step
+    (2.5, 2.5, None), (0.25, 0.25, None),
+])
+def test_weights_between_slider_steps_are_rounded_and_said(weight, step, notice):
+    read = method_settings.on_weight_steps(from_json(json.dumps({"poids_domaines": {"chaleur": weight}}),
+                                                      source="reglages.json"))
+    assert read.method.domain_weights.get("chaleur") == step  # None: back to the default weight, left out
+    assert read.notices == ((notice,) if notice else ())
+
+
+def test_rounding_keeps_the_clamping_notice_and_the_other_settings():
+    text = json.dumps({"poids_domaines": {"chaleur": 7, "pauvrete_revenus": 1.3}, "agregation": "geometrique",
+                       "cadre": "region"})
+    read = method_settings.on_weight_steps(from_json(text, source="reglages.json"))
+    assert read.method.domain_weights == {"chaleur": 3.0, "pauvrete_revenus": 1.25}
+    assert read.method.aggregation == "geometrique" and read.frame == "region"
+    assert read.notices[0].startswith("Poids de « Chaleur » ramené de 7 à 3")
+    assert read.notices[1].startswith("Poids de « Pauvreté et revenus » arrondi de 1,3 à 1,25")
+
+
+def test_the_command_line_keeps_a_weight_between_steps():
+    assert from_json('{"poids_domaines": {"chaleur": 1.1}}', source="x.json").method.domain_weights == {"chaleur": 1.1}
+
+
+def test_methode_upload_says_when_a_weight_is_rounded_to_a_slider_step():
+    at = _upload(_methode(), '{"poids_domaines": {"chaleur": 2.2}}')
+    assert not at.exception
+    notice = markdown_text("Poids de « Chaleur » arrondi de 2,2 à 2, le cran le plus proche de l'échelle des poids "
+                           "de la page.")
+    assert any(notice == w.value for w in at.warning), [w.value for w in at.warning]
+    assert at.session_state["methode"].domain_weights == {"chaleur": 2.0}
+    assert at.select_slider(key="poids_chaleur").value == 2.0
+
+
 def test_written_settings_files_read_back_without_notice(tmp_path):
     """What the page exports is what the command line reads, unchanged."""
     from indicators.scores import Method
