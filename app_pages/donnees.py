@@ -22,6 +22,7 @@ from assembly.coverage import coverage_table
 from core.formats import format_number, french_date, french_datetime
 from sources import store
 from core.errors import EcoqpvError
+from core.paths import shown_under
 from core.text import markdown_lines
 from sources.http import check_mirror
 from app_pages.components import territory_selector
@@ -104,11 +105,14 @@ if st.button("Mettre à jour ce territoire", type="primary", key="donnees_maj", 
 st.subheader("État des données")
 if status["mises_a_jour"]:
     st.dataframe(pd.DataFrame([{"Territoire": u["territoire"], "Mis à jour le": french_datetime(u["mis_a_jour_le"]),
-                                "Dossier": u["dossier"]} for u in status["mises_a_jour"]]),
+                                # Relative to the data folder: the server's own paths are not shown to visitors.
+                                "Dossier": shown_under(settings.DATA_DIR, u["dossier"])}
+                               for u in status["mises_a_jour"]]),
                  hide_index=True, width="stretch")
 else:
     st.markdown("Aucun territoire mis à jour en ligne : l'outil utilise le jeu embarqué.")
-st.caption(f"Cache des téléchargements : {settings.DATA_DIR} (variable ECOQPV_DATA_DIR pour le déplacer).")
+st.caption("Téléchargements et territoires mis à jour : dans le dossier de données de l'application (variable "
+           "ECOQPV_DATA_DIR pour le déplacer) ; les dossiers sont indiqués par rapport à lui.")
 
 st.subheader("Couverture des indicateurs")
 coverage = coverage_table()

@@ -121,6 +121,17 @@ def safe_path(root: str | os.PathLike, *parts: str) -> Path:
 # ---------------------------------------------------------------------------------------------------
 
 
+def shown_under(root: str | os.PathLike, path: str | os.PathLike) -> str:
+    """``path`` as a visitor may see it: relative to ``root`` (the data folder), in ``/`` form, or only its last
+    name when it lies elsewhere. Why: on a shared server the absolute layout of the machine is nobody's business;
+    the operator knows where ``ECOQPV_DATA_DIR`` points."""
+    path = Path(path)
+    try:
+        return path.resolve().relative_to(Path(root).resolve()).as_posix()
+    except (OSError, ValueError):  # outside the root (ValueError) or unreadable
+        return path.name
+
+
 def split_host(netloc: str) -> tuple[str, int | None]:
     """``host[:port]`` of a URL → ``(host in lower case, port)``, or ``UnsafePathError`` when the host is
     empty or odd: anything but a DNS name or an IP address (IPv6 in brackets), with an optional port

@@ -201,3 +201,25 @@ def test_update_button_runs_the_loaders_with_a_progress_report(monkeypatch, tmp_
 
 if __name__ == "__main__":  # pragma: no cover
     pytest.main([__file__])
+
+
+def test_the_page_shows_no_server_path(monkeypatch, tmp_path):
+    """On a shared server, visitors see the updated territories' folders relative to the data folder."""
+    data_dir = tmp_path / "donnees"
+    use_data_dir(monkeypatch, data_dir)
+    real_status = store.status
+
+    def with_an_update() -> dict:
+        status = real_status()
+        status["mises_a_jour"] = [{"territoire": "EPCI:243400017", "mis_a_jour_le": "2026-12-07T10:00:00",
+                                   "dossier": str(data_dir / "primary" / "EPCI-243400017"), "sources": []}]
+        return status
+
+    monkeypatch.setattr(store, "status", with_an_update)
+    at = donnees("EPCI:243400017")
+    assert not at.exception, [e.value for e in at.exception]
+    shown = at.dataframe[0].value
+    assert list(shown["Dossier"]) == ["primary/EPCI-243400017"]
+    texts = _texts(at) + "\n" + "\n".join(str(e.value) for e in at.dataframe)
+    assert str(tmp_path) not in texts
+    assert any("dossier de données de l'application" in c.value for c in at.caption)

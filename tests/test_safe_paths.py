@@ -340,3 +340,15 @@ def test_a_full_disk_while_writing_a_territory_folder_keeps_the_previous_folder(
     assert str(info.value).startswith(f"Espace disque insuffisant dans {folder.parent} : ")
     assert snapshot(folder) == before
     assert sorted(p.name for p in folder.parent.iterdir()) == ["COM-34172"]  # no .bundle-*, no *.old
+
+
+def test_paths_shown_to_visitors_are_relative_to_the_data_folder(tmp_path):
+    shown_under = paths.shown_under
+    root = tmp_path / "donnees"
+    (root / "primary" / "EPCI-243400017").mkdir(parents=True)
+    assert shown_under(root, root / "primary" / "EPCI-243400017") == "primary/EPCI-243400017"
+    assert shown_under(root, root / "primary" / ".." / "primary") == "primary"
+    # Outside the data folder (or climbing out of it): only the last name, never the server's layout.
+    assert shown_under(root, tmp_path / "ailleurs" / "EPCI-1") == "EPCI-1"
+    assert shown_under(root, root / ".." / "secret") == "secret"
+    assert str(tmp_path) not in shown_under(root, tmp_path / "x")
