@@ -13,7 +13,8 @@ from core.formats import format_number, plural, rank_change_text
 from indicators.methode import AGGREGATION_LABELS, NORMALISATION_LABELS, render_markdown
 from assembly.ranking import rank_shifts
 from indicators.scores import COVERAGE_RULE, DATA_DRAW_RULE, ROBUST_RULE, Method
-from indicators.method_settings import WEIGHT_STEPS, from_json, on_weight_steps, to_json
+from indicators.method_settings import (WEIGHT_STEPS, from_json, nearest_step, non_default_weights, on_weight_steps,
+                                        to_json)
 from assembly.territory_table import FRAMES
 from core.errors import EcoqpvError
 from app_pages.components import CHART_CONFIG, current_method, french_chart, method_notices, set_method, territory_selector
@@ -66,7 +67,7 @@ with left:
     for pillar in ("Exposition", "Vulnérabilité"):
         st.markdown(f"**{pillar}**")
         for domain in [d for d in domains if catalogue.DOMAINS[d].pillar == pillar]:
-            current = min(WEIGHT_STEPS, key=lambda w: abs(w - float(method.domain_weights.get(domain, 1.0))))
+            current = nearest_step(float(method.domain_weights.get(domain, 1.0)))
             weights[domain] = st.select_slider(
                 catalogue.DOMAINS[domain].label, list(WEIGHT_STEPS), value=current, key=f"poids_{domain}",
                 format_func=lambda w: f"× {format_number(w, 2)}", help=catalogue.DOMAINS[domain].description,
@@ -85,8 +86,7 @@ with left:
         set_method(Method(), "generation")
         st.rerun()
 
-# A weight of 1 is the default: left out, as indicators.method_settings does, so that equal methods compare equal.
-chosen = Method(domain_weights={d: w for d, w in weights.items() if w != 1.0}, normalisation=normalisation,
+chosen = Method(domain_weights=non_default_weights(weights), normalisation=normalisation,
                 aggregation=aggregation, draws=method.draws, seed=method.seed)
 try:
     chosen.validate(domains, catalogue.domain_pillars())

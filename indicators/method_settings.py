@@ -250,23 +250,30 @@ def _check_weights(given: dict[str, Any], key: str) -> tuple[dict[str, float], t
     return weights, tuple(notices)
 
 
+def nearest_step(weight: float) -> float:
+    """The step of the Méthode page's sliders (``WEIGHT_STEPS``) nearest to ``weight``; a tie goes to the lower."""
+    return min(WEIGHT_STEPS, key=lambda w: (abs(w - weight), w))
+
+
+def non_default_weights(weights: dict[str, float]) -> dict[str, float]:
+    """The weights without those of 1, the default: equal methods then compare equal (and share cached scores)."""
+    return {d: w for d, w in weights.items() if w != 1.0}
+
+
 def on_weight_steps(settings: MethodSettings) -> MethodSettings:
-    """The settings with each weight on the nearest step of the Méthode page's sliders (``WEIGHT_STEPS``), and
-    a French notice for each weight that moved.
+    """The settings with each weight on the nearest step of the Méthode page's sliders, and a French notice for
+    each weight that moved.
 
     Why: a file may carry any weight between 0 and ``WEIGHT_MAX`` (the command line uses it as written), but the
-    page can only show and keep the sliders' steps; without this, importing 1.1 silently became 1 on the page.
-    A tie goes to the lower step."""
-    weights: dict[str, float] = {}
+    page can only show and keep the sliders' steps; without this, importing 1.1 silently became 1 on the page."""
+    steps: dict[str, float] = {}
     notices = list(settings.notices)
     for domain, weight in settings.method.domain_weights.items():
-        step = min(WEIGHT_STEPS, key=lambda w: (abs(w - weight), w))
-        if abs(step - weight) > 1e-9:
+        steps[domain] = nearest_step(weight)
+        if abs(steps[domain] - weight) > 1e-9:
             notices.append(f"Poids de « {_domain_label(domain)} » arrondi de {_weight_text(weight)} à "
-                           f"{_weight_text(step)}, le cran le plus proche de l'échelle des poids de la page.")
-        if step != 1.0:  # a weight of 1 is the default: left out, as from_dict does
-            weights[domain] = step
-    method = replace(settings.method, domain_weights=weights)
+                           f"{_weight_text(steps[domain])}, le cran le plus proche de l'échelle des poids de la page.")
+    method = replace(settings.method, domain_weights=non_default_weights(steps))
     return replace(settings, method=method, notices=tuple(notices))
 
 
@@ -289,8 +296,7 @@ def from_dict(data: object) -> MethodSettings:
     if values.weights is not None:
         key = next(n for n in _ALIASES["weights"] if n in data)
         weights, notices = _check_weights(values.weights, key)
-        # A weight of 1 is the default: dropping it keeps equal methods equal (and their cached scores).
-        kwargs["domain_weights"] = {d: w for d, w in weights.items() if w != 1.0}
+        kwargs["domain_weights"] = non_default_weights(weights)
     for name in ("normalisation", "aggregation", "draws", "seed"):
         if getattr(values, name) is not None:
             kwargs[name] = getattr(values, name)

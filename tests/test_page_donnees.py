@@ -199,10 +199,6 @@ def test_update_button_runs_the_loaders_with_a_progress_report(monkeypatch, tmp_
     assert at.dataframe[0].value["Territoire"].str.contains("243400017").any()
 
 
-if __name__ == "__main__":  # pragma: no cover
-    pytest.main([__file__])
-
-
 def test_the_page_shows_no_server_path(monkeypatch, tmp_path):
     """On a shared server, visitors see the updated territories' folders relative to the data folder."""
     data_dir = tmp_path / "donnees"
@@ -223,3 +219,7 @@ def test_the_page_shows_no_server_path(monkeypatch, tmp_path):
     texts = _texts(at) + "\n" + "\n".join(str(e.value) for e in at.dataframe)
     assert str(tmp_path) not in texts
     assert any("dossier de données de l'application" in c.value for c in at.caption)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    pytest.main([__file__])
