@@ -31,7 +31,8 @@ from geodata import labels, territories, webmap, workshop_map
 from geodata.territories import Territory
 from loaders.local import remontees
 from app_pages import remontees as notes_ui
-from app_pages.components import STATE_KEY, ensure_map_assets, stop_if_settings_invalid, territory_selector
+from app_pages.components import (STATE_KEY, ensure_map_assets, stop_if_settings_invalid, territory_selector,
+                                   visitor_text)
 
 PREVIOUS_KEY, NEXT_KEY = "atelier_precedent", "atelier_suivant"
 SLIDE_KEY, SEQUENCE_KEY, QUARTIER_KEY = "atelier_diapo", "atelier_sequence", "atelier_quartier"
@@ -82,7 +83,7 @@ def _presentation_territory() -> Territory | None:
         try:
             return territories.resolve_key(key)
         except EcoqpvError as exc:
-            st.error(markdown_text(f"{exc} Corrigez l'adresse (?territoire=TYPE:CODE) ou quittez la présentation."))
+            st.error(visitor_text(f"{exc} Corrigez l'adresse (?territoire=TYPE:CODE) ou quittez la présentation."))
             return None
     return st.session_state.get(STATE_KEY) or territories.resolve("REG", "76")
 
@@ -205,7 +206,7 @@ def notes_section(territory: Territory, slide: atelier.Slide, quartiers: dict[st
     try:
         found = remontees.notes(list(quartiers))
     except EcoqpvError as exc:
-        st.warning(markdown_text(exc))
+        st.warning(visitor_text(exc))
         return
     if not editable:
         found = [n for n in found if n.theme == slide.theme.note_theme]
@@ -267,7 +268,7 @@ def main() -> None:
         territory, selected = atelier.workshop_scope(chosen)
         table = atelier.quartiers(territory)
     except EcoqpvError as exc:
-        st.info(markdown_text(exc))
+        st.info(visitor_text(exc))
         if PRESENTATION:
             st.button("Quitter la présentation", on_click=_leave_presentation)
         st.stop()
@@ -311,7 +312,7 @@ def main() -> None:
     try:
         slide = atelier.slide(territory, sequence, index)
     except EcoqpvError as exc:
-        st.error(markdown_text(exc))
+        st.error(visitor_text(exc))
         st.stop()
     show_slide(territory, slide, chosen_code, PRESENTATION)
 

@@ -12,7 +12,8 @@ import streamlit as st
 
 import settings
 from core.territory_kinds import code_column
-from core.text import markdown_text
+from core.paths import hide_server_paths
+from core.text import markdown_lines, markdown_text
 from geodata import territories
 from geodata.offline_assets import install_leaflet_assets
 from geodata.territories import Territory
@@ -113,10 +114,27 @@ def _remember(kind: str) -> None:
     st.session_state[f"terr_{kind}"] = st.session_state[f"sel_{kind}"]
 
 
+def _server_folders() -> dict[Path, str]:
+    return {Path(settings.DATA_DIR): "ECOQPV_DATA_DIR", Path(settings.BUNDLE_DIR): "ECOQPV_BUNDLE_DIR",
+            settings.PROJECT_ROOT: "dossier de l'application"}
+
+
+def visitor_text(value: object) -> str:
+    """A message (often an error built for the command line) as literal markdown for the web page, with the
+    server's paths named by their setting (``ECOQPV_DATA_DIR/raw``) or reduced to their last name: a visitor of a
+    shared server does not learn its layout, the operator still knows which folder is meant (SECURITY.md)."""
+    return markdown_text(hide_server_paths(str(value), _server_folders()))
+
+
+def visitor_lines(value: object) -> str:
+    """:func:`visitor_text` line by line (line breaks and ``- `` list markers kept, like ``markdown_lines``)."""
+    return markdown_lines(hide_server_paths(str(value), _server_folders()))
+
+
 def stop_if_settings_invalid() -> None:
     """An error box instead of the page when an ``ECOQPV_*`` environment value cannot be used."""
     if settings.PROBLEMS:
-        st.error(markdown_text(settings.problems_text()))
+        st.error(visitor_text(settings.problems_text()))
         st.stop()
 
 

@@ -23,9 +23,8 @@ from core.formats import format_number, french_date, french_datetime
 from sources import store
 from core.errors import EcoqpvError
 from core.paths import shown_under
-from core.text import markdown_lines
 from sources.http import check_mirror
-from app_pages.components import territory_selector
+from app_pages.components import territory_selector, visitor_lines, visitor_text
 from app_pages.donnees_locales import local_data_section
 
 
@@ -62,10 +61,10 @@ try:
 except EcoqpvError as exc:
     mirror_error = str(exc)
 if mirror_error:
-    st.error(f"{mirror_error} La mise à jour est désactivée tant que l'exploitant n'a pas corrigé la variable "
+    st.error(f"{visitor_text(mirror_error)} La mise à jour est désactivée tant que l'exploitant n'a pas corrigé la variable "
              "ECOQPV_MIRROR (environnement ou fichier .streamlit/secrets.toml).")
 elif mirror:
-    st.info(f"Miroir configuré par l'exploitant : {mirror} (les adresses officielles sont demandées à ce miroir).")
+    st.info(f"Miroir configuré par l'exploitant : {visitor_text(mirror)} (les adresses officielles sont demandées à ce miroir).")
 else:
     st.caption("Aucun miroir : sources officielles. Pour un atelier hors connexion, l'exploitant de l'application "
                "peut configurer un miroir (voir le README).")
@@ -86,9 +85,9 @@ if st.button("Mettre à jour ce territoire", type="primary", key="donnees_maj", 
     try:
         report = update_territory(territory, mirror=mirror, progress=progress)
     except EcoqpvError as exc:
-        bar_slot.error(f"Échec de la mise à jour : {markdown_lines(str(exc))}")
+        bar_slot.error(f"Échec de la mise à jour : {visitor_lines(exc)}")
     else:
-        headline = markdown_lines(report.headline_fr())
+        headline = visitor_lines(report.headline_fr())
         if report.failed:
             # Failure shown as failure: the bar gives way to a red box, never a full bar with "Terminé".
             bar_slot.error(f"Échec : {headline}")
@@ -96,11 +95,11 @@ if st.button("Mettre à jour ce territoire", type="primary", key="donnees_maj", 
             bar.progress(1.0, text="Terminé : toutes les sources demandées sont à jour.")
             st.success(headline)
         if not report.impossible:  # offline or mirror down: the one sentence above says it all
-            st.markdown(markdown_lines(report.body_fr()))
+            st.markdown(visitor_lines(report.body_fr()))
         with st.expander("Détail technique : identifiants des sources"):
             if report.impossible:
-                st.markdown(markdown_lines(report.body_fr()))
-            st.markdown(markdown_lines(report.details_fr()))
+                st.markdown(visitor_lines(report.body_fr()))
+            st.markdown(visitor_lines(report.details_fr()))
 
 st.subheader("État des données")
 if status["mises_a_jour"]:

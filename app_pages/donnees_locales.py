@@ -20,6 +20,7 @@ from core import reasons
 from core.errors import EcoqpvError
 from core.formats import format_number
 from core.text import markdown_lines, markdown_text
+from app_pages.components import visitor_text
 from indicators.catalogue import DOMAINS
 from indicators.local import DIRECTION_LABELS
 from loaders.local import indicateurs
@@ -42,8 +43,8 @@ def local_data_section() -> None:
         "2024, QP… pour les QPV 2015) et une colonne de valeurs. Le fichier est vérifié avant tout import ; rien "
         "de ce qu'il contient n'est exécuté. L'indicateur importé apparaît sur la carte, dans les fiches, le "
         "Comparer et l'annexe, marqué « donnée locale », avec la source et le millésime que vous déclarez.")
-    st.caption(f"Les indicateurs locaux sont gardés sur cette machine, dans {markdown_text(local_indicators.folder())} "
-               "(variable ECOQPV_DATA_DIR) : une mise à jour des données ne les touche pas.")
+    st.caption(f"Les indicateurs locaux sont gardés sur cette machine, dans {visitor_text(local_indicators.folder())} "
+               "(dans le dossier de données de l'application) : une mise à jour des données ne les touche pas.")
     added = st.session_state.pop(_ADDED, None)
     if added:
         st.success(f"Indicateur ajouté : {markdown_text(added)}. Il est maintenant proposé sur la carte.")
@@ -65,10 +66,10 @@ def _import_block() -> None:
         table = indicateurs.read_bytes(uploaded.getvalue(), uploaded.name, value_column.strip() or None,
                                        code_column.strip() or None)
     except LocalDataError as exc:
-        st.error("Ce fichier ne peut pas être importé. " + markdown_text(exc))
+        st.error("Ce fichier ne peut pas être importé. " + visitor_text(exc))
         return
     except EcoqpvError as exc:
-        st.error(markdown_text(exc))
+        st.error(visitor_text(exc))
         return
     st.markdown("**Ce qui sera lu**")
     st.markdown(markdown_lines(table.summary_fr()))
@@ -105,7 +106,7 @@ def _metadata_form(table) -> None:
         data = indicateurs.add_table(table, libelle=label, unite=unit, sens=direction, domaine=domain,
                                      millesime=vintage, source=source, dans_les_scores=scored)
     except EcoqpvError as exc:
-        st.error(markdown_text(exc))
+        st.error(visitor_text(exc))
         return
     st.session_state[_ADDED] = data["libelle"]
     st.rerun()
@@ -123,7 +124,7 @@ def local_indicators_block(prefix: str, with_remove: bool = True) -> None:
     stored = local_indicators.list_metadata()
     error = st.session_state.pop("_locales_erreur", None)
     if error:
-        st.error(markdown_text(error))
+        st.error(visitor_text(error))
     if not stored:
         if with_remove:
             st.caption("Aucun indicateur local pour l'instant.")

@@ -13,7 +13,8 @@ from assembly.fiche import NO_DATA, profile
 from core.formats import format_number
 from assembly.territory_table import territory_table
 from core.errors import EcoqpvError
-from app_pages.components import CHART_CONFIG, QPV_KEY, current_method, french_chart, method_caption, territory_selector
+from app_pages.components import (CHART_CONFIG, QPV_KEY, current_method, french_chart, method_caption,
+                                   territory_selector, visitor_text)
 from app_pages.remontees import fiche_block
 
 territory = territory_selector()
@@ -38,7 +39,7 @@ st.session_state[QPV_KEY] = code
 try:
     fiche = profile(code, method, frame)
 except EcoqpvError as exc:
-    st.error(markdown_text(exc))
+    st.error(visitor_text(exc))
     st.stop()
 row = fiche.row
 scores = fiche.scores

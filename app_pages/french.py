@@ -11,7 +11,9 @@ Why a script rather than rewriting ``index.html`` (an ASGI middleware with ``st.
 ordinary launch command (``streamlit run app.py``), and nothing depends on the literal text of Streamlit's
 ``index.html``. The cost: ``lang`` is ``en`` for the half-second before the first render.
 
-Also a little CSS: a tighter top of page, so that the map of the Carte page fits a 1280×720 window.
+Also a little CSS: a tighter top of page, so that the map of the Carte page fits a 1280×720 window, and no
+« Ask Google » / « Ask ChatGPT » links under an unexpected error (English, and they send the error's text to
+outside services).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ CSS = """
 .st-key-ecoqpv-fr { display: none; }
 [data-testid="stMainBlockContainer"] { padding-top: 3.25rem; padding-bottom: 2rem; }
 [data-testid="stMainBlockContainer"] h1 { font-size: 2.25rem; padding: 0.5rem 0 0.5rem; }
+[data-testid="stException"] a[target="_blank"] { display: none; }
 </style>
 """
 

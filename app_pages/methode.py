@@ -17,7 +17,8 @@ from indicators.method_settings import (WEIGHT_STEPS, from_json, nearest_step, n
                                         to_json)
 from assembly.territory_table import FRAMES
 from core.errors import EcoqpvError
-from app_pages.components import CHART_CONFIG, current_method, french_chart, method_notices, set_method, territory_selector
+from app_pages.components import (CHART_CONFIG, current_method, french_chart, method_notices, set_method,
+                                   territory_selector, visitor_text)
 from app_pages.donnees_locales import local_indicators_block, local_indicators_present
 
 
@@ -46,7 +47,7 @@ if uploaded is not None and st.session_state.get("_methode_importee") != uploade
         imported = on_weight_steps(from_json(uploaded.getvalue(), source=uploaded.name))
     except EcoqpvError as exc:
         # The message quotes the file's content: plain text, never markdown.
-        st.error(markdown_text(exc))
+        st.error(visitor_text(exc))
     else:
         set_method(imported.method, imported.frame, imported.notices)
         st.session_state["_methode_importee"] = uploaded.file_id
@@ -92,7 +93,7 @@ try:
     chosen.validate(domains, catalogue.domain_pillars())
 except EcoqpvError as exc:
     with right:
-        st.error(markdown_text(exc))
+        st.error(visitor_text(exc))
     st.stop()
 set_method(chosen, new_frame)
 with notices_box:
@@ -104,7 +105,7 @@ with right:
     try:
         shifts = rank_shifts(territory, chosen, new_frame)
     except EcoqpvError as exc:
-        st.error(markdown_text(exc))
+        st.error(visitor_text(exc))
         st.stop()
     ranked = shifts.dropna(subset=["rang_choisi"]).sort_values("rang_choisi")
     if ranked.empty:

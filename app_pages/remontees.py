@@ -13,6 +13,7 @@ import streamlit as st
 
 from core.errors import EcoqpvError
 from core.text import markdown_text
+from app_pages.components import visitor_text
 from core.workshop import MAX_NOTE_CHARS, NO_PERSONAL_DATA, NOTES_TITLE, SPEAKERS, THEMES
 from loaders.local import remontees
 from loaders.local.remontees import Remontee
@@ -35,7 +36,7 @@ def show_message() -> None:
     if kind == "ok":
         st.success(markdown_text(text))
     elif kind == "erreur":
-        st.error(markdown_text(text))
+        st.error(visitor_text(text))
 
 
 def _save(key: str) -> None:
@@ -127,7 +128,7 @@ def fiche_block(code_qp: str) -> None:
     try:
         found = remontees.notes([code_qp])
     except EcoqpvError as exc:
-        st.warning(markdown_text(exc))
+        st.warning(visitor_text(exc))
         return
     if not found:
         st.markdown("Aucune remontée n'a encore été notée pour ce quartier.")

@@ -23,6 +23,7 @@ import re
 import shutil
 import socket
 import unicodedata
+from collections.abc import Mapping
 from pathlib import Path, PurePath
 from urllib.parse import SplitResult, unquote, urlsplit
 
@@ -130,6 +131,48 @@ def shown_under(root: str | os.PathLike, path: str | os.PathLike) -> str:
         return path.resolve().relative_to(Path(root).resolve()).as_posix()
     except (OSError, ValueError):  # outside the root (ValueError) or unreadable
         return path.name
+
+
+# An absolute path written in a sentence: POSIX with at least two parts, or a Windows drive path. It must start
+# the text, follow a space or an opening mark, or follow ``file://``; URLs (``https://…/a/b``) and fractions are
+# left alone.
+_STOP = r"\s«»\"'()\[\],;"
+_PATH_START = r"(?:(?<=file://)|(?<![\w:/.~\\-]))"
+_ABSOLUTE_PATH = re.compile(rf"{_PATH_START}(?:/[^/{_STOP}]+){{2,}}/?"
+                            rf"|(?<!\w)[A-Za-z]:\\(?:[^\\{_STOP}]+\\?)+")
+
+
+def hide_server_paths(text: str, named: Mapping[str | os.PathLike, str]) -> str:
+    """``text`` with the server's paths taken out, for a message shown in the web page.
+
+    A path under one of the ``named`` folders (the data folder → ``ECOQPV_DATA_DIR``) is written from that name,
+    the deepest folder first; any other absolute path keeps only its last name, after ``…/``. Why: error messages
+    built for the operator's command line name the folder that is full or read-only; on a shared server a visitor
+    must not learn the machine's layout (SECURITY.md), while the operator still recognises the folder from the
+    variable's name."""
+    roots: set[tuple[str, str]] = set()
+    for folder, name in named.items():
+        for form in (str(Path(folder)), _resolved(folder)):
+            form = form.rstrip("/\\")
+            if form:  # never the file system's root itself
+                roots.add((form, name))
+    for form, name in sorted(roots, key=lambda item: len(item[0]), reverse=True):
+        # the folder itself, or followed by a separator or a full stop; never a longer name that starts the same way
+        end = r"(?=[/\\]|$|\.(?!\S)|[^\w.-])"
+        text = re.sub(_PATH_START + re.escape(form) + end, lambda _m, name=name: name, text)
+    return _ABSOLUTE_PATH.sub(lambda match: _last_name(match.group(0)), text)
+
+
+def _resolved(folder: str | os.PathLike) -> str:
+    try:
+        return str(Path(folder).resolve())
+    except (OSError, RuntimeError):
+        return ""
+
+
+def _last_name(path: str) -> str:
+    parts = [part for part in re.split(r"[/\\]", path) if part]
+    return "…/" + parts[-1] if parts else path
 
 
 def split_host(netloc: str) -> tuple[str, int | None]:

@@ -60,7 +60,7 @@ def test_the_operator_mirror_is_shown_read_only(monkeypatch, tmp_path):
     monkeypatch.setattr(settings, "MIRROR", "http://192.168.1.10:8000/miroir/")
     at = donnees("EPCI:243400017")
     assert not at.exception
-    assert "Miroir configuré par l'exploitant : http://192.168.1.10:8000/miroir " in _texts(at)
+    assert "Miroir configuré par l'exploitant : http://192.168.1.10:8000/miroir " in _texts(at).replace("\\", "")
     assert not [t for t in at.text_input if "iroir" in str(t.label)]
 
 
@@ -74,7 +74,9 @@ def test_the_mirror_can_come_from_the_secrets_file(monkeypatch, tmp_path):
     at.run()
     at.switch_page("app_pages/donnees.py").run()
     assert not at.exception
-    assert f"Miroir configuré par l'exploitant : {folder.as_uri()} " in _texts(at)
+    # A folder of the server: named by its last name only, the machine's layout is not shown to visitors.
+    assert "Miroir configuré par l'exploitant : file://…/cle-usb " in _texts(at).replace("\\", "")
+    assert str(tmp_path) not in _texts(at).replace("\\", "")
 
 
 @pytest.mark.parametrize("value", ["ftp://miroir.local", "javascript:alert(1)", "file:///etc/passwd"])
@@ -83,8 +85,9 @@ def test_a_bad_configured_mirror_disables_the_update_with_a_french_message(monke
     monkeypatch.setattr(settings, "MIRROR", value)
     at = donnees("EPCI:243400017")
     assert not at.exception
-    errors = [e.value for e in at.error]
-    assert any(e.startswith(f"Miroir refusé : « {value} »") and "mise à jour est désactivée" in e for e in errors)
+    errors = [e.value.replace("\\", "") for e in at.error]
+    shown = "file://…/passwd" if value.startswith("file:") else value  # a server path: its last name only
+    assert any(e.startswith(f"Miroir refusé : « {shown} »") and "mise à jour est désactivée" in e for e in errors)
     assert at.button(key="donnees_maj").disabled
 
 
@@ -219,6 +222,29 @@ def test_the_page_shows_no_server_path(monkeypatch, tmp_path):
     texts = _texts(at) + "\n" + "\n".join(str(e.value) for e in at.dataframe)
     assert str(tmp_path) not in texts
     assert any("dossier de données de l'application" in c.value for c in at.caption)
+
+
+def test_a_disk_error_names_the_data_folder_by_its_setting_not_by_its_path(monkeypatch, tmp_path):
+    import errno
+
+    from core.paths import storage_error
+    from loaders import update
+
+    data_dir = tmp_path / "donnees"
+    use_data_dir(monkeypatch, data_dir)
+
+    def full_disk(*args, **kwargs):
+        raise storage_error(OSError(errno.ENOSPC, "No space left on device"), data_dir / "raw" / "insee",
+                            "le fichier précédent est conservé.")
+
+    monkeypatch.setattr(update, "update_territory", full_disk)
+    at = donnees("COM:34172")
+    at.button(key="donnees_maj").click().run()
+    assert not at.exception
+    errors = [e.value.replace("\\", "") for e in at.error]
+    assert errors == ["Échec de la mise à jour : Espace disque insuffisant dans ECOQPV_DATA_DIR/raw/insee : le "
+                      "fichier précédent est conservé."], errors
+    assert str(tmp_path) not in _texts(at).replace("\\", "")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -263,3 +263,22 @@ def test_fiche_page_lists_the_notes_apart_and_as_text(data_dir):
     bodies = [m.proto.body for m in at.markdown]
     assert r"\<script\>alert\(1\)\</script\> \*pas de gras\*" in bodies
     assert not any(m.proto.allow_html and "script" in m.proto.body for m in at.markdown)
+
+
+def test_fiche_page_says_a_damaged_notes_file_without_the_server_path(data_dir):
+    from streamlit.testing.v1 import AppTest
+
+    path = data_dir / "local" / "remontees.sqlite"
+    path.parent.mkdir()
+    path.write_bytes(b"ceci n'est pas une base SQLite" * 100)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.query_params["territoire"] = TERRITORY
+    at.run()
+    at.session_state["qpv_selectionne"] = MOSSON
+    at.switch_page("app_pages/fiche.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    warnings = [w.value.replace("\\", "") for w in at.warning]
+    assert any(w.startswith("Le fichier des remontées ECOQPV_DATA_DIR/local/remontees.sqlite est abîmé")
+               for w in warnings), warnings
+    assert not any(str(data_dir) in w for w in warnings)
+    assert path.read_bytes().startswith(b"ceci n'est pas")

@@ -352,3 +352,28 @@ def test_paths_shown_to_visitors_are_relative_to_the_data_folder(tmp_path):
     assert shown_under(root, tmp_path / "ailleurs" / "EPCI-1") == "EPCI-1"
     assert shown_under(root, root / ".." / "secret") == "secret"
     assert str(tmp_path) not in shown_under(root, tmp_path / "x")
+
+
+def test_messages_for_the_web_page_hide_the_server_paths(tmp_path):
+    """An error built for the command line names the folder; shown to a visitor it names the setting instead."""
+    hide = paths.hide_server_paths
+    data, app = tmp_path / "donnees", tmp_path / "appli"
+    named = {data: "ECOQPV_DATA_DIR", app: "dossier de l'application"}
+    full = paths.storage_error(OSError(errno.ENOSPC, "No space left on device"), data / "raw" / "insee",
+                               "le fichier précédent est conservé.")
+    assert hide(str(full), named) == ("Espace disque insuffisant dans ECOQPV_DATA_DIR/raw/insee : le fichier "
+                                      "précédent est conservé.")
+    assert hide(f"Lecture seule : {data}.", named) == "Lecture seule : ECOQPV_DATA_DIR."
+    assert hide(f"« {app / 'data' / 'bundle' / 'qpv.parquet'} » absent", named) == \
+        "« dossier de l'application/data/bundle/qpv.parquet » absent"
+    # A folder whose name merely starts like the data folder is not the data folder.
+    assert hide(f"{data}-ancien/x", named) == "…/x"
+    # Any other absolute path keeps its last name only, a file mirror's address too; Windows paths as well.
+    assert hide("fichier /home/ana/ecoqpv/sortie.csv illisible", named) == "fichier …/sortie.csv illisible"
+    assert hide("Miroir refusé : « file:///etc/passwd »", named) == "Miroir refusé : « file://…/passwd »"
+    assert hide(r"fichier C:\Users\Ana\x.csv manquant", named) == "fichier …/x.csv manquant"
+    # Web addresses, fractions and relative names stay as they are.
+    for kept in ("voir https://www.data.gouv.fr/fr/datasets/qpv/ et http://127.0.0.1:8000/a/b",
+                 "1/2 des IRIS", "raw/insee", "la page /carte", "QPV : QN03405M"):
+        assert hide(kept, named) == kept
+    assert str(tmp_path) not in hide(f"{tmp_path}/a {data}/b {app}", named)

@@ -67,6 +67,9 @@
     "The page that you have requested does not seem to exist. Running the app's main page.":
       "La page demandée n'existe pas. Affichage de la page d'accueil.",
     "Script execution error": "Erreur d'exécution",
+    // Uncaught error with client.showErrorDetails = "none" (exception chunk)
+    "This app has encountered an error. The original error message is redacted to prevent data leaks. Full error details have been recorded in the logs (if you're on Streamlit Cloud, click on 'Manage app' in the lower right of your app).":
+      "Une erreur inattendue a empêché d'afficher cette page. Son détail n'est pas montré ici (il peut contenir des informations du serveur) : il est enregistré dans le journal de l'application. Rechargez la page ; si l'erreur revient, signalez-la à l'exploitant de l'application.",
     "Unknown error": "Erreur inconnue",
     "Unknown Error": "Erreur inconnue",
     "Bad message format": "Message mal formé",
@@ -186,10 +189,15 @@
       function (m) { return "La page /" + m[1] + " n'existe pas. Affichage de la page d'accueil."; }]
   ];
 
+  // Longer texts are never Streamlit's own (the longest is the redacted-error sentence): not even looked up.
+  var LONGEST = 0;
+  for (var key in EXACT) { if (key.length > LONGEST) { LONGEST = key.length; } }
+  LONGEST = Math.max(LONGEST, 200);
+
   function translate(text) {
     if (!text) { return null; }
     var trimmed = text.trim();
-    if (!trimmed || trimmed.length > 200) { return null; }
+    if (!trimmed || trimmed.length > LONGEST) { return null; }
     var french = Object.prototype.hasOwnProperty.call(EXACT, trimmed) ? EXACT[trimmed] : null;
     for (var i = 0; french === null && i < PATTERNS.length; i++) {
       var match = PATTERNS[i][0].exec(trimmed);

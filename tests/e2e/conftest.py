@@ -94,8 +94,9 @@ def _wait_healthy(url: str, process: subprocess.Popen[bytes], log: Path, timeout
 
 
 @contextlib.contextmanager
-def run_streamlit(data_dir: Path, log_name: str = "streamlit_server") -> Iterator[str]:
-    """``streamlit run app.py`` on a free port with ``data_dir`` as ``ECOQPV_DATA_DIR``; yields its base URL.
+def run_streamlit(data_dir: Path, log_name: str = "streamlit_server", script: str = "app.py") -> Iterator[str]:
+    """``streamlit run app.py`` (or another ``script`` of the repository, run from its root so that
+    ``.streamlit/config.toml`` applies) on a free port with ``data_dir`` as ``ECOQPV_DATA_DIR``; yields its base URL.
 
     The server is stopped on exit; its output goes to ``tests/artifacts/<log_name>.log``.
     """
@@ -110,7 +111,7 @@ def run_streamlit(data_dir: Path, log_name: str = "streamlit_server") -> Iterato
         "PYTHONUNBUFFERED": "1",
     }
     command = [
-        sys.executable, "-m", "streamlit", "run", "app.py",
+        sys.executable, "-m", "streamlit", "run", script,
         "--server.port", str(port),
         "--server.headless", "true",
         "--server.address", "127.0.0.1",
