@@ -1,6 +1,7 @@
 """ecoqpv — Streamlit entry point: ``streamlit run app.py``.
 
-Copies Leaflet next to the app (so maps draw offline) and hands over to the page chosen in the
+Copies Leaflet next to the app (so maps draw offline), turns Nagle's algorithm off on the server's sockets
+(``core/tcp.py``) and hands over to the page chosen in the
 navigation; each page draws the shared territory selector itself (``app_pages/components.py``).
 Pages only read widgets, call pure functions and display results.
 """
@@ -11,6 +12,7 @@ import streamlit as st
 
 import settings
 from core.paths import clean_leftovers
+from core.tcp import disable_nagle
 from app_pages.components import ensure_map_assets, stop_if_settings_invalid
 from app_pages.french import install as install_french
 
@@ -26,6 +28,16 @@ def _clean_data_dir_once(data_dir: str) -> int:
 
 
 _clean_data_dir_once(str(settings.DATA_DIR))
+
+
+@st.cache_resource(show_spinner=False)
+def _server_without_nagle_once() -> int:
+    """Once per process: answers and messages leave without waiting ≈ 40 ms each for the browser's
+    acknowledgement (Streamlit 1.67's listening socket leaves Nagle's algorithm on: core/tcp.py)."""
+    return disable_nagle()
+
+
+_server_without_nagle_once()
 ensure_map_assets()
 
 pages = [

@@ -1,7 +1,7 @@
 /* ecoqpv — French for the parts of Streamlit 1.67's interface that have no option (issue #15).
  *
- * Runs in the app's own document (st.html(..., unsafe_allow_javascript=True) or a script element put in
- * index.html by serve.py), once per browser tab:
+ * Runs in the app's own document (st.html(..., unsafe_allow_javascript=True), app_pages/french.py), once
+ * per browser tab:
  *   1. lang="fr" on the html element, kept so if anything sets it back;
  *   2. a MutationObserver that rewrites Streamlit's English texts and accessible names
  *      (text nodes; aria-label, title, placeholder, aria-placeholder, alt attributes) with the
