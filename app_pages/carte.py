@@ -6,13 +6,13 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-import settings
 from core import reasons
 from core.text import markdown_text
 from assembly import carte_table, indicator_list, layers
-from geodata import carte_data, webmap
+from geodata import carte_data
 from indicators import catalogue
 from core.formats import plural
+from assembly.carte_view import map_view
 from assembly.territory_table import reason_column, territory_table
 from geodata.territories import COUNTRY, territory_notes
 from reports.csv import to_csv_bytes
@@ -98,26 +98,22 @@ if generation is not None:
     # (the map's alternative) is below, full width.
     # The outlines of communes travel with the map: its own checkbox shows or hides them at once.
     left, right = st.columns([3, 1], gap="small")
-    qpv = layers.qpv_layer(territory, generation, column, table, zone=zone)
+    # Built once per choice for every visitor (assembly/carte_view.py): a new visitor's map leaves at once.
+    view = map_view(territory, generation, column, zone=zone, method=method, frame=frame, label=label, unit=unit,
+                    vintage=vintage, decimals=decimals)
     with left:
-        data = carte_data.map_data(
-            qpv, column, label=label, unit=unit, vintage=vintage, decimals=decimals,
-            communes=layers.commune_outlines(territory, zone), tiles=settings.MAP_TILES,
-            view=f"{territory.key}|{zone}|{generation}",
-        )
-        code = qpv_map(data, height=MAP_HEIGHT, key="carte_qpv")
+        code = qpv_map(view.data, height=MAP_HEIGHT, key="carte_qpv")
     with right:
-        st.html(webmap.map_legend_html(qpv, column, label=label, unit=unit, vintage=vintage, decimals=decimals))
+        st.html(view.legend_html)
     # What the map shows, in one element (each element costs the page's first drawing: issue #10).
     notes = []
-    by_nature = webmap.sources_by_nature(qpv, column)
-    if by_nature:  # each kind of value with its own vintage and source
+    if view.by_nature:  # each kind of value with its own vintage and source
         said = " ; ".join(f"{plural(count, 'valeur')} {markdown_text(nature)} — {markdown_text(origin)}"
-                          for nature, count, origin in by_nature)
+                          for nature, count, origin in view.by_nature)
         notes.append(f"Valeurs de la carte : {said}.")
     else:
         notes.append(f"Source : {markdown_text(source)} — millésime {markdown_text(vintage)}.")
-    estimated = int(qpv[f"{column}{webmap.ESTIMATED_SUFFIX}"].sum()) if f"{column}{webmap.ESTIMATED_SUFFIX}" in qpv else 0
+    estimated = view.estimated
     notes.append(
         ("Classes : deux classes, oui et non" if unit == "oui/non" else
          "Classes : quantiles des valeurs des quartiers affichés")
@@ -136,7 +132,7 @@ if generation is not None:
         notes.append(f"{plural(len(without), 'quartier')} de cette génération sans contour hors ligne : "
                      "listés dans le tableau.")
     st.caption("\n\n".join(notes))
-    if qpv[column].isna().all():
+    if view.all_missing:
         st.info("Cette couche n'a de valeur pour aucun quartier affiché : voir la colonne « Donnée » du "
                 "tableau pour la raison.")
 

@@ -79,9 +79,10 @@ def preload_map() -> None:
                 unsafe_allow_javascript=True)
 
 
-def qpv_map(data: dict[str, Any], *, height: int, key: str) -> str | None:
-    """Draw the map of ``data`` (``carte_data.map_data``); the code of the quartier clicked in this run, if any."""
-    return _clicked(_component()(key=key, data=carte_data.map_json(data), height=height, on_qpv_change=lambda: None))
+def qpv_map(data: bytes, *, height: int, key: str) -> str | None:
+    """Draw the map of ``data`` (``carte_data.map_data`` as ``map_json``: ``assembly.carte_view.MapView.data``);
+    the code of the quartier clicked in this run, if any."""
+    return _clicked(_component()(key=key, data=data, height=height, on_qpv_change=lambda: None))
 
 
 def qpv_table(data: dict[str, Any], *, key: str) -> str | None:

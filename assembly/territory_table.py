@@ -111,7 +111,9 @@ def structure() -> Structure:
                                     {d.id: d.label for d in catalogue.DOMAINS.values()})
 
 
-def _method_key(method: Method) -> str:
+def method_key(method: Method) -> str:
+    """``method`` as a text that can key a cache (a ``Method`` holds a dict: it cannot be hashed itself);
+    ``Method(**json.loads(key))`` gives it back."""
     return json.dumps(asdict(method), sort_keys=True)
 
 
@@ -174,8 +176,8 @@ def _scoring_inputs(data_version: tuple) -> tuple[pd.DataFrame, Uncertainty]:
 
 
 @functools.lru_cache(maxsize=16)
-def _frame_scores(method_key: str, frame: str, data_version: tuple) -> pd.DataFrame:
-    method = Method(**json.loads(method_key))
+def _frame_scores(method_json: str, frame: str, data_version: tuple) -> pd.DataFrame:
+    method = Method(**json.loads(method_json))
     registry = store.table("qpv")
     values, uncertainty = _scoring_inputs(data_version)
     keys = ["generation"] + (["insee_reg"] if frame == "region" else [])
@@ -204,7 +206,7 @@ def frame_scores(method: Method | None = None, frame: str = "generation") -> pd.
         raise BadArgumentError(f"Cadre de référence « {frame} » inconnu : choisir parmi {', '.join(FRAMES)}.")
     method = method or Method()
     method.validate(structure().domains, structure().domain_pillars())
-    return _frame_scores(_method_key(method), frame, indicator_list.data_version()).copy()
+    return _frame_scores(method_key(method), frame, indicator_list.data_version()).copy()
 
 
 def territory_table(territory: Territory, method: Method | None = None, frame: str = "generation",
@@ -214,14 +216,14 @@ def territory_table(territory: Territory, method: Method | None = None, frame: s
     Built once per territory, method, reference frame and data version (a page asks for it several
     times: the map, its generations, the table beside it); without ``with_scores`` nothing is scored.
     """
-    method_key = _method_key(method or Method()) if with_scores else ""
-    return _cached_table(territory, method_key, frame, with_scores, indicator_list.data_version()).copy()
+    method_json = method_key(method or Method()) if with_scores else ""
+    return _cached_table(territory, method_json, frame, with_scores, indicator_list.data_version()).copy()
 
 
 @functools.lru_cache(maxsize=32)
-def _cached_table(territory: Territory, method_key: str, frame: str, with_scores: bool,
+def _cached_table(territory: Territory, method_json: str, frame: str, with_scores: bool,
                   data_version: tuple) -> pd.DataFrame:
-    return build_table(territory, Method(**json.loads(method_key)) if with_scores else None, frame, with_scores)
+    return build_table(territory, Method(**json.loads(method_json)) if with_scores else None, frame, with_scores)
 
 
 def build_table(territory: Territory, method: Method | None, frame: str, with_scores: bool) -> pd.DataFrame:
