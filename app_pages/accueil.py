@@ -10,7 +10,7 @@ from core.formats import format_number, french_date, plural
 from assembly.territory_table import territory_table
 from assembly.value_text import population_totals
 from sources import store
-from app_pages.components import current_method, open_fiche, territory_selector
+from app_pages.components import current_method, open_fiche, territory_selector, text_table
 
 territory = territory_selector()
 method, frame = current_method()
@@ -70,6 +70,6 @@ if status["mises_a_jour"]:
 vintages = pd.DataFrame([{"Contenu": str(row.get("description") or row.get("fichier") or ""),
                           "Millésime": str(row["millesime"]).strip()} for row in bundle["entrees"]]).drop_duplicates()
 with st.expander(f"Millésimes des {plural(len(vintages), 'contenu')} du jeu de données"):
-    st.table(vintages.set_index("Contenu"))
+    text_table(vintages.set_index("Contenu"))
     st.caption("Éditeurs, licences et fichiers : page Données et sources.")
 st.caption(markdown_text(bundle["credits"]))

@@ -13,7 +13,8 @@ from assembly.comparer import MAX_QPV, comparison_provenances, comparison_table,
 from assembly.value_text import value_text
 from core.formats import format_number
 from assembly.territory_table import rank_phrase, territory_table
-from app_pages.components import CHART_CONFIG, QPV_KEY, current_method, french_chart, method_caption, territory_selector
+from app_pages.components import (CHART_CONFIG, QPV_KEY, current_method, french_chart, method_caption, text_table,
+                                   territory_selector)
 from reports.csv import comparison_csv_bytes
 
 territory = territory_selector()
@@ -50,7 +51,7 @@ for key, header in headers.items():
 shown["Millésime"] = [indicator_list.get(i).vintage for i in values.index]
 # A real HTML table: its headers wrap, so eight quartiers and their territories stay readable (a data grid
 # cuts them), and a screen reader reads it as a table.
-st.table(shown.set_index("Indicateur"))
+text_table(shown.set_index("Indicateur"))  # names and labels as text, never Markdown
 st.caption("« — » : valeur non disponible (voir la fiche du quartier pour la raison). « estimation : a à b » : "
            "estimation calibrée et son intervalle à 90 % (la vraie valeur s'y trouve 9 fois sur 10) ; « estimation "
            "IRIS » : moyenne des IRIS, non calibrée ; « QPV 2015 …, même périmètre » : valeur officielle du QPV 2015 "

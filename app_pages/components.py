@@ -131,6 +131,17 @@ def visitor_lines(value: object) -> str:
     return markdown_lines(hide_server_paths(str(value), _server_folders()))
 
 
+def text_table(frame) -> None:
+    """``st.table`` of ``frame`` with every header, index label and cell shown as written: ``st.table`` reads
+    Markdown in all of them, and they carry names from the data (a quartier called ``[clic](…)`` or
+    ``![x](https://…)`` would become a link or load an outside image)."""
+    shown = frame.copy()
+    shown.index = shown.index.map(markdown_text)
+    shown.index.name = markdown_text(frame.index.name) if frame.index.name is not None else None
+    shown.columns = [markdown_text(column) for column in frame.columns]
+    st.table(shown.map(lambda cell: markdown_text(cell) if isinstance(cell, str) else cell))
+
+
 def stop_if_settings_invalid() -> None:
     """An error box instead of the page when an ``ECOQPV_*`` environment value cannot be used."""
     if settings.PROBLEMS:

@@ -8,6 +8,7 @@ Reading that data back gives the rows exactly as the browser receives them.
 from __future__ import annotations
 
 import json
+import re
 
 import pandas as pd
 from streamlit.testing.v1 import AppTest
@@ -36,7 +37,23 @@ def carte_table(at: AppTest) -> pd.DataFrame:
     return tables[0]
 
 
+_ESCAPED = re.compile(r"\\(.)")
+
+
+def _read(text: object) -> object:
+    return _ESCAPED.sub(r"\1", text) if isinstance(text, str) else text
+
+
+def text_table(element) -> pd.DataFrame:
+    """A real table (``st.table``, through ``app_pages.components.text_table``) as the reader sees it: its
+    texts are sent as escaped Markdown (``\\(`` for ``(``), read back here without the escapes, and its index
+    is a column."""
+    frame = element.value.reset_index()
+    frame.columns = [_read(column) for column in frame.columns]
+    return frame.map(_read)
+
+
 def page_tables(at: AppTest) -> list[pd.DataFrame]:
     """Data grids, then real tables (the Comparer's, issue #15) with their index as a column, then the Carte
     page's table."""
-    return [d.value for d in at.dataframe] + [t.value.reset_index() for t in at.table] + component_tables(at)
+    return [d.value for d in at.dataframe] + [text_table(t) for t in at.table] + component_tables(at)

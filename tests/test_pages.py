@@ -6,7 +6,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from sources import store
-from tests.apptest_tables import carte_table
+from tests.apptest_tables import carte_table, text_table
 from tests.conftest import ROOT
 
 APP = str(ROOT / "app.py")
@@ -196,7 +196,7 @@ def test_comparer_shows_french_values_references_and_exports_csv():
     at.switch_page("app_pages/comparer.py").run()
     assert not at.exception
     at.multiselect(key="comparer_qpv").set_value(["QP034005", "QP034004"]).run()
-    table = at.table[0].value.reset_index()  # a real table: its headers wrap (issue #15)
+    table = text_table(at.table[0])  # a real table: its headers wrap (issue #15)
     mosson = next(c for c in table.columns if c.startswith("Mosson"))
     poverty = table[table["Indicateur"].str.startswith("Taux de pauvreté")].iloc[0]
     assert poverty[mosson] == "59,0\u00a0%"

@@ -270,6 +270,25 @@ def test_pages_show_hostile_names_as_text(hostile_data, page):
         assert not [s for s in strings for p in HTML_PAYLOADS if "<" in p and p in s]
 
 
+def test_comparer_table_cells_and_headers_are_text(hostile_data):
+    """``st.table`` reads Markdown in every cell and header: hostile quartier names must arrive escaped."""
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params["territoire"] = TERRITORY
+    at.run()
+    at.switch_page("app_pages/comparer.py").run()
+    codes = list(hostile_data)[:4]
+    at.multiselect(key="comparer_qpv").set_value(codes).run()
+    assert not at.exception, [e.value for e in at.exception]
+    table = at.table[0].value
+    texts = [str(table.index.name), *map(str, table.columns), *map(str, table.index)]
+    texts += [str(cell) for cell in table.to_numpy().ravel()]
+    assert any("\\<" in text or "\\[" in text for text in texts)  # the hostile names are there, escaped
+    assert all(_payload_free(text) for text in texts), [t for t in texts if not _payload_free(t)]
+    for text in texts:  # and read back as the names themselves
+        rendered = _Parsed(MarkdownIt("commonmark").render(text))
+        assert not {tag for tag, _ in rendered.tags} - {"p"}, text
+
+
 def test_fiche_title_is_the_hostile_name_escaped(hostile_data):
     code, name = next(iter(hostile_data.items()))
     at = AppTest.from_file(APP, default_timeout=120)
