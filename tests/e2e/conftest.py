@@ -94,9 +94,11 @@ def _wait_healthy(url: str, process: subprocess.Popen[bytes], log: Path, timeout
 
 
 @contextlib.contextmanager
-def run_streamlit(data_dir: Path, log_name: str = "streamlit_server", script: str = "app.py") -> Iterator[str]:
+def run_streamlit(data_dir: Path, log_name: str = "streamlit_server", script: str = "app.py",
+                  root: Path = ROOT) -> Iterator[str]:
     """``streamlit run app.py`` (or another ``script`` of the repository, run from its root so that
     ``.streamlit/config.toml`` applies) on a free port with ``data_dir`` as ``ECOQPV_DATA_DIR``; yields its base URL.
+    ``root``: another checkout of the project (``bench/bench_ab.py`` compares two).
 
     The server is stopped on exit; its output goes to ``tests/artifacts/<log_name>.log``.
     """
@@ -117,7 +119,7 @@ def run_streamlit(data_dir: Path, log_name: str = "streamlit_server", script: st
         "--server.address", "127.0.0.1",
     ]
     with log.open("wb") as log_file:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(command, cwd=root, env=env, stdout=log_file, stderr=subprocess.STDOUT)
         base_url = f"http://127.0.0.1:{port}"
         try:
             _wait_healthy(f"{base_url}/_stcore/health", process, log, HEALTH_TIMEOUT_S)
