@@ -14,7 +14,7 @@ from core.formats import format_number
 from assembly.territory_table import territory_table
 from core.errors import EcoqpvError
 from app_pages.components import (CHART_CONFIG, QPV_KEY, current_method, french_chart, method_caption,
-                                   territory_selector, visitor_text)
+                                   territory_selector, text_table, visitor_text)
 from app_pages.remontees import fiche_block
 
 territory = territory_selector()
@@ -97,6 +97,10 @@ if fiche.out_of_frame_text:
 
 # --- indicators by domain ------------------------------------------------------------------------
 st.subheader("Indicateurs par domaine")
+st.caption("Centile : rang centile du quartier dans son cadre de comparaison (100 = la situation la moins "
+           "favorable) ; vide quand l'indicateur n'est pas classé. Commune, EPCI, France : la valeur du territoire "
+           "et, entre parenthèses, le rapport quartier / territoire ; une colonne est omise quand aucun indicateur "
+           "du domaine n'est publié à cette échelle.")
 
 
 def _ref_text(line, level: str) -> str:
@@ -126,7 +130,8 @@ for domain in fiche.domains:
                 "Indicateur": [line.label for line in domain.lines],
                 "Valeur": [line.value_text or "—" for line in domain.lines],
                 "Nature": [line.nature_text for line in domain.lines],
-                "Centile": [None if math.isnan(line.percentile) else round(line.percentile) for line in domain.lines],
+                "Centile": ["" if math.isnan(line.percentile) else format_number(line.percentile, 0)
+                            for line in domain.lines],
                 "Commune": [_ref_text(line, "commune") for line in domain.lines],
                 "EPCI": [_ref_text(line, "epci") for line in domain.lines],
                 "France": [_ref_text(line, "france") for line in domain.lines],
@@ -135,12 +140,11 @@ for domain in fiche.domains:
                 "Source": [line.source for line in domain.lines],
             }
         )
-        st.dataframe(
-            frame_rows, hide_index=True, width="stretch",
-            column_config={"Centile": st.column_config.ProgressColumn(
-                "Centile", help="Rang centile dans le cadre de référence (100 = situation la moins favorable)",
-                min_value=0, max_value=100, format="%d")},
-        )
+        # A real table: every column visible at 1280 px (long texts wrap), copied as a table into a document,
+        # read as a table by screen readers; names and labels as text (text_table).
+        # A territory column with no value at all for this domain is left out (said in the caption above).
+        empty = [level for level in ("Commune", "EPCI", "France") if not frame_rows[level].astype(bool).any()]
+        text_table(frame_rows.drop(columns=empty).set_index("Indicateur"))
 
 if any(line.estimation for line in fiche.lines.values() if not line.missing):
     st.caption("Une estimation n'est pas un chiffre publié : une estimation calibrée est donnée avec son "

@@ -27,7 +27,7 @@ from assembly.territory_table import frame_scores, structure, territory_table
 from geodata import territories
 from loaders.local import indicateurs
 from sources import local_indicators, store
-from tests.apptest_tables import carte_table
+from tests.apptest_tables import carte_table, page_tables
 from tests.conftest import ROOT
 from tests.local_data_corpus import CORPUS, KNOWN_2015, KNOWN_2024
 
@@ -111,7 +111,7 @@ def test_page_upload_summary_add_then_map_and_fiche(data_dir):
     at.session_state["qpv_selectionne"] = "QN00101M"
     at.switch_page("app_pages/fiche.py").run()
     assert not at.exception, [e.value for e in at.exception]
-    frames = [d.value for d in at.dataframe]
+    frames = page_tables(at)
     lines = [f[f["Indicateur"].astype(str).str.contains("onerror")] for f in frames if "Indicateur" in f]
     line = next(part for part in lines if len(part)).iloc[0]
     assert "donnée locale" in " ".join(str(v) for v in line.to_numpy())

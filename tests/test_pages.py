@@ -6,7 +6,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from sources import store
-from tests.apptest_tables import carte_table, text_table
+from tests.apptest_tables import carte_table, page_tables, text_table
 from tests.conftest import ROOT
 
 APP = str(ROOT / "app.py")
@@ -160,7 +160,7 @@ def test_fiche_shows_scores_and_missing_reason():
     at.switch_page("app_pages/fiche.py").run()
     assert not at.exception
     assert at.header[0].value == "Rangueil"
-    tables = [d.value for d in at.dataframe]
+    tables = page_tables(at)  # real tables: every column visible at 1280 px
     age = next(t for t in tables if "Part des moins de 25 ans" in set(t["Indicateur"]))
     line = age[age["Indicateur"] == "Part des moins de 25 ans"].iloc[0]
     assert line["Valeur"] == "—" and "secret statistique" in line["Donnée"]

@@ -27,6 +27,7 @@ from indicators import catalogue
 from indicators.catalogue import DOMAINS
 from assembly.territory_table import reason_column, territory_table
 from sources import store
+from tests.apptest_tables import page_tables
 from reports import map_specs, maps, model, pdf, wording
 from reports import csv as rcsv
 from reports import xlsx as rxlsx
@@ -343,9 +344,9 @@ def test_fiche_page_and_annex_show_the_same_fiche(document):
     assert titles == [r.cells[0].text for r in grid.rows[1:]] == [s.label for s in fiche.series]
     key_figures = next(i[1] for i in items if i[0] == "t")
     value = next(r.cells[1].text for r in key_figures.rows if r.cells[0].text == "Taux de pauvreté")
-    page_tables = [d.value for d in at.dataframe]
-    page_value = next(t.loc[t["Indicateur"] == "Taux de pauvreté", "Valeur"].iloc[0] for t in page_tables
-                      if "Taux de pauvreté" in set(t["Indicateur"]))
+    tables = page_tables(at)
+    page_value = next(t.loc[t["Indicateur"] == "Taux de pauvreté", "Valeur"].iloc[0] for t in tables
+                      if "Indicateur" in t and "Taux de pauvreté" in set(t["Indicateur"]))
     assert value == page_value == fiche.lines["taux_pauvrete"].value_text
 
 

@@ -103,6 +103,13 @@ def test_page_is_french_accessible_and_looked_at(server, open_page, path, size):
     lang = page.evaluate("() => document.documentElement.lang")
     if lang != "fr":
         problems.append(f'<html lang="{lang}">')
+    # Real tables show every column in the window: nothing hidden behind a horizontal scroll (the fiche's domain
+    # tables were data grids whose vintage, origin and source columns were out of sight at 1280 px).
+    wide = page.evaluate("""() => [...document.querySelectorAll('[data-testid="stTable"]')]
+        .filter(t => t.scrollWidth > t.clientWidth + 1).map(t => t.innerText.slice(0, 80))""")
+    problems += [f"tableau plus large que la page : {text!r}" for text in wide]
+    if path == "fiche" and not page.locator('[data-testid="stTable"]').count():
+        problems.append("aucun tableau d'indicateurs sur la fiche")
     problems += english_in(page)
     problems += blocking(run_axe(page))
     assert not problems, f"{len(problems)} problème(s) sur /{path} (capture : {shot}) :\n" + "\n".join(problems)
