@@ -3,17 +3,14 @@ data as a table beside it. Clicking a quartier opens its fiche."""
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
-from core import reasons
 from core.text import markdown_text
 from assembly import carte_table, indicator_list, layers
-from geodata import carte_data
 from indicators import catalogue
 from core.formats import plural
-from assembly.carte_view import map_view
-from assembly.territory_table import reason_column, territory_table
+from assembly.carte_view import map_view, shown_rows, table_view, zone_rows
+from assembly.territory_table import territory_table
 from geodata.territories import COUNTRY, territory_notes
 from reports.csv import to_csv_bytes
 from app_pages.carte_map import preload_map, qpv_map, qpv_table
@@ -69,7 +66,7 @@ if territory.kind == COUNTRY:
     zone = st.sidebar.selectbox("Zone de la carte", list(zone_names), format_func=zone_names.get, key="carte_zone",
                                 help="La France entière se cartographie par zone : la métropole, ou un territoire "
                                 "d'outre-mer.")
-    table = table[layers.in_zone(table, zone).to_numpy()]
+    table = zone_rows(table, territory, zone)
 generations = layers.contour_generations(table)
 
 if not generations:
@@ -87,10 +84,7 @@ else:
         "précédente. Les deux ne sont jamais classées ensemble.",
     )
 
-shown = table if generation is None else table[table["generation"] == generation]
-if column not in indicator_list.ids():
-    shown = shown.assign(**{reason_column(column): shown[column].isna().map({True: reasons.PARTIAL,
-                                                                            False: pd.NA})})
+shown = shown_rows(table, generation, column)
 
 code = None  # the quartier clicked on the map in this run
 if generation is not None:
@@ -140,15 +134,11 @@ st.subheader("Tableau des quartiers", anchor=False)
 st.markdown(f"**{markdown_text(label)}** — millésime : {markdown_text(vintage)}. Les mêmes valeurs que la carte, "
             "avec ce qu'est chaque valeur (nature) ou la raison de son absence. Un clic sur un en-tête trie le "
             "tableau ; un clic sur un nom ouvre la fiche du quartier.")
-words = layers.value_words(territory, column, shown) if column in indicator_list.ids() else None
-rows = carte_table.carte_rows(shown, column, words, unit=unit, decimals=decimals, vintage=vintage, source=source)
-# Repeated texts travel once (the commune, the nature of the values).
-rows = rows.astype({"Commune": "category", "Génération": "category", "Donnée": "category"})
-table_code = qpv_table(carte_data.table_data(
-    rows, carte_table.shown_columns(rows), caption=f"{label} : {plural(len(rows), 'quartier')}",
-    headers=carte_table.HEADERS, numbers={"Valeur": "nombre"}, link=("Quartier", "Code"),
-    max_height=TABLE_HEIGHT,
-), key="carte_tableau")
+# Built once per choice for every visitor, like the map (assembly/carte_view.py).
+listing = table_view(territory, generation, column, zone=zone, method=method, frame=frame, label=label, unit=unit,
+                     vintage=vintage, source=source, decimals=decimals, max_height=TABLE_HEIGHT)
+rows = listing.rows
+table_code = qpv_table(listing.data, key="carte_tableau")
 st.download_button(
     "Télécharger ce tableau (CSV pour Excel)",
     lambda: to_csv_bytes(carte_table.export_frame(rows, label=label, unit=unit, decimals=decimals)),

@@ -85,10 +85,11 @@ def qpv_map(data: bytes, *, height: int, key: str) -> str | None:
     return _clicked(_component()(key=key, data=data, height=height, on_qpv_change=lambda: None))
 
 
-def qpv_table(data: dict[str, Any], *, key: str) -> str | None:
-    """Draw the table of ``data`` (``carte_data.table_data``) as tall as its rows (at most its ``max_height``,
-    then it scrolls); the code of the quartier whose name was clicked in this run, if any."""
-    return _clicked(_component()(key=key, data=carte_data.map_json(data), on_qpv_change=lambda: None))
+def qpv_table(data: bytes, *, key: str) -> str | None:
+    """Draw the table of ``data`` (``carte_data.table_data`` as ``map_json``: ``assembly.carte_view.TableView.data``)
+    as tall as its rows (at most its ``max_height``, then it scrolls); the code of the quartier whose name was
+    clicked in this run, if any."""
+    return _clicked(_component()(key=key, data=data, on_qpv_change=lambda: None))
 
 
 def _clicked(result: Any) -> str | None:

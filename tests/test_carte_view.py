@@ -11,7 +11,8 @@ import json
 import pytest
 
 from assembly import carte_view, indicator_list, layers
-from assembly.territory_table import territory_table
+from assembly.territory_table import reason_column, territory_table
+from core import reasons
 from geodata import carte_data, territories, webmap
 from indicators.scores import Method
 
@@ -81,3 +82,46 @@ def test_the_national_map_keeps_its_zone(zone):
                         label=indicator.label, unit=indicator.unit, vintage=indicator.vintage,
                         decimals=indicator.decimals, zone=zone)
     assert view.data == direct
+
+
+def _direct_table(territory, generation, column, method, *, label, unit, vintage, source, decimals, max_height):
+    """The table as the page built it before the cache, step by step."""
+    from assembly import carte_table
+    from core.formats import plural
+
+    shown = carte_view.shown_rows(territory_table(territory, method, "generation"), generation, column)
+    words = layers.value_words(territory, column, shown) if column in indicator_list.ids() else None
+    rows = carte_table.carte_rows(shown, column, words, unit=unit, decimals=decimals, vintage=vintage, source=source)
+    rows = rows.astype({"Commune": "category", "Génération": "category", "Donnée": "category"})
+    data = carte_data.table_data(rows, carte_table.shown_columns(rows), caption=f"{label} : {plural(len(rows), 'quartier')}",
+                                 headers=carte_table.HEADERS, numbers={"Valeur": "nombre"}, link=("Quartier", "Code"),
+                                 max_height=max_height)
+    return rows, carte_data.map_json(data)
+
+
+@pytest.mark.parametrize("column", [INDICATOR, "score_global"])
+def test_the_table_view_is_the_table_the_page_built_and_is_built_once(column):
+    indicator = indicator_list.get(INDICATOR)
+    words = (dict(label=indicator.label, unit=indicator.unit, vintage=indicator.vintage, source=indicator.source,
+                  decimals=indicator.decimals) if column == INDICATOR else
+             dict(label="Score global", unit="", vintage="selon les indicateurs", source="calcul ecoqpv", decimals=1))
+    view = carte_view.table_view(REGION, 2024, column, zone="", method=Method(), frame="generation", max_height=420,
+                                 **words)
+    rows, data = _direct_table(REGION, 2024, column, Method(), max_height=420, **words)
+    assert view.data == data
+    assert view.rows.equals(rows)
+    again = carte_view.table_view(REGION, 2024, column, zone="", method=Method(), frame="generation", max_height=420,
+                                  **words)
+    assert again is view
+
+
+def test_shown_rows_keep_the_generation_and_give_a_missing_score_its_reason():
+    table = territory_table(REGION, Method(), "generation")
+    shown = carte_view.shown_rows(table, 2015, "score_global")
+    assert set(shown["generation"]) == {2015}
+    missing = shown["score_global"].isna()
+    assert missing.any()
+    reason = reason_column("score_global")
+    assert (shown.loc[missing, reason] == reasons.PARTIAL).all()
+    assert shown.loc[~missing, reason].isna().all()
+    assert len(carte_view.shown_rows(table, None, INDICATOR)) == len(table)  # no contour: every generation listed
