@@ -24,7 +24,7 @@ from sources import store
 from core.errors import EcoqpvError
 from core.paths import shown_under
 from sources.http import check_mirror
-from app_pages.components import territory_selector, visitor_lines, visitor_text
+from app_pages.components import territory_selector, text_table, visitor_lines, visitor_text
 from app_pages.donnees_locales import local_data_section
 
 
@@ -115,7 +115,8 @@ st.caption("Téléchargements et territoires mis à jour : dans le dossier de do
 
 st.subheader("Couverture des indicateurs")
 coverage = coverage_table()
-st.dataframe(
+# A real table: every column in view, copied as a table into the method section of a diagnostic.
+text_table(
     pd.DataFrame({
         "Indicateur": coverage["libelle"],
         "QPV 2015 renseignés": [f"{format_number(a)} / {format_number(b)}" for a, b in
@@ -124,8 +125,7 @@ st.dataframe(
                                 zip(coverage["qpv_2024"], coverage["total_2024"], strict=True)],
         "Raison la plus fréquente d'une valeur manquante": coverage["raison_principale"],
         "Millésime": coverage["millesime"],
-    }),
-    hide_index=True, width="stretch",
+    }).set_index("Indicateur"),
 )
 
 st.subheader("Indicateurs")

@@ -16,6 +16,7 @@ import settings
 from core.formats import format_number
 from sources import store
 
+from tests.apptest_tables import text_table
 from tests.conftest import OPENDATA, ROOT, needs_opendata
 from tests.mirror import OfficialMirror, serve
 from tests.online_support import use_data_dir
@@ -34,7 +35,7 @@ def test_coverage_and_sources_are_listed(monkeypatch, tmp_path):
     use_data_dir(monkeypatch, tmp_path / "vide")
     at = donnees("REG:76")
     assert not at.exception
-    coverage = at.dataframe[0].value
+    coverage = text_table(at.table[0])  # a real table (copyable), read back without its Markdown escapes
     heat = coverage[coverage["Indicateur"] == "Jours de forte chaleur (plus de 35 °C)"].iloc[0]
     values = store.table("valeurs").merge(store.table("qpv")[["code_qp", "generation"]], on="code_qp")
     heat15 = values[(values["indicateur"] == "jours_sup_35") & (values["generation"] == 2015)]
