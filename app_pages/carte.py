@@ -107,13 +107,12 @@ if generation is not None:
         notes.append(f"Valeurs de la carte : {said}.")
     else:
         notes.append(f"Source : {markdown_text(source)} — millésime {markdown_text(vintage)}.")
-    estimated = view.estimated
     notes.append(
         ("Classes : deux classes, oui et non" if unit == "oui/non" else
          "Classes : quantiles des valeurs des quartiers affichés")
         + " ; en gris à contour pointillé, valeur non disponible"
-        + (f" ; contour en tirets fins, valeur estimée ({plural(estimated, 'quartier')}) : son intervalle "
-           "est dans l'infobulle" if estimated else "")
+        + (f" ; contour en tirets fins, valeur estimée ({plural(view.estimated, 'quartier')}) : son intervalle "
+           "est dans l'infobulle" if view.estimated else "")
         + ". Un clic sur un quartier ouvre sa fiche. La molette fait défiler la page ; après un clic sur la "
         "carte, elle zoome."
         + (" Contours simplifiés à l'échelle de la France : choisissez une région pour les contours précis."

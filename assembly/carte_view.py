@@ -11,14 +11,13 @@ for (issue #10: the first drawing of the page; the server's scripts for the brow
 from __future__ import annotations
 
 import functools
-import json
 from dataclasses import dataclass
 
 import pandas as pd
 
 import settings
 from assembly import carte_table, indicator_list, layers
-from assembly.territory_table import method_key, reason_column, territory_table
+from assembly.territory_table import method_from_key, method_key, reason_column, territory_table
 from core import reasons
 from core.formats import plural
 from geodata import carte_data, webmap
@@ -69,7 +68,7 @@ def shown_rows(table: pd.DataFrame, generation: int | None, column: str) -> pd.D
 
 
 def _table(territory: Territory, method_json: str, frame: str, zone: str) -> pd.DataFrame:
-    table = territory_table(territory, Method(**json.loads(method_json)), frame)
+    table = territory_table(territory, method_from_key(method_json), frame)
     return zone_rows(table, territory, zone)
 
 

@@ -113,8 +113,13 @@ def structure() -> Structure:
 
 def method_key(method: Method) -> str:
     """``method`` as a text that can key a cache (a ``Method`` holds a dict: it cannot be hashed itself);
-    ``Method(**json.loads(key))`` gives it back."""
+    ``method_from_key`` gives it back."""
     return json.dumps(asdict(method), sort_keys=True)
+
+
+def method_from_key(key: str) -> Method:
+    """The method a ``method_key`` text stands for."""
+    return Method(**json.loads(key))
 
 
 def uncertainty_of(wide: pd.DataFrame) -> Uncertainty:
@@ -177,7 +182,7 @@ def _scoring_inputs(data_version: tuple) -> tuple[pd.DataFrame, Uncertainty]:
 
 @functools.lru_cache(maxsize=16)
 def _frame_scores(method_json: str, frame: str, data_version: tuple) -> pd.DataFrame:
-    method = Method(**json.loads(method_json))
+    method = method_from_key(method_json)
     registry = store.table("qpv")
     values, uncertainty = _scoring_inputs(data_version)
     keys = ["generation"] + (["insee_reg"] if frame == "region" else [])
@@ -223,7 +228,7 @@ def territory_table(territory: Territory, method: Method | None = None, frame: s
 @functools.lru_cache(maxsize=32)
 def _cached_table(territory: Territory, method_json: str, frame: str, with_scores: bool,
                   data_version: tuple) -> pd.DataFrame:
-    return build_table(territory, Method(**json.loads(method_json)) if with_scores else None, frame, with_scores)
+    return build_table(territory, method_from_key(method_json) if with_scores else None, frame, with_scores)
 
 
 def build_table(territory: Territory, method: Method | None, frame: str, with_scores: bool) -> pd.DataFrame:

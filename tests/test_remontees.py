@@ -248,16 +248,22 @@ def test_annex_follows_a_note_added_after_it_was_made(data_dir):
     assert any(row[-1] == "Ajoutée après la première annexe." for row in cells)
 
 
-def test_fiche_page_lists_the_notes_apart_and_as_text(data_dir):
+def _mosson_fiche():
+    """The Fiche page of Mosson, run without an exception."""
     from streamlit.testing.v1 import AppTest
 
-    remontees.add(MOSSON, "chaleur", "<script>alert(1)</script> *pas de gras*", "habitants")
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     at.query_params["territoire"] = TERRITORY
     at.run()
     at.session_state["qpv_selectionne"] = MOSSON
     at.switch_page("app_pages/fiche.py").run()
     assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_fiche_page_lists_the_notes_apart_and_as_text(data_dir):
+    remontees.add(MOSSON, "chaleur", "<script>alert(1)</script> *pas de gras*", "habitants")
+    at = _mosson_fiche()
     headers = [h.value for h in at.subheader]
     assert headers[-1] == NOTES_TITLE  # its own block, after the statistics
     bodies = [m.proto.body for m in at.markdown]
@@ -266,17 +272,10 @@ def test_fiche_page_lists_the_notes_apart_and_as_text(data_dir):
 
 
 def test_fiche_page_says_a_damaged_notes_file_without_the_server_path(data_dir):
-    from streamlit.testing.v1 import AppTest
-
     path = data_dir / "local" / "remontees.sqlite"
     path.parent.mkdir()
     path.write_bytes(b"ceci n'est pas une base SQLite" * 100)
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    at.query_params["territoire"] = TERRITORY
-    at.run()
-    at.session_state["qpv_selectionne"] = MOSSON
-    at.switch_page("app_pages/fiche.py").run()
-    assert not at.exception, [e.value for e in at.exception]
+    at = _mosson_fiche()
     warnings = [w.value.replace("\\", "") for w in at.warning]
     assert any(w.startswith("Le fichier des remontées ECOQPV_DATA_DIR/local/remontees.sqlite est abîmé")
                for w in warnings), warnings
