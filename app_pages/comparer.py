@@ -98,9 +98,11 @@ else:
     st.plotly_chart(fig, width="stretch", config=CHART_CONFIG)
     st.caption("Point : rang selon la méthode choisie ; barre : 90 % des rangs obtenus en faisant varier les choix "
                "de méthode et en tirant les valeurs estimées dans leur intervalle. " + method_caption())
-    frames = "; ".join(dict.fromkeys(ranked["cadre_classes"].dropna().astype(str)))
+    frames = " ; ".join(dict.fromkeys(ranked["cadre_classes"].dropna().astype(str)))
     if frames:
         st.caption(f"Rangs comptés parmi {markdown_text(frames)}.")
-    st.dataframe(pd.DataFrame({
-        "Quartier": ranked["lib_qp"], "Rang": [rank_phrase(row) for _, row in ranked.iterrows()],
-        "Fiabilité du classement": ranked["fiabilite_texte"].fillna("")}), hide_index=True, width="stretch")
+    # A real table: the rank sentences and their reliability wrap in view and copy into a diagnostic
+    # (the data grid cut them at its column width and cannot be copied since disableDataExport).
+    text_table(pd.DataFrame({
+        "Quartier": [labels[code] for code in ranked.index], "Rang": [rank_phrase(row) for _, row in ranked.iterrows()],
+        "Fiabilité du classement": ranked["fiabilite_texte"].fillna("")}).set_index("Quartier"))

@@ -206,6 +206,13 @@ def test_comparer_shows_french_values_references_and_exports_csv():
     assert income_france[next(c for c in table.columns if c.startswith("France"))] == "21\u202f930\u00a0€"
     button = next(b for b in at.get("download_button") if b.key == "comparer_csv")
     assert button.proto.label.startswith("Télécharger")
+    # The ranks: a real table too (copyable), one row per quartier ranked, its frame in words and its reliability.
+    assert len(at.table) == 2, "tableau des rangs absent ou en grille"
+    ranks = text_table(at.table[1])
+    assert list(ranks.columns) == ["Quartier", "Rang", "Fiabilité du classement"]
+    assert any(name.startswith("Mosson (Montpellier") for name in ranks["Quartier"]), list(ranks["Quartier"])
+    assert all(rank.startswith("rang ") and " parmi " in rank for rank in ranks["Rang"]), list(ranks["Rang"])
+    assert all(ranks["Fiabilité du classement"].str.len() > 0)
 
 
 def test_territory_without_qpv_is_explained():

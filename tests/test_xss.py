@@ -279,9 +279,12 @@ def test_comparer_table_cells_and_headers_are_text(hostile_data):
     codes = list(hostile_data)[:4]
     at.multiselect(key="comparer_qpv").set_value(codes).run()
     assert not at.exception, [e.value for e in at.exception]
-    table = at.table[0].value
-    texts = [str(table.index.name), *map(str, table.columns), *map(str, table.index)]
-    texts += [str(cell) for cell in table.to_numpy().ravel()]
+    assert len(at.table) == 2, "comparaison et rangs attendus"
+    texts = []
+    for element in at.table:  # the comparison and the ranks: both carry the names
+        table = element.value
+        texts += [str(table.index.name), *map(str, table.columns), *map(str, table.index)]
+        texts += [str(cell) for cell in table.to_numpy().ravel()]
     assert any("\\<" in text or "\\[" in text for text in texts)  # the hostile names are there, escaped
     assert all(_payload_free(text) for text in texts), [t for t in texts if not _payload_free(t)]
     for text in texts:  # and read back as the names themselves
