@@ -92,6 +92,8 @@ elif fiche.leaning:
                              for d in fiche.leaning) + ".")
 else:
     st.markdown(markdown_text(fiche.drivers_text))
+if fiche.basis_text and (fiche.drivers or fiche.leaning):  # drivers_text already says it
+    st.markdown(markdown_text(fiche.basis_text))
 if fiche.out_of_frame_text:
     st.caption(fiche.out_of_frame_text)
 

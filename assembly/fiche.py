@@ -88,6 +88,11 @@ class Reference:
     gap: float = math.nan
 
 
+def _in_sentence(label: str) -> str:
+    """An indicator's label inside a sentence: « part des ménages… », but « DPE … » keeps its capitals."""
+    return label[0].lower() + label[1:] if label[1:2].islower() else label
+
+
 @dataclass
 class Line:
     """One indicator of the fiche: its value (or why it is missing), its percentile and comparisons."""
@@ -222,7 +227,7 @@ class Fiche:
         shown = [self.lines[i].label for i in self.scores.out_of_frame if i in self.lines and not self.lines[i].missing]
         if not shown:
             return ""
-        listed = ", ".join(label[0].lower() + label[1:] if label[1:2].islower() else label for label in shown)
+        listed = ", ".join(_in_sentence(label) for label in shown)
         return (f"Valeurs affichées sans rang centile : {listed}. Ces indicateurs ne sont connus que pour moins d'un "
                 "tiers des quartiers du cadre de comparaison : ils n'entrent pas dans ses scores.")
 
@@ -232,15 +237,36 @@ class Fiche:
         def listed(lines: list[Line]) -> str:
             return " ; ".join(f"{line.label} (rang centile {format_value(line.percentile, '', 0)})" for line in lines)
 
-        if self.drivers:
-            return (f"Ce qui tire le score vers le haut — indicateurs au-delà du {format_value(self.threshold, '', 0)}e "
-                    f"centile : {listed(self.drivers)}.")
-        if self.leaning:
-            return ("Ce qui tire le score vers le haut — indicateurs au-dessus de la médiane du cadre (aucun au-delà "
-                    f"du seuil d'alerte) : {listed(self.leaning)}.")
-        if not any(line.scored and not math.isnan(line.percentile) for line in self.lines.values()):
+        ranked = [line for line in self.lines.values() if line.scored and not math.isnan(line.percentile)]
+        if not ranked:
             return NOTHING_RANKED
-        return "Aucun indicateur classé de ce quartier n'est au-dessus de la médiane du cadre de comparaison."
+        if self.drivers:
+            said = (f"Ce qui tire le score vers le haut — indicateurs au-delà du {format_value(self.threshold, '', 0)}e "
+                    f"centile : {listed(self.drivers)}")
+        elif self.leaning:
+            said = ("Ce qui tire le score vers le haut — indicateurs au-dessus de la médiane du cadre (aucun au-delà "
+                    f"du seuil d'alerte) : {listed(self.leaning)}")
+        elif len(ranked) == 1:
+            said = (f"Le seul indicateur classé de ce quartier ({_in_sentence(ranked[0].label)}, rang centile "
+                    f"{format_value(ranked[0].percentile, '', 0)}) n'est pas au-dessus de la médiane du cadre de "
+                    "comparaison")
+        else:
+            said = (f"Aucun des {format_value(len(ranked), '', 0)} indicateurs classés de ce quartier n'est "
+                    "au-dessus de la médiane du cadre de comparaison")
+        return f"{said}. {self.basis_text}".rstrip()
+
+    @property
+    def basis_text(self) -> str:
+        """On how many of the scores' indicators what drives the scores rests, when some have no rank ("" when
+        all do): « none above the median » from 1 indicator of 15 is not a finding."""
+        ranked = sum(1 for line in self.lines.values() if line.scored and not math.isnan(line.percentile))
+        unranked = sum(1 for line in self.lines.values() if line.scored and math.isnan(line.percentile))
+        if not ranked or not unranked:
+            return ""
+        rest = ("l'autre n'a pas de valeur ou n'est pas classé" if unranked == 1 else
+                f"les {format_value(unranked, '', 0)} autres n'ont pas de valeur ou ne sont pas classés")
+        return (f"Constat établi sur {format_value(ranked, '', 0)} des {format_value(ranked + unranked, '', 0)} "
+                f"indicateurs des scores : {rest} pour ce quartier (voir les tableaux).")
 
     @property
     def code(self) -> str:

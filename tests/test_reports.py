@@ -680,6 +680,52 @@ def test_a_fiche_with_nothing_ranked_never_says_no_indicator_is_above_the_median
     assert fiche.drivers_text == NOTHING_RANKED
 
 
+def _ranked_only(table: pd.DataFrame, code: str, kept: dict[str, float]) -> pd.DataFrame:
+    """The territory table where quartier ``code`` keeps only the scored indicators of ``kept``, with the
+    percentile given (every other value missing, as for a QPV most of whose sources are not loaded)."""
+    out = _without_any_value(table, code)
+    mask = out["code_qp"] == code
+    for indicator, percentile in kept.items():
+        out.loc[mask, indicator] = table.loc[table["code_qp"] == code, indicator].iloc[0]
+        out.loc[mask, reason_column(indicator)] = pd.NA
+        out.loc[mask, f"{indicator}_pct"] = percentile
+    return out
+
+
+def test_a_fiche_resting_on_one_ranked_indicator_says_so_never_a_plain_below_the_median(territory):
+    """« No indicator above the median » from one indicator of fifteen is not a finding: the sentence names
+    the only one and says how many of the scores' indicators have no rank."""
+    from assembly.fiche import fiches
+
+    table = territory_table(territory)
+    scored = [ind.id for ind in catalogue.CATALOGUE if ind.scored and f"{ind.id}_pct" in table]
+    code = KNOWN_QPV
+    kept = next(i for i in scored if not pd.isna(table.loc[table["code_qp"] == code, i].iloc[0]))
+    label = catalogue.get(kept).label
+    fiche = next(f for f in fiches(_ranked_only(table, code, {kept: 30.0})) if f.code == code)
+    said = fiche.drivers_text
+    assert said.startswith(f"Le seul indicateur classé de ce quartier ({label[0].lower() + label[1:]}, rang centile 30)")
+    assert "Aucun indicateur classé" not in said
+    unranked = sum(1 for line in fiche.lines.values() if line.scored and line.id != kept)
+    assert fiche.basis_text == (f"Constat établi sur 1 des {unranked + 1} indicateurs des scores : les {unranked} "
+                                "autres n'ont pas de valeur ou ne sont pas classés pour ce quartier (voir les tableaux).")
+    assert said.endswith(fiche.basis_text)
+
+
+def test_drivers_say_on_how_many_indicators_they_rest(territory):
+    from assembly.fiche import fiches
+
+    table = territory_table(territory)
+    code = KNOWN_QPV
+    scored = [ind.id for ind in catalogue.CATALOGUE if ind.scored and f"{ind.id}_pct" in table
+              and not pd.isna(table.loc[table["code_qp"] == code, ind.id].iloc[0])]
+    first, second = scored[:2]
+    fiche = next(f for f in fiches(_ranked_only(table, code, {first: 95.0, second: 20.0})) if f.code == code)
+    assert [line.id for line in fiche.drivers] == [first]
+    assert fiche.drivers_text.startswith("Ce qui tire le score vers le haut")
+    assert "Constat établi sur 2 des " in fiche.drivers_text
+
+
 def test_docx_population_is_given_per_generation_never_summed_across(document, table):
     """QPV 2015 and QPV 2024 overlap: the summary gives each generation's population on its own and says
     they don't add up (a sum over both would count the same residents twice)."""
