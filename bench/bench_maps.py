@@ -16,7 +16,8 @@ frame: map, table, widgets). Targets of issue #10: France ≤ 3 s and ≤ 1.5 MB
 Only 127.0.0.1 is reachable (``LOCAL_ONLY_ARGS``: Chromium's proxy settings, not Playwright's routing, which
 would disable the HTTP cache). Each scenario starts after ``SETTLE_S`` seconds of quiet.
 
-Run: ``python bench/bench_maps.py [--repeat 5]`` (needs /usr/bin/chromium and an idle machine). Prints a
+Run: ``python bench/bench_maps.py [--repeat 5] [--ouvertures neuf] [--ralenti 2]`` (needs /usr/bin/chromium and an
+idle machine; ``--ralenti`` slows the browser's processor, not the server's, for a visitor's slower computer). Prints a
 Markdown table for bench/RESULTS.md and saves a screenshot of each view under
 ``tests/artifacts/bench_carte_<vue>.png``.
 """
@@ -74,9 +75,14 @@ def _count_bytes(page, received: list[int]) -> None:
 
 
 def open_view(context, url: str, key: str, expected: int, scenario: str,
-              screenshot: str | None = None) -> tuple[float, int]:
-    """Seconds from the address typed (or the menu click) to ``expected`` QPV drawn, and bytes received."""
+              screenshot: str | None = None, slowdown: float = 1.0) -> tuple[float, int]:
+    """Seconds from the address typed (or the menu click) to ``expected`` QPV drawn, and bytes received.
+
+    ``slowdown`` > 1: the page's processor slowed that many times (Chromium's CPU throttling, as its developer
+    tools do), to see what a visitor's slower computer would wait; the server is not slowed."""
     page = context.new_page()
+    if slowdown > 1:
+        context.new_cdp_session(page).send("Emulation.setCPUThrottlingRate", {"rate": slowdown})
     received = [0]
     _count_bytes(page, received)
     if scenario == "menu":
@@ -100,7 +106,8 @@ def open_view(context, url: str, key: str, expected: int, scenario: str,
     return elapsed, received[0]
 
 
-def measure(browser, url: str, key: str, expected: int, scenario: str, repeat: int) -> list[tuple[float, int]]:
+def measure(browser, url: str, key: str, expected: int, scenario: str, repeat: int,
+            slowdown: float = 1.0) -> list[tuple[float, int]]:
     """``repeat`` openings of one view; a new profile per opening for ``neuf``, one shared profile otherwise."""
     shared = browser.new_context(viewport={"width": 1280, "height": 720}, locale="fr-FR")
     open_view(shared, url, key, expected, "neuf")  # warm: server caches, and the shared profile's HTTP cache
@@ -109,7 +116,7 @@ def measure(browser, url: str, key: str, expected: int, scenario: str, repeat: i
         context = (browser.new_context(viewport={"width": 1280, "height": 720}, locale="fr-FR")
                    if scenario == "neuf" else shared)
         shot = f"{key.replace(':', '_')}" if i == 0 and scenario == "neuf" else None
-        runs.append(open_view(context, url, key, expected, scenario, screenshot=shot))
+        runs.append(open_view(context, url, key, expected, scenario, screenshot=shot, slowdown=slowdown))
         if context is not shared:
             context.close()
     shared.close()
@@ -126,12 +133,31 @@ def cpu_probe() -> float:
     return time.perf_counter() - start
 
 
+def _cpu_model() -> str:
+    """The processor's name (Linux), printed with the figures: the same code on two machines of the same size
+    gave 1.2 s and 1.9 s."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "processeur inconnu"
+
+
 def main() -> None:
     from playwright.sync_api import sync_playwright
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--ouvertures", default=",".join(SCENARIOS),
+                        help="ouvertures mesurées, parmi " + ", ".join(SCENARIOS))
+    parser.add_argument("--ralenti", type=float, default=1.0,
+                        help="processeur du navigateur ralenti N fois (ordinateur de visiteur plus lent)")
     args = parser.parse_args()
+    scenarios = [s for s in args.ouvertures.split(",") if s]
+    if unknown := set(scenarios) - set(SCENARIOS):
+        parser.error(f"ouverture inconnue : {', '.join(sorted(unknown))}")
     rows = []
     probe_before = cpu_probe()
     with (tempfile.TemporaryDirectory(prefix="ecoqpv-bench-") as data_dir,
@@ -140,18 +166,20 @@ def main() -> None:
             browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS + LOCAL_ONLY_ARGS)
             for label, key, zone in VIEWS:
                 expected = expected_polygons(key, zone)
-                for scenario in SCENARIOS:
+                for scenario in scenarios:
                     # The previous scenario's pages are still being torn down (the browser's processes, the
                     # server's sessions): measured right after the map of France, a region took 0.6 s more.
                     time.sleep(SETTLE_S)
-                    runs = measure(browser, url, key, expected, scenario, args.repeat)
+                    runs = measure(browser, url, key, expected, scenario, args.repeat, slowdown=args.ralenti)
                     seconds = [r[0] for r in runs]
                     rows.append((label, expected, scenario, statistics.median(seconds), min(seconds), max(seconds),
                                  statistics.median(r[1] for r in runs)))
             browser.close()
     probe_after = cpu_probe()
-    print(f"Machine : {platform.machine()}, {os.cpu_count()} cœurs, Python {platform.python_version()} ; "
-          f"sonde CPU {probe_before:.2f} s avant, {probe_after:.2f} s après".replace(".", ","))
+    slowed = f" ; navigateur ralenti {args.ralenti:g} fois" if args.ralenti > 1 else ""
+    print(f"Machine : {platform.machine()} ({_cpu_model()}), {os.cpu_count()} cœurs, Python "
+          f"{platform.python_version()} ; sonde CPU {probe_before:.2f} s avant, {probe_after:.2f} s après"
+          f"{slowed}".replace(".", ","))
     print()
     print("| vue | QPV dessinés | ouverture | durée médiane (s) | min – max (s) | octets reçus (WebSocket), médiane |")
     print("|---|---|---|---|---|---|")
