@@ -93,7 +93,7 @@ elif fiche.leaning:
 else:
     st.markdown(markdown_text(fiche.drivers_text))
 if fiche.basis_text and (fiche.drivers or fiche.leaning):  # drivers_text already says it
-    st.markdown(markdown_text(fiche.basis_text))
+    st.caption(markdown_text(fiche.basis_text))
 if fiche.out_of_frame_text:
     st.caption(fiche.out_of_frame_text)
 

@@ -22,6 +22,7 @@ from PIL import Image
 import reports
 from core import reasons
 from core.formats import format_number, format_value
+from core.text import markdown_text
 from geodata import territories
 from indicators import catalogue
 from indicators.catalogue import DOMAINS
@@ -338,6 +339,10 @@ def test_fiche_page_and_annex_show_the_same_fiche(document):
         assert line.label in page_drivers and line.label in annex_drivers, line.label
         assert f"centile {format_number(line.percentile)}" in page_drivers
         assert f"rang centile {format_number(line.percentile, 0)})" in annex_drivers
+    # What the drivers rest on (some of the scores' indicators have no rank for this quartier), said on both.
+    assert fiche.basis_text.startswith("Constat établi sur ")
+    assert annex_drivers.endswith(fiche.basis_text)
+    assert markdown_text(fiche.basis_text) in [c.value for c in at.caption]  # shown as text, not Markdown
     titles = [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in at.get("plotly_chart")]
     grid = next(i[1] for i in items[next(k for k, i in enumerate(items) if i[0] == "p" and i[2] == "Évolution"):]
                 if i[0] == "t")
