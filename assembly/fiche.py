@@ -11,6 +11,7 @@ the value's nature, its 90 % interval, its own vintage and source (``Line.info``
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 
@@ -23,7 +24,7 @@ from core.reasons import missing_label
 from geodata.territories import Territory, territory_notes
 from assembly import indicator_list
 from indicators import catalogue
-from indicators.comparison import LEVEL_LABELS, compare
+from indicators.comparison import LEVEL_LABELS, compare_to_grids, reference_grids
 from indicators.scores import RELIABILITY_DATA, RELIABILITY_METHOD, ROBUST, Method
 from assembly.territory_table import rank_phrase, reason_column, territory_table
 from assembly.value_text import Provenance, nature_label, provenances, sources_text, value_text
@@ -354,16 +355,25 @@ def fiches(table: pd.DataFrame, threshold: float | None = None) -> list[Fiche]:
     values = values[values["code_qp"].isin(codes)]
     rules = dict(zip(zip(values["code_qp"], values["indicateur"], strict=True), values["methode"], strict=True))
     how = {"rules": rules, "provenances": provenances(table)}
-    references = store.table("references")
-    national = references[(references["niveau"] == "QPV_ENSEMBLE") & (references["code"].astype(str) == "QPV2015")]
-    ensemble = {str(i): float(v) for i, v in zip(national["indicateur"], national["valeur"], strict=True)
-                if not is_missing(v)}
-    comparisons = compare(table, references, indicator_list.ids())
+    grids, ensemble = _reference_lookup(store.version())
+    comparisons = compare_to_grids(table, grids, indicator_list.ids())
     evolutions = _evolutions()
     out = []
     for index, row in table.iterrows():
         out.append(_fiche(row, comparisons.loc[index], how, ensemble, evolutions, threshold))
     return out
+
+
+@functools.lru_cache(maxsize=2)
+def _reference_lookup(data_version: tuple) -> tuple[dict[str, pd.DataFrame], dict[str, float]]:
+    """The enclosing territories' values as grids (``indicators.comparison.reference_grids``) and the values of
+    all QPV 2015 together, read once per data version: the fiche page builds a fiche at every run. Not to be
+    modified by callers (shared)."""
+    references = store.table("references")
+    national = references[(references["niveau"] == "QPV_ENSEMBLE") & (references["code"].astype(str) == "QPV2015")]
+    ensemble = {str(i): float(v) for i, v in zip(national["indicateur"], national["valeur"], strict=True)
+                if not is_missing(v)}
+    return reference_grids(references), ensemble
 
 
 def _fiche(row: pd.Series, comparison: pd.Series, how: dict, ensemble: dict[str, float],
