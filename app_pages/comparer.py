@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pandas as pd
-import plotly.express as px
 import plotly.graph_objects as go
+from plotly.colors import qualitative
 import streamlit as st
 
 from core.text import html_text, markdown_text
@@ -64,23 +64,35 @@ st.download_button("Télécharger ce tableau (CSV pour Excel)", comparison_csv_b
 
 st.subheader("Rangs centiles par domaine")
 long = percentile_long(table, codes)
-# Plotly reads a few HTML tags in labels: names are escaped (they come from downloaded files).
+# Plotly reads a few HTML tags in labels: names and labels are escaped (they come from downloaded or imported files).
 long["lib_qp"] = long["lib_qp"].map(html_text)
+long["libelle"] = long["libelle"].map(html_text)
+#: One colour per quartier, the same in every domain's chart (the order of the choice).
+colours = {code: qualitative.Safe[position % len(qualitative.Safe)] for position, code in enumerate(codes)}
 if long.empty:
     st.info("Aucun rang centile disponible pour ces quartiers.")
 else:
     for domain, part in long.groupby("domaine", sort=False):
-        fig = px.scatter(part, x="centile", y="libelle", color="lib_qp", range_x=[-2, 102],
-                         color_discrete_sequence=px.colors.qualitative.Safe, title=domain)
-        fig.update_traces(marker={"size": 11, "line": {"width": 1, "color": "#333"}})
+        fig = go.Figure()
+        for code in codes:  # the legend in the order of the choice, in every chart
+            points = part[part["code_qp"] == code]
+            if points.empty:
+                continue
+            fig.add_trace(go.Scatter(
+                x=points["centile"], y=points["libelle"], mode="markers", name=points["lib_qp"].iloc[0],
+                marker={"size": 11, "color": colours[code], "line": {"width": 1, "color": "#333"}},
+                hovertemplate="%{y} : rang centile %{x:.0f}<extra>%{fullData.name}</extra>",  # whole, as in the fiche
+            ))
         french_chart(fig, axes=("xaxis",))
-        fig.update_layout(height=120 + 38 * part["libelle"].nunique(), legend_title_text="",
-                          margin={"l": 10, "r": 10, "t": 40, "b": 10}, yaxis_title=None,
+        fig.update_layout(title=domain, height=120 + 38 * part["libelle"].nunique(), legend_title_text="",
+                          margin={"l": 10, "r": 10, "t": 40, "b": 10}, yaxis_title=None, xaxis_range=[-2, 102],
                           xaxis_title="Rang centile (100 = situation la moins favorable du cadre)")
         st.plotly_chart(fig, width="stretch", config=CHART_CONFIG)
 
 st.subheader("Classement et incertitude")
-ranked = table.set_index("code_qp").loc[codes].dropna(subset=["rang"]).sort_values("rang")
+# Only what the ranks need: a row of the territory table has hundreds of columns (iterrows copies them all).
+ranked = (table.set_index("code_qp").loc[codes, ["rang", "rang_p05", "rang_p95", "cadre_classes", "fiabilite_texte"]]
+          .dropna(subset=["rang"]).sort_values("rang"))
 if ranked.empty:
     st.info("Aucun des quartiers choisis n'a de score global (données partielles).")
 else:

@@ -5,12 +5,12 @@ from __future__ import annotations
 import math
 
 import pandas as pd
-import plotly.express as px
+import plotly.graph_objects as go
 import streamlit as st
 
 from core.text import markdown_text
 from assembly.fiche import NO_DATA, profile
-from core.formats import format_number
+from core.formats import format_number, format_value
 from assembly.territory_table import territory_table
 from core.errors import EcoqpvError
 from app_pages.components import (CHART_CONFIG, QPV_KEY, current_method, french_chart, method_caption,
@@ -160,12 +160,15 @@ if not fiche.series:
 else:
     cols = st.columns(min(3, len(fiche.series)))
     for col, series in zip(cols, fiche.series, strict=False):
-        points = pd.DataFrame({"annee": series.years, "valeur": series.values})
-        fig = px.line(points, x="annee", y="valeur", markers=True, title=series.label)
+        # Hover: « 2014 : 45,3 % », the value written as everywhere else (never plotly's column names).
+        fig = go.Figure(go.Scatter(
+            x=series.years, y=series.values, mode="lines+markers", line={"color": "#1f5fa8"},
+            text=[format_value(v, series.unit, series.decimals) for v in series.values],
+            hovertemplate="%{x} : %{text}<extra></extra>",
+        ))
         french_chart(fig, axes=("yaxis",))  # years on x stay "2014"
-        fig.update_layout(height=260, margin={"l": 10, "r": 10, "t": 40, "b": 10},
-                          xaxis_title=None, yaxis_title=None)
-        fig.update_traces(line_color="#1f5fa8")
+        fig.update_layout(title=series.label, height=260, margin={"l": 10, "r": 10, "t": 40, "b": 10},
+                          xaxis_title=None, yaxis_title=None, showlegend=False)
         col.plotly_chart(fig, width="stretch", config=CHART_CONFIG)
     st.caption(fiche.evolution_note)
 

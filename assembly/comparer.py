@@ -73,11 +73,12 @@ def percentile_long(table: pd.DataFrame, codes: list[str]) -> pd.DataFrame:
     chosen = table.set_index("code_qp").loc[codes]
     rows = []
     for ind in indicator_list.all_indicators():
-        if not ind.scored:
+        column = f"{ind.id}_pct"
+        if not ind.scored or column not in chosen:
             continue
-        for code, row in chosen.iterrows():
-            value = row.get(f"{ind.id}_pct")
+        # Column by column: a row of the territory table has hundreds of columns of mixed types.
+        for code, name, value in zip(chosen.index, chosen["lib_qp"], chosen[column], strict=True):
             if pd.notna(value):
-                rows.append({"code_qp": code, "lib_qp": row["lib_qp"], "indicateur": ind.id, "libelle": ind.label,
+                rows.append({"code_qp": code, "lib_qp": name, "indicateur": ind.id, "libelle": ind.label,
                              "domaine": catalogue.DOMAINS[ind.domain].label, "centile": float(value)})
     return pd.DataFrame(rows, columns=["code_qp", "lib_qp", "indicateur", "libelle", "domaine", "centile"])

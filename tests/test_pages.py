@@ -168,6 +168,15 @@ def test_fiche_shows_scores_and_missing_reason():
     # Filosofi 2012-2021 and population 2013/2018 series drawn as small charts.
     assert len(at.get("plotly_chart")) == 3
     assert any("prudence" in c.value for c in at.caption)
+    # Their hover texts give the year and the value written in French, never plotly's column names.
+    import json
+
+    for chart in at.get("plotly_chart"):
+        (trace,) = json.loads(chart.proto.spec)["data"]
+        assert trace["hovertemplate"] == "%{x} : %{text}<extra></extra>"
+        assert len(trace["text"]) == len(trace["y"])
+        assert all(t.replace("\u202f", "").replace("\u00a0", " ")[0].isdigit() for t in trace["text"]), trace["text"]
+        assert any("," in t for t in trace["text"]) or all(float(y).is_integer() for y in trace["y"])
 
 
 def test_methode_weight_changes_ranking_and_other_pages_follow():
@@ -213,6 +222,35 @@ def test_comparer_shows_french_values_references_and_exports_csv():
     assert any(name.startswith("Mosson (Montpellier") for name in ranks["Quartier"]), list(ranks["Quartier"])
     assert all(rank.startswith("rang ") and " parmi " in rank for rank in ranks["Rang"]), list(ranks["Rang"])
     assert all(ranks["Fiabilité du classement"].str.len() > 0)
+
+
+def test_comparer_dot_charts_speak_french_and_keep_one_colour_per_quartier():
+    """The percentile charts: hover texts in French (never a column name such as ``lib_qp=``), each quartier
+    drawn in the same colour in every domain's chart, the legend in the order of the choice."""
+    import json
+
+    at = start("EPCI:243400017")
+    at.switch_page("app_pages/comparer.py").run()
+    chosen = ["QP034005", "QP034004", "QP034014"]
+    at.multiselect(key="comparer_qpv").set_value(chosen).run()
+    assert not at.exception
+    specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    dots = [s for s in specs if "Rang centile" in s["layout"]["xaxis"]["title"]["text"]]
+    assert len(dots) >= 3, "un graphique par domaine attendu"
+    colours: dict[str, set[str]] = {}
+    table = store.table("qpv").set_index("code_qp")
+    order = [table.loc[code, "lib_qp"] for code in chosen]
+    for spec in dots:
+        traces = spec["data"]
+        for trace in traces:
+            assert trace["hovertemplate"].startswith("%{y} : rang centile %{x:.0f}")  # whole centiles
+            assert not any(word in trace["hovertemplate"] for word in ("lib_qp", "libelle", "centile=", "code_qp"))
+            colours.setdefault(trace["name"], set()).add(trace["marker"]["color"])
+        shown = [t["name"] for t in traces]
+        assert shown == [name for name in order if name in shown]  # the order of the choice
+    assert set(colours) == set(order)
+    assert all(len(c) == 1 for c in colours.values()), colours  # one colour per quartier everywhere
+    assert len({next(iter(c)) for c in colours.values()}) == len(order)  # and a different one for each
 
 
 def test_territory_without_qpv_is_explained():
