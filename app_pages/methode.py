@@ -121,10 +121,12 @@ with right:
         # HTML tags in labels: names are escaped.
         names = (top["lib_qp"] + " (QPV " + top["generation"].astype(int).astype(str) + ")").map(html_text)
         fig.add_trace(go.Scatter(x=top["rang_defaut"], y=names, mode="markers", name="Méthode par défaut",
-                                 marker={"symbol": "circle-open", "size": 10, "color": "#6b6b6b"}))
+                                 marker={"symbol": "circle-open", "size": 10, "color": "#6b6b6b"},
+                                 hovertemplate="%{y} : rang %{x} selon la méthode par défaut<extra></extra>"))
         fig.add_trace(go.Scatter(
             x=top["rang_choisi"], y=names, mode="markers", name="Méthode choisie",
             marker={"size": 10, "color": "#1f5fa8"},
+            hovertemplate="%{y} : rang %{x} selon la méthode choisie<extra></extra>",
             error_x={"type": "data", "symmetric": False, "array": top["rang_p95"] - top["rang_choisi"],
                      "arrayminus": top["rang_choisi"] - top["rang_p05"], "color": "#9bb7d9"},
         ))

@@ -190,6 +190,12 @@ def test_methode_weight_changes_ranking_and_other_pages_follow():
     after = at.dataframe[0].value
     assert after["Changement de rang"].str.match(r"^(monte|descend) de \d+ places?$").any()
     assert at.session_state["methode"].domain_weights["pauvrete_revenus"] == 3.0
+    import json  # the chart's hover texts say which rank is which, in French
+
+    (chart,) = at.get("plotly_chart")
+    hovers = [trace["hovertemplate"] for trace in json.loads(chart.proto.spec)["data"]]
+    assert hovers == ["%{y} : rang %{x} selon la méthode par défaut<extra></extra>",
+                      "%{y} : rang %{x} selon la méthode choisie<extra></extra>"]
     at.switch_page("app_pages/carte.py").run()
     at.radio(key="carte_type").set_value("Score").run()
     assert not at.exception
