@@ -103,6 +103,7 @@ else:
         hovertext=[html_text(f"{rank_phrase(row)} (de {format_number(row['rang_p05'])} à "
                              f"{format_number(row['rang_p95'])}) — {row.get('fiabilite_texte') or ''}")
                    for _, row in ranked.iterrows()],
+        hovertemplate="%{y}<br>%{hovertext}<extra></extra>",  # not plotly's bare « (12, Mosson) »
     ))
     french_chart(fig, axes=("xaxis",))
     fig.update_layout(height=120 + 40 * len(ranked), margin={"l": 10, "r": 10, "t": 20, "b": 10},

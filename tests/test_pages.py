@@ -255,6 +255,9 @@ def test_comparer_dot_charts_speak_french_and_keep_one_colour_per_quartier():
         shown = [t["name"] for t in traces]
         assert shown == [name for name in order if name in shown]  # the order of the choice
     assert set(colours) == set(order)
+    (ranks,) = [s for s in specs if s["layout"]["xaxis"]["title"]["text"].startswith("Rang (1 =")]
+    assert ranks["data"][0]["hovertemplate"] == "%{y}<br>%{hovertext}<extra></extra>"
+    assert all(" parmi " in text for text in ranks["data"][0]["hovertext"])
     assert all(len(c) == 1 for c in colours.values()), colours  # one colour per quartier everywhere
     assert len({next(iter(c)) for c in colours.values()}) == len(order)  # and a different one for each
 
