@@ -133,7 +133,7 @@ def cpu_probe() -> float:
     return time.perf_counter() - start
 
 
-def _cpu_model() -> str:
+def cpu_model() -> str:
     """The processor's name (Linux), printed with the figures: the same code on two machines of the same size
     gave 1.2 s and 1.9 s."""
     try:
@@ -177,7 +177,7 @@ def main() -> None:
             browser.close()
     probe_after = cpu_probe()
     slowed = f" ; navigateur ralenti {args.ralenti:g} fois" if args.ralenti > 1 else ""
-    print(f"Machine : {platform.machine()} ({_cpu_model()}), {os.cpu_count()} cœurs, Python "
+    print(f"Machine : {platform.machine()} ({cpu_model()}), {os.cpu_count()} cœurs, Python "
           f"{platform.python_version()} ; sonde CPU {probe_before:.2f} s avant, {probe_after:.2f} s après"
           f"{slowed}".replace(".", ","))
     print()
