@@ -24,6 +24,8 @@ from sources import store
 from core.errors import EcoqpvError
 from core.paths import shown_under
 from sources.http import check_mirror
+from core.text import markdown_text
+from geodata.territories import COUNTRY, qpv_codes
 from app_pages.components import territory_selector, text_table, visitor_lines, visitor_text
 from app_pages.donnees_locales import local_data_section
 
@@ -114,7 +116,11 @@ st.caption("Téléchargements et territoires mis à jour : dans le dossier de do
            "ECOQPV_DATA_DIR pour le déplacer) ; les dossiers sont indiqués par rapport à lui.")
 
 st.subheader("Couverture des indicateurs")
-coverage = coverage_table()
+# The chosen territory's quartiers: what an update of this territory (above) would complete.
+coverage = coverage_table(None if territory.kind == COUNTRY else qpv_codes(territory))
+st.caption(f"Territoire : **{markdown_text(territory.title)}** — nombre de ses quartiers qui ont une valeur dans les "
+           "données chargées" + ("" if territory.kind == COUNTRY else " ; pour toute la France, choisissez « France "
+                                 "entière » dans le panneau de gauche") + ".")
 # A real table: every column in view, copied as a table into the method section of a diagnostic.
 text_table(
     pd.DataFrame({

@@ -14,6 +14,7 @@ from streamlit.testing.v1 import AppTest
 
 import settings
 from core.formats import format_number
+from geodata import territories
 from sources import store
 
 from tests.apptest_tables import text_table
@@ -37,9 +38,21 @@ def test_coverage_and_sources_are_listed(monkeypatch, tmp_path):
     assert not at.exception
     coverage = text_table(at.table[0])  # a real table (copyable), read back without its Markdown escapes
     heat = coverage[coverage["Indicateur"] == "Jours de forte chaleur (plus de 35 °C)"].iloc[0]
-    values = store.table("valeurs").merge(store.table("qpv")[["code_qp", "generation"]], on="code_qp")
-    heat15 = values[(values["indicateur"] == "jours_sup_35") & (values["generation"] == 2015)]
-    assert heat["QPV 2015 renseignés"] == f"{format_number(heat15['valeur'].notna().sum())} / {format_number(len(heat15))}"
+    # The chosen territory's quartiers (Occitanie), not all of France's.
+    codes = set(territories.qpv_codes(territories.resolve_key("REG:76")))
+    registry = store.table("qpv")
+    values = store.table("valeurs").merge(registry[["code_qp", "generation"]], on="code_qp")
+    heat15 = values[(values["indicateur"] == "jours_sup_35") & (values["generation"] == 2015)
+                    & values["code_qp"].isin(codes)]
+    total15 = int(((registry["generation"] == 2015) & registry["code_qp"].isin(codes)).sum())
+    assert 0 < total15 < int((registry["generation"] == 2015).sum())
+    assert heat["QPV 2015 renseignés"] == f"{format_number(heat15['valeur'].notna().sum())} / {format_number(total15)}"
+    assert any("Occitanie" in c.value and "France entière" in c.value for c in at.caption)
+    # France entière: every quartier of the data.
+    at = donnees("FR")
+    national = text_table(at.table[0])
+    heat = national[national["Indicateur"] == "Jours de forte chaleur (plus de 35 °C)"].iloc[0]
+    assert heat["QPV 2024 renseignés"].endswith(f" / {format_number(int((registry['generation'] == 2024).sum()))}")
     assert any("Aucun territoire mis à jour" in m.value for m in at.markdown)
 
 
