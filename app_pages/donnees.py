@@ -19,7 +19,7 @@ import streamlit as st
 import settings
 from indicators import catalogue
 from assembly.coverage import coverage_table
-from core.formats import format_number, french_date, french_datetime
+from core.formats import format_number, french_date, french_datetime, plural
 from sources import store
 from core.errors import EcoqpvError
 from core.paths import shown_under
@@ -135,12 +135,20 @@ text_table(
 )
 
 st.subheader("Indicateurs")
-st.dataframe(
-    pd.DataFrame([{"Indicateur": ind.label, "Unité": ind.unit, "Millésime": ind.vintage, "Source": ind.source,
-                   "Éditeur": ind.publisher, "Licence": ind.licence, "Échelle": ind.level,
-                   "Définition": ind.definition} for ind in catalogue.CATALOGUE]),
-    hide_index=True, width="stretch",
-)
+st.caption("Par domaine : unité, définition, millésime, échelle à laquelle la source publie, source et licence. "
+           "Les tableaux se copient tels quels dans la partie « méthode » d'un diagnostic.")
+# Real tables, one per domain (as on the fiche): definitions and sources wrap in view and copy into Word; the
+# data grid cut them at its column width, hid half the columns at 1280 px and cannot be copied.
+for domain in catalogue.DOMAINS.values():
+    members = [ind for ind in catalogue.CATALOGUE if ind.domain == domain.id]
+    if not members:
+        continue
+    with st.expander(f"{domain.label} — {plural(len(members), 'indicateur')}"):
+        # Four columns, so that the definition has room at 1280 px.
+        text_table(pd.DataFrame([{"Indicateur (unité)": f"{ind.label} ({ind.unit})", "Définition": ind.definition,
+                                  "Millésime ; échelle de la source": f"{ind.vintage} ; {ind.level}",
+                                  "Source — licence": f"{ind.source} — {ind.licence}"}
+                                 for ind in members]).set_index("Indicateur (unité)"))
 
 st.subheader("Fichiers sources du jeu embarqué")
 inputs = pd.DataFrame(bundle["entrees"]).rename(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -127,9 +128,20 @@ def test_qpv_link_opens_its_fiche():
 def test_donnees_lists_sources_with_licence():
     at = start()
     at.switch_page("app_pages/donnees.py").run()
-    sources = at.dataframe[1].value
+    sources = next(d.value for d in at.dataframe if "Empreinte sha256" in d.value.columns)
     assert {"Éditeur", "Licence", "Millésime"} <= set(sources.columns)
     assert sources["Licence"].str.len().min() > 0
+    # Every indicator of the catalogue in a real table of its domain, with its definition and licence.
+    from indicators import catalogue
+
+    indicators = pd.concat([text_table(t) for t in at.table if "Définition" in t.value.columns])
+    assert sorted(indicators["Indicateur (unité)"]) == sorted(f"{i.label} ({i.unit})" for i in catalogue.CATALOGUE)
+    assert (indicators["Définition"].str.len() > 20).all()
+    licences = {i.label: i.licence for i in catalogue.CATALOGUE}
+    for name, source in zip(indicators["Indicateur (unité)"], indicators["Source — licence"], strict=True):
+        assert source.endswith(" — " + licences[name.rsplit(" (", 1)[0]]), source
+    assert {e.label.split(" — ")[0] for e in at.expander} >= {catalogue.DOMAINS[i.domain].label
+                                                              for i in catalogue.CATALOGUE}
 
 
 def test_carte_labels_iris_estimations():
