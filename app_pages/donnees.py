@@ -129,7 +129,11 @@ text_table(
                                 zip(coverage["qpv_2015"], coverage["total_2015"], strict=True)],
         "QPV 2024 renseignés": [f"{format_number(a)} / {format_number(b)}" for a, b in
                                 zip(coverage["qpv_2024"], coverage["total_2024"], strict=True)],
-        "Raison la plus fréquente d'une valeur manquante": coverage["raison_principale"],
+        "Raison la plus fréquente d'une valeur manquante": [
+            reason or ("aucune valeur manquante" if complete else "non précisée")
+            for reason, complete in zip(coverage["raison_principale"],
+                                        (coverage["qpv_2015"] == coverage["total_2015"])
+                                        & (coverage["qpv_2024"] == coverage["total_2024"]), strict=True)],
         "Millésime": coverage["millesime"],
     }).set_index("Indicateur"),
 )

@@ -48,6 +48,11 @@ def test_coverage_and_sources_are_listed(monkeypatch, tmp_path):
     assert 0 < total15 < int((registry["generation"] == 2015).sum())
     assert heat["QPV 2015 renseignés"] == f"{format_number(heat15['valeur'].notna().sum())} / {format_number(total15)}"
     assert any("Occitanie" in c.value and "France entière" in c.value for c in at.caption)
+    reasons = coverage["Raison la plus fréquente d'une valeur manquante"]
+    assert "" not in set(reasons)  # a cell says why, or that nothing is missing
+    complete = coverage["QPV 2015 renseignés"].map(lambda t: len(set(t.split(" / "))) == 1) & coverage[
+        "QPV 2024 renseignés"].map(lambda t: len(set(t.split(" / "))) == 1)
+    assert (reasons[complete] == "aucune valeur manquante").all() and complete.any()
     # France entière: every quartier of the data.
     at = donnees("FR")
     national = text_table(at.table[0])
