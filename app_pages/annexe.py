@@ -12,7 +12,7 @@ import streamlit as st
 
 import reports
 from core.text import markdown_text
-from core.formats import format_number
+from core.formats import format_number, plural
 from assembly.territory_table import territory_table
 from geodata.territories import COUNTRY
 from app_pages.components import current_method, method_caption, method_notices, territory_selector
@@ -51,8 +51,10 @@ if with_contour == 0:
         "embarquées. L'annexe contiendra tous les tableaux et une note à la place des cartes."
     )
 elif with_contour < len(table):
-    st.info(f"{len(table) - with_contour} quartier(s) sans contour hors ligne : présents dans les tableaux, "
-            "absents des cartes.")
+    without = len(table) - with_contour
+    st.info(f"{plural(without, 'quartier')} sans contour hors ligne : "
+            + ("présent dans les tableaux, absent des cartes." if without == 1
+               else "présents dans les tableaux, absents des cartes."))
 
 method, frame = current_method()
 options = AnnexOptions(method=method, frame=frame, notices=method_notices())

@@ -18,7 +18,7 @@ import streamlit as st
 from assembly import indicator_list
 from core import reasons
 from core.errors import EcoqpvError
-from core.formats import format_number
+from core.formats import format_number, plural
 from core.text import markdown_lines, markdown_text
 from app_pages.components import visitor_text
 from indicators.catalogue import DOMAINS
@@ -136,7 +136,7 @@ def local_indicators_block(prefix: str, with_remove: bool = True) -> None:
         ind = indicator_list.get(indicator_id) if indicator_id in indicator_list.ids() else None
         details = (f"{markdown_text(data['libelle'])} — {markdown_text(data['unite'] or 'sans unité')}, "
                    f"{markdown_text(DOMAINS[data['domaine']].label if data['domaine'] in DOMAINS else data['domaine'])}"
-                   f", QPV {data['generation']}, {format_number(int(data.get('nb_quartiers', 0)))} quartier(s) ; "
+                   f", QPV {data['generation']}, {plural(int(data.get('nb_quartiers', 0)), 'quartier')} ; "
                    f"source : {markdown_text(data['source'])}, millésime {markdown_text(data['millesime'])} "
                    f"(donnée locale, `{indicator_id}`).")
         st.markdown(details)

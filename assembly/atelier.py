@@ -25,7 +25,7 @@ from assembly import layers
 from assembly.territory_table import reason_column, territory_table
 from core import reasons
 from core.errors import BadArgumentError, SourceMissingError
-from core.formats import format_number, format_value
+from core.formats import format_number, format_value, plural
 from core.workshop import THEMES as NOTE_THEMES
 from geodata import classes, territories, webmap, workshop_map
 from geodata.territories import COUNTRY, Territory
@@ -423,8 +423,8 @@ def _try_values(slide: Slide, territory: Territory, table: pd.DataFrame, ind: In
     if count == known and count:
         said.append("Valeurs estimées à partir des IRIS qui recouvrent chaque quartier : un ordre de grandeur.")
     elif count:
-        said.append(f"{format_number(count)} valeur(s) sur {format_number(known)} sont estimées à partir des IRIS qui "
-                    "recouvrent le quartier : un ordre de grandeur.")
+        said.append(f"{plural(count, 'valeur')} sur {format_number(known)} {'est estimée' if count == 1 else 'sont estimées'} "
+                    "à partir des IRIS qui recouvrent le quartier : un ordre de grandeur.")
     return SHOWN, said
 
 

@@ -32,7 +32,7 @@ from core.text import html_text
 from sources.geometry import polygonal_part, repair_invalid
 from geodata.classes import MISSING_COLOR, class_index, class_labels, palette, shown_breaks
 from geodata.offline_assets import LEAFLET_CSS_URL, LEAFLET_JS_URL
-from core.formats import format_value, is_missing
+from core.formats import format_value, is_missing, plural
 from core.reasons import missing_label
 
 #: Fill opacity of classes / missing values (the legend swatches use the same, so colours match).
@@ -366,11 +366,8 @@ def legend_html(
         )
     ]
     if estimated:
-        rows.append(
-            f"<div>{_swatch('#ffffff', 0.0, '1.5px dotted #000000')}"
-            f"{html_text(f'Estimation ({estimated} valeur(s) : contour en tirets fins, intervalle dans l’infobulle)')}"
-            "</div>"
-        )
+        said = f"Estimation ({plural(estimated, 'valeur')} : contour en tirets fins, intervalle dans l’infobulle)"
+        rows.append(f"<div>{_swatch('#ffffff', 0.0, '1.5px dotted #000000')}{html_text(said)}</div>")
     rows.append(
         f"<div>{_swatch(MISSING_COLOR, MISSING_FILL_OPACITY, '1.5px dashed #3d3d3d')}"
         f"{html_text(_MISSING_LEGEND)}</div>"

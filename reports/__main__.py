@@ -19,6 +19,7 @@ from pathlib import Path
 
 from core.cli import FrenchArgumentParser, report_error
 from core.errors import BadArgumentError, EcoqpvError
+from core.formats import plural
 
 
 def _size(data: bytes) -> str:
@@ -94,7 +95,7 @@ def _cartes(args) -> int:
         raise BadArgumentError(f"Aucune carte pour {territory.label} : les contours de ses quartiers ne sont pas "
                                "dans les données embarquées (les tableaux de l'annexe restent complets).")
     write_files(folder, files)
-    print(f"{len(files)} carte(s) écrite(s) dans {folder}.", file=sys.stderr)
+    print(f"{plural(len(files), 'carte écrite', 'cartes écrites')} dans {folder}.", file=sys.stderr)
     return 0
 
 

@@ -24,7 +24,7 @@ from matplotlib.patches import FancyArrow, Patch, Rectangle
 import settings
 from geodata import classes
 from indicators.catalogue import DOMAINS, Indicator
-from core.formats import format_number, is_missing
+from core.formats import format_number, is_missing, plural
 
 # SVG text stays text (editable in Inkscape or Illustrator, searchable) instead of outlines. Figures
 # are built with the object API (``Figure``), never pyplot, so that maps drawn in two threads of the
@@ -343,8 +343,9 @@ def draw(spec: MapSpec):
     if ind.direction == -1:
         notes.append("Pour cet indicateur, une valeur plus élevée correspond à une situation plus favorable.")
     if spec.without_contour:
-        notes.append(f"{format_number(spec.without_contour)} quartier(s) sans contour disponible : présents "
-                     "dans les tableaux, absents de la carte.")
+        notes.append(f"{plural(spec.without_contour, 'quartier')} sans contour disponible : "
+                     + ("présent dans les tableaux, absent de la carte." if spec.without_contour == 1
+                        else "présents dans les tableaux, absents de la carte."))
     fig.text(0.685, 0.12, "\n".join(textwrap.fill(n, 46) for n in notes), fontsize=6, family=FONT,
              color="#404040", va="bottom")
     fig.text(0.01, 0.015, textwrap.fill(sources_line(spec), 150), fontsize=5.8, family=FONT, color="#404040",

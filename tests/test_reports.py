@@ -662,7 +662,7 @@ def test_missing_is_never_a_reassurance_or_a_zero(empty_qpv_annex):
     assert not any(t.startswith("Alertes 0") for t in said)
     assert not any(i[0] == "t" for i in fiche_items(document, code))  # no empty table of key figures
     # The summary counts what is missing, and names the quartier without any value.
-    assert "Aucune valeur n'est disponible hors ligne pour 1 quartier(s)" in text
+    assert "Aucune valeur n'est disponible hors ligne pour 1 quartier :" in text
     assert "source non chargée" in text
     # The spreadsheet says it too.
     sheet = openpyxl.load_workbook(io.BytesIO(reports.render(annex, "xlsx")))["Synthèse"]
@@ -741,3 +741,26 @@ def test_docx_population_is_given_per_generation_never_summed_across(document, t
         assert f"{short} : {format_number(known.sum(), 0)} habitants" in text
     assert format_number(table["population"].sum(), 0) not in text
     assert "ne s'additionnent pas" in text
+
+
+@pytest.mark.parametrize("key", ["QPV:QP034014", "DEP:971"])
+def test_annex_agrees_in_number_never_writes_s_in_brackets(key, document):
+    """« 1 quartier renseigné sur 1 », « situés dans 9 communes » — never « quartier(s) renseigné(s) »: a document
+    pasted into a contrat de ville is read as written French. One quartier (singulars) and Guadeloupe (plurals)."""
+    import re
+
+    if key == TERRITORY:
+        doc = document
+    else:
+        doc = docx.Document(io.BytesIO(reports.render(reports.annex_for(territories.resolve_key(key),
+                                                                           generated_on=DAY), "docx")))
+    texts = [p.text for p in doc.paragraphs]
+    texts += [cell.text for table in doc.tables for row in table.rows for cell in row.cells]
+    bracketed = sorted({m.group(0) for text in texts for m in re.finditer(r"\w+\(s\)", text)})
+    assert not bracketed, bracketed
+    said = "\n".join(texts)
+    if key.startswith("QPV:"):
+        assert "pour 1 quartier renseigné sur 1" in said
+        assert "situés dans 1 commune :" in said
+    else:
+        assert re.search(r"situés dans \d+ communes :", said)

@@ -519,7 +519,7 @@ def test_estimates_are_drawn_apart_and_named_in_the_legend(qpv_values):
     assert styles["QP031001"]["dashArray"] and styles["QP031001"]["fillColor"] != MISSING_COLOR
     assert styles["QP031006"]["fillColor"] == MISSING_COLOR  # missing stays grey
     legend = _legend(fmap.get_root().render())
-    assert "Estimation (5 valeur(s)" in legend and "intervalle dans l’infobulle" in legend
+    assert "Estimation (5 valeurs" in legend and "intervalle dans l’infobulle" in legend
     plain = _legend(_map(qpv_values).get_root().render())
     assert "Estimation" not in plain
 

@@ -12,7 +12,7 @@ from assembly.annex import LEVEL_ORDER
 from assembly.territory_table import reason_column
 from assembly.value_text import Provenance
 from core import natures
-from core.formats import is_missing
+from core.formats import is_missing, plural
 from core.text import fold
 from assembly import indicator_list
 from indicators import catalogue
@@ -189,7 +189,7 @@ def domain_blocks(table: pd.DataFrame, refs: pd.DataFrame, specs: dict[str, list
                 caption = (f"Carte {number} – {spec.indicator.label} "
                            f"({GENERATION_SHORT.get(spec.generation, spec.generation)}) ; millésime : "
                            f"{spec.indicator.vintage} ; source : {spec.indicator.publisher}"
-                           + (f" ; {estimated} valeur(s) estimée(s), hachurées (intervalle dans le tableau)"
+                           + (f" ; {plural(estimated, 'valeur estimée, hachurée', 'valeurs estimées, hachurées')} (intervalle dans le tableau)"
                               if estimated else "") + ".")
                 blocks.append(Figure(spec=spec, png=maps.render(spec, "png", maps.DOCX_DPI), caption=caption,
                                      dpi=maps.DOCX_DPI))

@@ -10,7 +10,7 @@ import pandas as pd
 from assembly.territory_table import reason_column
 from assembly.value_text import population_totals
 from core import natures, reasons
-from core.formats import format_number, french_date, is_missing
+from core.formats import format_number, french_date, is_missing, plural
 from core.text import fold
 from geodata.territories import Territory
 from indicators import catalogue
@@ -81,12 +81,12 @@ def summary_blocks(table: pd.DataFrame, options: AnnexOptions, contour_regions: 
                        if name.strip()}, key=fold)
     blocks.append(Paragraph(
         f"Le territoire compte {format_number(len(table), 0)} quartiers prioritaires ({french_list(parts)}), situés "
-        f"dans {format_number(len(communes), 0)} commune(s) : {french_list(communes)}. Les QPV 2024 sont ceux des "
+        f"dans {plural(len(communes), 'commune')} : {french_list(communes)}. Les QPV 2024 sont ceux des "
         "contrats de ville 2024-2030 ; les QPV 2015 sont présentés parce que la plupart des statistiques publiées "
         "hors ligne portent encore sur eux."))
     # Population per generation (QPV 2015 and 2024 overlap: never summed together), with its source and vintage.
     parts = [f"{GENERATION_SHORT.get(pop.generation, pop.generation)} : {format_number(pop.total, 0)} habitants pour "
-             f"{format_number(pop.known, 0)} quartier(s) renseigné(s) sur {format_number(pop.count, 0)} "
+             f"{plural(pop.known, 'quartier renseigné', 'quartiers renseignés')} sur {format_number(pop.count, 0)} "
              f"({' ; '.join(pop.sources)})" for pop in population_totals(table)]
     if parts:
         overlap = (" Les deux générations se recouvrent : leurs populations ne s'additionnent pas."
@@ -98,7 +98,7 @@ def summary_blocks(table: pd.DataFrame, options: AnnexOptions, contour_regions: 
         blocks.append(Paragraph("Les contours de tous les quartiers sont disponibles : chaque domaine a sa carte."))
     elif with_contour:
         blocks.append(Note(
-            f"Contours disponibles hors ligne pour {format_number(with_contour, 0)} quartier(s) sur "
+            f"Contours disponibles hors ligne pour {plural(with_contour, 'quartier')} sur "
             f"{format_number(len(table), 0)} : les autres figurent dans les tableaux mais pas sur les cartes "
             f"(contours embarqués : {coverage})."))
     else:
@@ -111,19 +111,20 @@ def summary_blocks(table: pd.DataFrame, options: AnnexOptions, contour_regions: 
     blocks.extend(nature_blocks(table))
     complete = int((table.get("statut") == "complet").sum()) if "statut" in table else 0
     partial = len(table) - complete
-    scored_text = (f"{format_number(complete, 0)} quartier(s) ont un score complet" if complete
+    scored_text = (f"{plural(complete, 'quartier a', 'quartiers ont')} un score complet" if complete
                    else "Aucun quartier n'a de score complet")
-    blocks.append(Paragraph(
-        f"{scored_text} ; {format_number(partial, 0)} sont « non classés – données partielles » (il leur manque des "
-        "données pour l'un des deux piliers) : leurs valeurs disponibles restent présentées." if partial
-        else f"{scored_text}."))
+    partial_text = ("1 est « non classé – données partielles » (il lui manque des données pour l'un des deux "
+                    "piliers) : ses valeurs disponibles restent présentées" if partial == 1 else
+                    f"{format_number(partial, 0)} sont « non classés – données partielles » (il leur manque des "
+                    "données pour l'un des deux piliers) : leurs valeurs disponibles restent présentées")
+    blocks.append(Paragraph(f"{scored_text} ; {partial_text}." if partial else f"{scored_text}."))
     flagged = []
     for domain in DOMAINS:
         column = f"dom_{domain}"
         if column in table:
             count = int((table[column] >= options.method.alert_threshold).sum())
             if count:
-                flagged.append(f"{DOMAINS[domain].label} : {format_number(count, 0)} quartier(s)")
+                flagged.append(f"{DOMAINS[domain].label} : {plural(count, 'quartier')}")
     if flagged:
         blocks.append(Paragraph(
             f"Domaines où des quartiers se situent parmi les {format_number(100 - options.method.alert_threshold, 0)} % "
@@ -150,7 +151,7 @@ def completeness_blocks(table: pd.DataFrame) -> list[Block]:
     empty = table.loc[missing.all(axis=1)]
     if len(empty):
         names = [f"{r.lib_qp} ({r.code_qp})" for r in empty.itertuples()]
-        blocks.append(Note(f"Aucune valeur n'est disponible hors ligne pour {format_number(len(empty), 0)} quartier(s) : "
+        blocks.append(Note(f"Aucune valeur n'est disponible hors ligne pour {plural(len(empty), 'quartier')} : "
                            f"{french_list(names)}. La mise à jour en ligne de leur territoire peut apporter leurs "
                            "statistiques."))
     return blocks
