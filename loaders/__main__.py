@@ -54,7 +54,7 @@ class _Bars:
         bar.n = done
         bar.set_postfix_str(message, refresh=False)
         bar.refresh()
-        if message and message not in ("début", "téléchargement") and not message.endswith("requête(s)"):
+        if message and message not in ("début", "téléchargement") and not message.endswith(("requête", "requêtes")):
             bar.close()
 
 

@@ -64,10 +64,6 @@ def _size(nbytes: int) -> str:
     return f"{formats.format_number(nbytes / 1e6, 2)} Mo"
 
 
-def _plural(n: int, one: str, many: str) -> str:
-    return f"{formats.format_number(n)} {one if n == 1 else many}"
-
-
 @dataclass
 class UpdateReport:
     """What an update did, per source, with a French summary (``summary_fr``)."""
@@ -142,17 +138,17 @@ class UpdateReport:
         counts = []
         failed = self._chosen("copie_precedente", "echec")
         if failed:
-            counts.append(_plural(len(failed), "source en échec", "sources en échec"))
+            counts.append(formats.plural(len(failed), "source en échec", "sources en échec"))
         skipped = self._chosen("non_tentee")
         if skipped:
-            counts.append(_plural(len(skipped), "source non tentée", "sources non tentées") + " (délai maximal atteint)")
+            counts.append(formats.plural(len(skipped), "source non tentée", "sources non tentées") + " (délai maximal atteint)")
         if self.build_error:
             counts.append("reconstruction du territoire impossible")
         if not reached:
             return (f"{where} en échec : aucune source mise à jour ({', '.join(counts)}) ; les données déjà chargées "
                     "restent utilisées.")
         return f"{where} terminée avec des échecs : " + ", ".join(
-            [_plural(len(self.updated), "source à jour", "sources à jour"), *counts]) + "."
+            [formats.plural(len(self.updated), "source à jour", "sources à jour"), *counts]) + "."
 
     def summary_fr(self) -> str:
         """The whole report: the verdict (``headline_fr``), then ``body_fr``."""
@@ -160,7 +156,7 @@ class UpdateReport:
 
     def body_fr(self) -> str:
         """What changed, what failed, the check of the estimates, the other sources and the totals."""
-        lines = [f"Territoire : {_plural(self.qpv, 'quartier', 'quartiers')} prioritaires."]
+        lines = [f"Territoire : {formats.plural(self.qpv, 'quartier', 'quartiers')} prioritaires."]
         changed = self._chosen("mis_a_jour")
         lines.append("")
         lines.append("Ce qui a changé :")
@@ -204,7 +200,7 @@ class UpdateReport:
         lines.append("")
         budget = (f" (délai maximal : {formats.format_number(self.budget, 0)} s)" if self.budget else "")
         sent = self.requests if self.sent is None else self.sent
-        lines.append(f"Total : {_size(self.nbytes)} téléchargés, {_plural(sent, 'requête envoyée', 'requêtes envoyées')}"
+        lines.append(f"Total : {_size(self.nbytes)} téléchargés, {formats.plural(sent, 'requête envoyée', 'requêtes envoyées')}"
                      f" (nouvelles tentatives comprises), {formats.format_number(self.seconds, 1)} s{budget}.")
         return "\n".join(lines)
 
@@ -212,7 +208,7 @@ class UpdateReport:
         """Per source: its id, French name, status and figures (the detail block of the Données page)."""
         lines = ["Détail par source (identifiant — nom — statut) :"]
         for o in self.outcomes:
-            figures = f" ; {_size(o.nbytes)}, {_plural(o.requests, 'requête', 'requêtes')}" if o.requests or o.nbytes \
+            figures = f" ; {_size(o.nbytes)}, {formats.plural(o.requests, 'requête', 'requêtes')}" if o.requests or o.nbytes \
                 else ""
             lines.append(f"  - {o.key} — {o.label} — {STATUS_LABELS.get(o.status, o.status)}{figures}")
         return "\n".join(lines)
@@ -314,12 +310,12 @@ def calibration_lines(check: list[dict]) -> list[str]:
         if row["unite"] != "%" and row["ecart_relatif_moyen"] is not None:
             share = 100 * row["ecart_relatif_moyen"]
             relative = f", {'+' if share > 0 else '−' if share < 0 else ''}{formats.format_number(abs(share), 1)} %"
-        text = (f"  - {row['libelle']} : {_plural(n, 'valeur officielle', 'valeurs officielles')} "
+        text = (f"  - {row['libelle']} : {formats.plural(n, 'valeur officielle', 'valeurs officielles')} "
                 f"({row['millesime_officiel'] or 'millésime non précisé'}) à la place de : {replaced}. "
                 f"Écart moyen de l'estimation : {_gap(row['ecart_moyen'], row['unite'])}{relative} ({direction}) ; "
                 f"écart absolu moyen : {_gap(row['ecart_absolu_moyen'], row['unite']).lstrip('+')}")
         if row["avec_intervalle"]:
-            inside = _plural(row["dans_intervalle"], "valeur officielle", "valeurs officielles")
+            inside = formats.plural(row["dans_intervalle"], "valeur officielle", "valeurs officielles")
             text += (f" ; {inside} sur {formats.format_number(row['avec_intervalle'])} dans l'intervalle à 90 % "
                      f"de l'estimation ({formats.format_number(100 * row['part_dans_intervalle'], 0)} %)")
         else:

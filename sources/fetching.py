@@ -25,6 +25,7 @@ import pandas as pd
 
 import settings
 from core import paths
+from core.formats import plural
 from core.errors import SourceError, UnsafePathError, shown
 from sources import http
 
@@ -113,7 +114,7 @@ class Context:
         if not answer.from_cache:
             self.nbytes += answer.nbytes
             self.nrequests += 1
-        self.report(self.nbytes - self.source_start, None, f"{self.nrequests - self.source_requests} requête(s)")
+        self.report(self.nbytes - self.source_start, None, plural(self.nrequests - self.source_requests, "requête"))
         return answer
 
     def text(self, url: str, *, source: str, validate: Callable[[str], None] | None = None) -> http.Answer:

@@ -31,6 +31,7 @@ import pandas as pd
 import settings
 from core.errors import BadArgumentError, StorageError, shown
 from core.exports import neutralise_frame
+from core.formats import plural
 from core.paths import describe_os_error, safe_path, storage_error
 from core.text import clean_text
 from core.workshop import MAX_NOTE_CHARS, NO_PERSONAL_DATA, SPEAKERS, THEMES
@@ -387,7 +388,7 @@ def _cmd_list(args) -> int:
         name = str(registry.at[note.code_qp, "lib_qp"]) if note.code_qp in registry.index else ""
         text = note.texte.replace("\n", " / ")
         print(f"{note.id}\t{note.jour_text}\t{note.code_qp} {name}\t{note.theme_label}\t{note.qui_label}\t{text}")
-    _say(f"{len(found)} remontée(s).")
+    _say(f"{plural(len(found), 'remontée')}.")
     return 0
 
 
@@ -427,7 +428,7 @@ def _cmd_export(args) -> int:
     codes = [check_code(args.qpv)] if args.qpv else None
     found = notes(codes)
     write_file(args.out, csv_bytes(found))
-    _say(f"{len(found)} remontée(s) exportée(s) dans {args.out}.")
+    _say(f"{plural(len(found), 'remontée exportée', 'remontées exportées')} dans {args.out}.")
     return 0
 
 
