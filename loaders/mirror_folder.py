@@ -136,7 +136,7 @@ def fill_mirror(out: Path | str) -> str:
     except StorageError:
         raise
     total = formats.format_number((file_bytes + answer_bytes) / 1e6, 1)
-    return (f"Miroir rempli dans {out} : {formats.format_number(files)} fichier(s) téléchargé(s) et "
-            f"{formats.format_number(answers)} réponse(s) d'API copiés ({total} Mo écrits). Pour l'utiliser sans "
+    return (f"Miroir rempli dans {out} : {formats.plural(files, 'fichier téléchargé', 'fichiers téléchargés')} et "
+            f"{formats.plural(answers, 'réponse', 'réponses')} d'API copiés ({total} Mo écrits). Pour l'utiliser sans "
             f"connexion : python -m loaders update --territoire … --mirror {out.as_uri()} (ou la variable "
             f"ECOQPV_MIRROR={out.as_uri()}, aussi lue par l'application).")

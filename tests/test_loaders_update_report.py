@@ -125,6 +125,6 @@ def test_fill_mirror_copies_the_raw_layout_without_metadata_nor_territory_produc
         (raw / relative).write_bytes(body)
     out = tmp_path / "cle" / "miroir"
     summary = mirror_folder.fill_mirror(out)
-    assert summary.startswith(f"Miroir rempli dans {out} : 1 fichier(s)") and out.as_uri() in summary
+    assert summary.startswith(f"Miroir rempli dans {out} : 1 fichier téléchargé et 0 réponse d'API") and out.as_uri() in summary
     copied = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
     assert copied == ["files.georisques.fr/GASPAR/gaspar.zip"]
