@@ -22,10 +22,12 @@ def french_message(message: str) -> str:
         return f"{choice.group(1)} : valeur « {choice.group(2)} » non reconnue ; choisir parmi {allowed}"
     required = re.search(r"the following arguments are required: (.*)", message)
     if required:
-        return f"argument(s) obligatoire(s) manquant(s) : {required.group(1)}"
+        names = required.group(1)
+        return ("arguments obligatoires manquants" if "," in names else "argument obligatoire manquant") + f" : {names}"
     unknown = re.search(r"unrecognized arguments: (.*)", message)
     if unknown:
-        return f"argument(s) non reconnu(s) : {unknown.group(1)}"
+        names = unknown.group(1)
+        return ("arguments non reconnus" if " " in names.strip() else "argument non reconnu") + f" : {names}"
     return message
 
 

@@ -32,6 +32,7 @@ from pydantic_core import PydanticCustomError
 
 from indicators.scores import AGGREGATIONS, NORMALISATIONS, Method
 from core.errors import BadArgumentError
+from core.formats import plural
 
 FRAMES = ("generation", "region")
 MAX_DRAWS = 10_000
@@ -204,7 +205,8 @@ def _problems(error: ValidationError) -> list[str]:
     unknown = [str(e["loc"][0]) for e in error.errors() if e["type"] == "extra_forbidden" and len(e["loc"]) == 1]
     problems = []
     if unknown:
-        problems.append(f"Réglage(s) inconnu(s) : {', '.join(_shown(k) for k in unknown)}. Réglages possibles : "
+        problems.append(f"{plural(len(unknown), 'réglage inconnu', 'réglages inconnus').capitalize()} : "
+                        f"{', '.join(_shown(k) for k in unknown)}. Réglages possibles : "
                         f"{', '.join(KEYS_FR)}.")
     for item in error.errors():
         key = str(item["loc"][0]) if item["loc"] else ""
@@ -232,7 +234,8 @@ def _check_weights(given: dict[str, Any], key: str) -> tuple[dict[str, float], t
         unknown = [str(e["loc"][0]) for e in exc.errors() if e["type"] == "extra_forbidden"]
         problems = []
         if unknown:
-            problems.append(f"Domaine(s) inconnu(s) dans {key} : {', '.join(_shown(d) for d in unknown)}. "
+            problems.append(f"{plural(len(unknown), 'domaine inconnu', 'domaines inconnus').capitalize()} dans {key} : "
+                            f"{', '.join(_shown(d) for d in unknown)}. "
                             f"Domaines pondérables : {', '.join(domains)}.")
         problems += [_weight_problem(str(e["loc"][0]), e) for e in exc.errors() if e["type"] != "extra_forbidden"]
         raise BadArgumentError(" ".join(problems)) from exc

@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from core.errors import BadArgumentError
+from core.formats import plural
 
 #: The reliability of a rank (codes, sentences, badges and the method texts' rules): ``indicators.reliability``.
 from indicators.reliability import (  # re-exported: pages and exports read them from here
@@ -419,7 +420,7 @@ def compute_scores(x: pd.DataFrame, structure: Structure, method: Method,
     method.validate(structure.domains, structure.domain_pillars())
     if len(x) < MIN_FRAME:
         raise BadArgumentError(
-            f"Cadre de référence trop petit : {len(x)} quartier(s), il en faut au moins {MIN_FRAME} pour "
+            f"Cadre de référence trop petit : {plural(len(x), 'quartier')}, il en faut au moins {MIN_FRAME} pour "
             "calculer des rangs centiles."
         )
     full = structure

@@ -46,8 +46,8 @@ def test_settings_round_trip_and_defaults(tmp_path):
 @pytest.mark.parametrize("text, words", [
     ("{poids: 2}", "n'est pas un JSON valide"),
     ("[1, 2]", "objet JSON"),
-    ('{"couleur": "bleu"}', "Réglage(s) inconnu(s) : couleur"),
-    ('{"poids_domaines": {"risques": 2}}', "Domaine(s) inconnu(s)"),
+    ('{"couleur": "bleu"}', "1 réglage inconnu : couleur"),
+    ('{"poids_domaines": {"risques": 2}}', "1 domaine inconnu"),
     ('{"poids_domaines": {"chaleur": "fort"}}', "un nombre est attendu"),
     ('{"poids_domaines": {"chaleur": -1}}', "positifs ou nuls"),
     ('{"poids_domaines": {"chaleur": 0}}', "toutes nulles"),
@@ -87,7 +87,7 @@ def test_missing_settings_file_and_unknown_territory(tmp_path, capsys):
     code, _, err = run(["annexe", "--territoire", TERRITORY, "--format", "odt", "--out", str(out)], capsys)
     assert code == 2 and "--format : valeur « odt » non reconnue ; choisir parmi docx, pdf, xlsx, csv" in err
     code, _, err = run(["annexe", "--territoire", TERRITORY, "--format", "csv"], capsys)
-    assert code == 2 and "obligatoire(s) manquant(s) : --out" in err
+    assert code == 2 and "argument obligatoire manquant : --out" in err
     assert not out.exists()
 
 

@@ -30,6 +30,7 @@ from sources import http
 import settings
 from sources.fetching import Context, Fetched, chunks, product_path
 from core.errors import SourceMissingError
+from core.formats import plural
 from sources.publishers.ign import dedupe, feature_collection, wfs_pages
 from sources.geometry import polygonal_only, repair
 from sources.publishers.common import read_delimited
@@ -354,8 +355,8 @@ def read_qpv2015_shapefile(path: Path, *, name: str | None = None, crs: str | No
     missing = [c for c in ("CODE_QP", "NOM_QP", "COMMUNE_QP") if c not in frame.columns]
     if missing:
         dbf = str(name).removesuffix(".shp") + ".dbf"
-        raise SourceFormatError(dbf, f"table attributaire illisible ou incomplète (champ(s) absent(s) : "
-                                     f"{', '.join(missing)}).")
+        raise SourceFormatError(dbf, f"table attributaire illisible ou incomplète ("
+                                     f"{plural(len(missing), 'champ absent', 'champs absents')} : {', '.join(missing)}).")
     if crs is not None:
         frame = frame.set_crs(crs, allow_override=True)
     elif frame.crs is None:
@@ -379,7 +380,7 @@ def fetch_contours_2024(ctx: Context, src: Source) -> Fetched:
     if "contours" not in parsed:  # unchanged copy: not read during the download
         parsed["contours"] = read_qpv2024_contours(result.path, name=src.label, codes=ctx.qpv24)
     ctx.state["contours2024"] = parsed["contours"]
-    note = f"{len(parsed['contours'])} contour(s) pour les {len(ctx.qpv24)} QPV 2024 du territoire"
+    note = f"{plural(len(parsed['contours']), 'contour')} pour les {len(ctx.qpv24)} QPV 2024 du territoire"
     return Fetched({src.stage[0]: result.path}, result.nbytes, reused=result.reused, notes=[note])
 
 

@@ -26,6 +26,7 @@ import re
 import zipfile
 from core.reasons import SECRET
 from core.errors import SourceFormatError, SourceMissingError
+from core.formats import plural
 
 
 
@@ -81,7 +82,7 @@ def check_numeric(raw: pd.Series, parsed: pd.Series, name: str, column: str) -> 
     if bad.any():
         example = raw[bad].iloc[0]
         raise SourceFormatError(
-            name, f"valeur non numérique « {example} » dans la colonne {column} ({int(bad.sum())} cellule(s))."
+            name, f"valeur non numérique « {example} » dans la colonne {column} ({plural(int(bad.sum()), 'cellule')})."
         )
 
 
@@ -114,7 +115,8 @@ def require_columns(frame: pd.DataFrame, columns: list[str], name: str) -> None:
     missing = [c for c in columns if c not in frame.columns]
     if missing:
         raise SourceFormatError(
-            name, "colonne(s) attendue(s) absente(s) : " + ", ".join(missing) + " (fichier renommé ou modifié ?)."
+            name, f"{plural(len(missing), 'colonne attendue absente', 'colonnes attendues absentes')} : "
+            + ", ".join(missing) + " (fichier renommé ou modifié ?)."
         )
 
 
