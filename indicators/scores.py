@@ -101,7 +101,8 @@ class Method:
             )
         unknown = sorted(set(self.domain_weights) - set(domains))
         if unknown:
-            raise BadArgumentError(f"Domaine(s) inconnu(s) dans les pondérations : {', '.join(unknown)}.")
+            raise BadArgumentError(f"{plural(len(unknown), 'domaine inconnu', 'domaines inconnus').capitalize()} dans les pondérations : "
+                                   f"{', '.join(unknown)}.")
         weights = np.array(list(self.domain_weights.values()), dtype=float)
         if len(weights) and (np.any(~np.isfinite(weights)) or np.any(weights < 0)):
             raise BadArgumentError("Les pondérations doivent être des nombres positifs ou nuls.")

@@ -569,7 +569,7 @@ def test_wfs_page_with_a_renamed_property():
     page = json.loads(fixture("wfs_qp2015.json"))
     for feature in page["features"]:
         feature["properties"]["CODE_QP"] = feature["properties"].pop("code_qp")
-    with pytest.raises(SourceFormatError, match="propriété\\(s\\) attendue\\(s\\) absente\\(s\\) : code_qp"):
+    with pytest.raises(SourceFormatError, match="1 propriété attendue absente : code_qp"):
         ign.wfs_features(page, name="WFS", required=["code_qp"])
 
 

@@ -106,7 +106,7 @@ def test_weights_change_the_ranking():
     [
         (Method(normalisation="rang"), "Normalisation"),
         (Method(aggregation="max"), "Agrégation"),
-        (Method(domain_weights={"inconnu": 1.0}), "Domaine"),
+        (Method(domain_weights={"inconnu": 1.0}), "1 domaine inconnu dans les pondérations : inconnu"),
         (Method(domain_weights={"chaleur": -1.0}), "positifs"),
         (Method(domain_weights={"chaleur": 0.0, "risques": 0.0}), "pilier Exposition"),
     ],

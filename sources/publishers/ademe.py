@@ -18,6 +18,7 @@ from sources import http
 import pandas as pd
 from sources.fetching import Context, Fetched, chunks, csv_bytes, follow_pages, product_path
 from core.errors import SourceFormatError
+from core.formats import plural
 from sources.publishers.common import check_numeric, require_columns, to_number
 
 
@@ -42,7 +43,7 @@ def read_ademe_lines(rows: list[dict], *, name: str, key: str, numeric: list[str
     require_columns(frame, [key], name)
     absent = [c for c in numeric if c not in frame.columns]
     if absent:
-        raise SourceFormatError(name, "colonne(s) attendue(s) absente(s) : " + ", ".join(absent)
+        raise SourceFormatError(name, plural(len(absent), "colonne attendue absente", "colonnes attendues absentes") + " : " + ", ".join(absent)
                                       + " (jeu de données modifié ?).")
     out = pd.DataFrame({key: frame[key].astype("string").str.strip()})
     for column in numeric:

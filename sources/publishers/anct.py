@@ -333,7 +333,7 @@ def read_qpv2024_national(path: Path, *, name: str | None = None) -> gpd.GeoData
         raise SourceFormatError(name, "aucun contour dans le fichier.")
     missing = [c for c in QPV2024_NATIONAL_COLUMNS if c not in frame.columns]
     if missing:
-        raise SourceFormatError(name, f"propriété(s) absente(s) des contours : {', '.join(missing)}.")
+        raise SourceFormatError(name, f"{plural(len(missing), 'propriété absente', 'propriétés absentes')} des contours : {', '.join(missing)}.")
     if frame.crs is None:
         frame = frame.set_crs(settings.DISPLAY_CRS)
     frame = frame.to_crs(settings.DISPLAY_CRS)[[*QPV2024_NATIONAL_COLUMNS, "geometry"]]

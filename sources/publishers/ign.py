@@ -23,6 +23,7 @@ import settings
 import shapely
 from sources.fetching import Context, Fetched, chunks, product_path
 from core.errors import SourceFormatError
+from core.formats import plural
 from sources.publishers.common import iris_codes
 
 
@@ -40,7 +41,7 @@ def wfs_features(payload: object, *, name: str, required: Iterable[str] = ()) ->
         props = feature.get("properties") or {}
         missing = [c for c in required if c not in props]
         if missing:
-            raise SourceFormatError(name, "propriété(s) attendue(s) absente(s) : " + ", ".join(missing)
+            raise SourceFormatError(name, plural(len(missing), "propriété attendue absente", "propriétés attendues absentes") + " : " + ", ".join(missing)
                                           + " (couche WFS modifiée ?).")
     return features
 

@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from core.errors import SourceFormatError
+from core.formats import plural
 
 
 
@@ -151,7 +152,7 @@ def drias_anomalies(
         indices = [c for c in horizon_df.columns if c.startswith("NOR") and c in ref_df.columns]
     missing = [c for c in indices if c not in horizon_df.columns or c not in ref_df.columns]
     if missing:
-        raise ValueError("indice(s) absent(s) du fichier horizon ou de la référence : " + ", ".join(missing))
+        raise ValueError(plural(len(missing), "indice absent", "indices absents") + " du fichier horizon ou de la référence : " + ", ".join(missing))
     key = ["Point"] + (["Saison"] if "Saison" in horizon_df.columns and "Saison" in ref_df.columns else [])
     if ref_df.duplicated(key).any():
         raise ValueError("la référence DRIAS doit avoir une seule ligne par point (et saison).")
