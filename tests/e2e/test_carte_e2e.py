@@ -54,6 +54,8 @@ def test_paca_map_and_click_opens_fiche(streamlit_server, browser_page):
     name = store.table("qpv").set_index("code_qp").loc[code, "lib_qp"]
     page.get_by_role("heading", name="Fiche quartier").wait_for(timeout=30_000)
     page.get_by_role("heading", name=name, exact=True).wait_for(timeout=30_000)
+    # Streamlit draws the page element by element: wait for the caption that names the code, then read it.
+    page.get_by_text(f"code {code}").first.wait_for(timeout=30_000)
     assert code in page.locator("[data-testid='stMain']").first.inner_text()
     save_screenshot(page, "fiche_apres_clic_aix_marseille")
 
@@ -98,6 +100,7 @@ def test_click_opens_fiche_then_weights_change_ranking(streamlit_server, browser
 
     score = format_number(expected.row["score_global"], 1)
     page.get_by_text(score, exact=True).first.wait_for(timeout=30_000)  # the "Score global" metric
+    page.get_by_text("Ce qui pèse le plus").first.wait_for(timeout=30_000)  # the drivers, drawn after the metrics
     body = page.locator("[data-testid='stMain']").first.inner_text().replace("\u00a0", " ")
     assert f"code {code}" in body
     assert expected.lines["taux_pauvrete"].value_text.replace("\u00a0", " ") in body  # among the drivers
