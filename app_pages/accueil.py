@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core.text import markdown_text
+from core.text import fold, markdown_text
 from core.formats import format_number, french_date, plural
 from assembly.territory_table import territory_table
 from assembly.value_text import population_totals
@@ -48,6 +48,11 @@ else:
         Contour=table["a_contour"].map({True: "oui", False: "non"}),
         Scores=table["statut"].map({"complet": "complets", "partiel": "partiels (données manquantes)"}),
     )[["code_qp", "Quartier", "Commune", "Génération", "Contour", "Scores"]]
+    # Current generation first, then by commune and name in French order (not the registry's order), so that a
+    # quartier is found by reading down the list.
+    order = pd.DataFrame({"generation": -table["generation"].astype(int), "commune": table["lib_com"].fillna("").map(fold),
+                          "nom": table["lib_qp"].map(fold)}, index=table.index)
+    listing = listing.loc[order.sort_values(["generation", "commune", "nom"], kind="stable").index]
     event = st.dataframe(listing.drop(columns="code_qp"), hide_index=True, width="stretch", height=320,
                          on_select="rerun", selection_mode="single-row", key="accueil_liste")
     selected = event.selection.rows if event and event.selection else []

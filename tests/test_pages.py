@@ -118,6 +118,21 @@ def test_unknown_territory_in_url_is_explained():
     assert any("Territoires proches" in w and "QPV:QP009003" in w for w in (v.value.replace("\\", "") for v in at.warning))
 
 
+def test_home_list_reads_down_current_generation_commune_then_name():
+    """The home page's list of quartiers: QPV 2024 first, then by commune and name in French order (« Écully »
+    between « Dardilly » and « Feyzin »), not in the registry's order."""
+    from core.text import fold
+
+    at = start("EPCI:200054807")  # Aix-Marseille-Provence: many communes, both generations
+    assert not at.exception
+    listing = at.dataframe[0].value
+    generations = listing["Génération"].astype(int).tolist()
+    assert generations == sorted(generations, reverse=True) and {2015, 2024} <= set(generations)
+    for _, part in listing.groupby("Génération"):
+        keys = [(fold(c), fold(q)) for c, q in zip(part["Commune"].fillna(""), part["Quartier"], strict=True)]
+        assert keys == sorted(keys)
+
+
 def test_qpv_link_opens_its_fiche():
     at = start("QPV:QP031007")  # Grand Mirail, Toulouse
     assert not at.exception
