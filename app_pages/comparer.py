@@ -13,8 +13,8 @@ from assembly.comparer import MAX_QPV, comparison_provenances, comparison_table,
 from assembly.value_text import value_text
 from core.formats import format_number
 from assembly.territory_table import rank_phrase, territory_table
-from app_pages.components import (CHART_CONFIG, QPV_KEY, current_method, french_chart, method_caption, text_table,
-                                   territory_selector)
+from app_pages.components import (CHART_CONFIG, QPV_KEY, current_method, french_chart, method_caption,
+                                   quartier_choices, territory_selector, text_table)
 from reports.csv import comparison_csv_bytes
 
 territory = territory_selector()
@@ -26,8 +26,7 @@ if table.empty:
     st.info("Aucun quartier prioritaire n'est rattaché à ce territoire : choisissez un autre territoire.")
     st.stop()
 
-labels = dict(zip(table["code_qp"], table["lib_qp"] + " (" + table["lib_com"].fillna("") + ", QPV "
-                  + table["generation"].astype(str) + ")", strict=True))
+labels = quartier_choices(table)  # « Nom — Commune (QPV 2024) », alphabetical, as on the fiche
 # Default: the quartier opened last in a fiche, then the first ranked ones of the territory.
 selected = st.session_state.get(QPV_KEY)
 default = ([selected] if selected in labels else []) + [

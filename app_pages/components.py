@@ -13,7 +13,7 @@ import streamlit as st
 import settings
 from core.territory_kinds import code_column
 from core.paths import hide_server_paths
-from core.text import markdown_lines, markdown_text
+from core.text import fold, markdown_lines, markdown_text
 from geodata import territories
 from geodata.offline_assets import install_leaflet_assets
 from geodata.territories import Territory
@@ -235,6 +235,16 @@ def method_caption() -> str:
 
 #: The fiche page, found next to this module (whatever the folder of the pages is called).
 FICHE_PAGE = Path(__file__).resolve().with_name("fiche.py")
+
+
+def quartier_choices(table) -> dict[str, str]:
+    """code → « Nom — Commune (QPV 2024) » for a list to choose quartiers from, in French alphabetical order of the
+    name, then commune, current generation first (the territory table follows the registry's order)."""
+    order = table.assign(_nom=table["lib_qp"].map(fold), _commune=table["lib_com"].fillna("").map(fold),
+                         _generation=-table["generation"].astype(int))
+    order = order.sort_values(["_nom", "_commune", "_generation"], kind="stable")
+    return dict(zip(order["code_qp"], order["lib_qp"] + " — " + order["lib_com"].fillna("") + " (QPV "
+                    + order["generation"].astype(str) + ")", strict=True))
 
 
 def open_fiche(code_qp: str) -> None:

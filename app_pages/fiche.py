@@ -14,7 +14,7 @@ from core.formats import format_number, format_value
 from assembly.territory_table import territory_table
 from core.errors import EcoqpvError
 from app_pages.components import (CHART_CONFIG, QPV_KEY, current_method, french_chart, method_caption,
-                                   territory_selector, text_table, visitor_text)
+                                   quartier_choices, territory_selector, text_table, visitor_text)
 from app_pages.remontees import fiche_block
 
 territory = territory_selector()
@@ -26,12 +26,11 @@ if table.empty:
     st.info("Aucun quartier prioritaire n'est rattaché à ce territoire : choisissez un autre territoire.")
     st.stop()
 
-options = dict(zip(table["code_qp"], table["lib_qp"] + " — " + table["lib_com"].fillna("") + " (QPV "
-                   + table["generation"].astype(str) + ")", strict=True))
+options = quartier_choices(table)  # alphabetical: the list is read, or typed into
 chosen = st.session_state.get(QPV_KEY)
 if chosen not in options:  # default: the first QPV with complete scores, else the first one
-    complete = table.loc[table["statut"] == "complet", "code_qp"]
-    chosen = complete.iloc[0] if len(complete) else next(iter(options))
+    complete = set(table.loc[table["statut"] == "complet", "code_qp"])
+    chosen = next((code for code in options if code in complete), next(iter(options)))
 code = st.selectbox("Quartier", list(options), index=list(options).index(chosen), format_func=options.get,
                     key="fiche_qpv")
 st.session_state[QPV_KEY] = code

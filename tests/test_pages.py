@@ -133,6 +133,22 @@ def test_home_list_reads_down_current_generation_commune_then_name():
         assert keys == sorted(keys)
 
 
+def test_quartier_lists_of_fiche_and_comparer_are_alphabetical():
+    """The fiche's and the Comparer's lists of quartiers: French alphabetical order of the name (then commune,
+    QPV 2024 first), the same labels on both pages."""
+    from core.text import fold
+
+    at = start("EPCI:200054807")
+    at.switch_page("app_pages/fiche.py").run()
+    assert not at.exception
+    fiche_options = list(at.selectbox(key="fiche_qpv").options)
+    names = [fold(option.split(" — ")[0]) for option in fiche_options]
+    assert names == sorted(names) and len(names) > 100
+    at.switch_page("app_pages/comparer.py").run()
+    assert not at.exception
+    assert list(at.multiselect(key="comparer_qpv").options) == fiche_options
+
+
 def test_qpv_link_opens_its_fiche():
     at = start("QPV:QP031007")  # Grand Mirail, Toulouse
     assert not at.exception
@@ -252,7 +268,7 @@ def test_comparer_shows_french_values_references_and_exports_csv():
     assert len(at.table) == 2, "tableau des rangs absent ou en grille"
     ranks = text_table(at.table[1])
     assert list(ranks.columns) == ["Quartier", "Rang", "Fiabilité du classement"]
-    assert any(name.startswith("Mosson (Montpellier") for name in ranks["Quartier"]), list(ranks["Quartier"])
+    assert any(name.startswith("Mosson — Montpellier (QPV") for name in ranks["Quartier"]), list(ranks["Quartier"])
     assert all(rank.startswith("rang ") and " parmi " in rank for rank in ranks["Rang"]), list(ranks["Rang"])
     assert all(ranks["Fiabilité du classement"].str.len() > 0)
 

@@ -110,7 +110,7 @@ def test_click_opens_fiche_then_weights_change_ranking(streamlit_server, browser
     page.get_by_role("heading", name="Comparer des quartiers").wait_for(timeout=30_000)
     page.get_by_text("Rangs centiles par domaine").wait_for(timeout=30_000)
     # The fiche's quartier is preselected (waited for: the page renders in several passes).
-    page.get_by_text(f"{expected.row['lib_qp']} (Montpellier, QPV 2015)").first.wait_for(timeout=30_000)
+    page.get_by_text(f"{expected.row['lib_qp']} — Montpellier (QPV 2015)").first.wait_for(timeout=30_000)
     page.locator(".js-plotly-plot").first.wait_for(timeout=30_000)
     assert page.blocked_requests == []
     save_screenshot(page, "comparer")
