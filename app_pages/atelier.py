@@ -31,8 +31,8 @@ from geodata import labels, territories, webmap, workshop_map
 from geodata.territories import Territory
 from loaders.local import remontees
 from app_pages import remontees as notes_ui
-from app_pages.components import (STATE_KEY, ensure_map_assets, stop_if_settings_invalid, territory_selector,
-                                   visitor_text)
+from app_pages.components import (STATE_KEY, ensure_map_assets, quartier_choices, stop_if_settings_invalid,
+                                   territory_selector, visitor_text)
 
 PREVIOUS_KEY, NEXT_KEY = "atelier_precedent", "atelier_suivant"
 SLIDE_KEY, SEQUENCE_KEY, QUARTIER_KEY = "atelier_diapo", "atelier_sequence", "atelier_quartier"
@@ -273,8 +273,8 @@ def main() -> None:
             st.button("Quitter la présentation", on_click=_leave_presentation)
         st.stop()
     themes = atelier.sequence_themes(sequence)
-    codes = table["code_qp"].tolist()
-    names = dict(zip(codes, table["lib_qp"].astype(str) + " — " + table["lib_com"].fillna("").astype(str), strict=True))
+    names = quartier_choices(table)  # alphabetical, as the fiche's and the Comparer's lists
+    codes = list(names)
     if PRESENTATION:
         _seed_from_address(len(themes), codes, selected)
     elif selected and st.session_state.get(QUARTIER_KEY) is None:

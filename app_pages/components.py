@@ -239,12 +239,16 @@ FICHE_PAGE = Path(__file__).resolve().with_name("fiche.py")
 
 def quartier_choices(table) -> dict[str, str]:
     """code → « Nom — Commune (QPV 2024) » for a list to choose quartiers from, in French alphabetical order of the
-    name, then commune, current generation first (the territory table follows the registry's order)."""
+    name, then commune, current generation first (the territory table follows the registry's order). A table of
+    one generation without its column (the workshop's) gives « Nom — Commune »."""
+    generation = table["generation"] if "generation" in table else None  # one generation only: not said
     order = table.assign(_nom=table["lib_qp"].map(fold), _commune=table["lib_com"].fillna("").map(fold),
-                         _generation=-table["generation"].astype(int))
+                         _generation=0 if generation is None else -generation.astype(int))
     order = order.sort_values(["_nom", "_commune", "_generation"], kind="stable")
-    return dict(zip(order["code_qp"], order["lib_qp"] + " — " + order["lib_com"].fillna("") + " (QPV "
-                    + order["generation"].astype(str) + ")", strict=True))
+    labels = order["lib_qp"].astype(str) + " — " + order["lib_com"].fillna("").astype(str)
+    if generation is not None:
+        labels = labels + " (QPV " + order["generation"].astype(str) + ")"
+    return dict(zip(order["code_qp"], labels, strict=True))
 
 
 def open_fiche(code_qp: str) -> None:

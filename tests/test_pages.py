@@ -147,6 +147,11 @@ def test_quartier_lists_of_fiche_and_comparer_are_alphabetical():
     at.switch_page("app_pages/comparer.py").run()
     assert not at.exception
     assert list(at.multiselect(key="comparer_qpv").options) == fiche_options
+    at.switch_page("app_pages/atelier.py").run()  # the workshop's zoom list too (one generation, not said)
+    assert not at.exception
+    zoom = list(at.selectbox(key="atelier_quartier").options)[1:]  # after « Tous les quartiers »
+    assert [fold(o.split(" — ")[0]) for o in zoom] == sorted(fold(o.split(" — ")[0]) for o in zoom) and zoom
+    assert not any("(QPV" in o for o in zoom)
 
 
 def test_qpv_link_opens_its_fiche():
