@@ -13,7 +13,9 @@ ordinary launch command (``streamlit run app.py``), and nothing depends on the l
 
 Also a little CSS: a tighter top of page, so that the map of the Carte page fits a 1280×720 window, and no
 « Ask Google » / « Ask ChatGPT » links under an unexpected error (English, and they send the error's text to
-outside services).
+outside services). And a box where one can still type in a multiselect full of long names (the Comparer's):
+without a minimum width its text field shrank to 19 px, under the 24 px a finger or a shaking hand needs
+(WCAG 2.2 target size); with it, the field goes to the next line.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ CSS = """
 [data-testid="stMainBlockContainer"] { padding-top: 3.25rem; padding-bottom: 2rem; }
 [data-testid="stMainBlockContainer"] h1 { font-size: 2.25rem; padding: 0.5rem 0 0.5rem; }
 [data-testid="stException"] a[target="_blank"] { display: none; }
+[data-testid="stMultiSelect"] input[role="combobox"] { min-width: 3rem; }
 </style>
 """
 
