@@ -5,12 +5,12 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core.text import fold, markdown_text
+from core.text import markdown_text
 from core.formats import format_number, french_date, plural
 from assembly.territory_table import territory_table
 from assembly.value_text import population_totals
 from sources import store
-from app_pages.components import current_method, open_fiche, territory_selector, text_table
+from app_pages.components import current_method, open_fiche, reading_order, territory_selector, text_table
 
 territory = territory_selector()
 method, frame = current_method()
@@ -43,16 +43,13 @@ else:
                    f"habitants, d'après {plural(pop.known, 'quartier renseigné', 'quartiers renseignés')} sur "
                    f"{format_number(pop.count)} ({markdown_text('; '.join(pop.sources))}).")
     st.markdown("**Quartiers du territoire** — choisissez-en un pour ouvrir sa fiche.")
-    listing = table.assign(
+    # Current generation first, then by commune and name in French order, so that a quartier is found by reading
+    # down the list.
+    listing = reading_order(table, by=("generation", "commune", "nom")).assign(
         Quartier=table["lib_qp"], Commune=table["lib_com"], Génération=table["generation"].astype(str),
         Contour=table["a_contour"].map({True: "oui", False: "non"}),
         Scores=table["statut"].map({"complet": "complets", "partiel": "partiels (données manquantes)"}),
     )[["code_qp", "Quartier", "Commune", "Génération", "Contour", "Scores"]]
-    # Current generation first, then by commune and name in French order (not the registry's order), so that a
-    # quartier is found by reading down the list.
-    order = pd.DataFrame({"generation": -table["generation"].astype(int), "commune": table["lib_com"].fillna("").map(fold),
-                          "nom": table["lib_qp"].map(fold)}, index=table.index)
-    listing = listing.loc[order.sort_values(["generation", "commune", "nom"], kind="stable").index]
     event = st.dataframe(listing.drop(columns="code_qp"), hide_index=True, width="stretch", height=320,
                          on_select="rerun", selection_mode="single-row", key="accueil_liste")
     selected = event.selection.rows if event and event.selection else []

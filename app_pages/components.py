@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import streamlit as st
 
 import settings
@@ -237,16 +238,22 @@ def method_caption() -> str:
 FICHE_PAGE = Path(__file__).resolve().with_name("fiche.py")
 
 
+def reading_order(table, by: tuple[str, ...] = ("nom", "commune", "generation")):
+    """``table``'s rows in French reading order (the territory table follows the registry's order): by quartier
+    name (``nom``) and ``commune`` folded (« Écully » between « Dardilly » and « Feyzin »), ``generation`` current
+    first; a table without a generation column (the workshop's, one generation) is ordered by the other keys."""
+    keys = {"nom": table["lib_qp"].map(fold), "commune": table["lib_com"].fillna("").map(fold),
+            "generation": -table["generation"].astype(int) if "generation" in table else 0}
+    order = pd.DataFrame({key: keys[key] for key in by}, index=table.index).sort_values(list(by), kind="stable")
+    return table.loc[order.index]
+
+
 def quartier_choices(table) -> dict[str, str]:
-    """code → « Nom — Commune (QPV 2024) » for a list to choose quartiers from, in French alphabetical order of the
-    name, then commune, current generation first (the territory table follows the registry's order). A table of
-    one generation without its column (the workshop's) gives « Nom — Commune »."""
-    generation = table["generation"] if "generation" in table else None  # one generation only: not said
-    order = table.assign(_nom=table["lib_qp"].map(fold), _commune=table["lib_com"].fillna("").map(fold),
-                         _generation=0 if generation is None else -generation.astype(int))
-    order = order.sort_values(["_nom", "_commune", "_generation"], kind="stable")
+    """code → « Nom — Commune (QPV 2024) » for a list to choose quartiers from, alphabetical
+    (``reading_order``). A table of one generation without its column (the workshop's) gives « Nom — Commune »."""
+    order = reading_order(table)
     labels = order["lib_qp"].astype(str) + " — " + order["lib_com"].fillna("").astype(str)
-    if generation is not None:
+    if "generation" in order:
         labels = labels + " (QPV " + order["generation"].astype(str) + ")"
     return dict(zip(order["code_qp"], labels, strict=True))
 

@@ -21,6 +21,7 @@ import pandas as pd
 from core.errors import SourceMissingError, UnknownTerritoryError
 from core.formats import format_value, is_missing
 from core.reasons import missing_label
+from core.text import in_sentence
 from geodata.territories import Territory, territory_notes
 from assembly import indicator_list
 from indicators import catalogue
@@ -87,11 +88,6 @@ class Reference:
     #: QPV value / reference value, and QPV value − reference value (NaN when not computable).
     ratio: float = math.nan
     gap: float = math.nan
-
-
-def _in_sentence(label: str) -> str:
-    """An indicator's label inside a sentence: « part des ménages… », but « DPE … » keeps its capitals."""
-    return label[0].lower() + label[1:] if label[1:2].islower() else label
 
 
 @dataclass
@@ -228,7 +224,7 @@ class Fiche:
         shown = [self.lines[i].label for i in self.scores.out_of_frame if i in self.lines and not self.lines[i].missing]
         if not shown:
             return ""
-        listed = ", ".join(_in_sentence(label) for label in shown)
+        listed = ", ".join(in_sentence(label) for label in shown)
         return (f"Valeurs affichées sans rang centile : {listed}. Ces indicateurs ne sont connus que pour moins d'un "
                 "tiers des quartiers du cadre de comparaison : ils n'entrent pas dans ses scores.")
 
@@ -238,7 +234,7 @@ class Fiche:
         def listed(lines: list[Line]) -> str:
             return " ; ".join(f"{line.label} (rang centile {format_value(line.percentile, '', 0)})" for line in lines)
 
-        ranked = [line for line in self.lines.values() if line.scored and not math.isnan(line.percentile)]
+        ranked = self._scored_lines(ranked=True)
         if not ranked:
             return NOTHING_RANKED
         if self.drivers:
@@ -248,7 +244,7 @@ class Fiche:
             said = ("Ce qui tire le score vers le haut — indicateurs au-dessus de la médiane du cadre (aucun au-delà "
                     f"du seuil d'alerte) : {listed(self.leaning)}")
         elif len(ranked) == 1:
-            said = (f"Le seul indicateur classé de ce quartier ({_in_sentence(ranked[0].label)}, rang centile "
+            said = (f"Le seul indicateur classé de ce quartier ({in_sentence(ranked[0].label)}, rang centile "
                     f"{format_value(ranked[0].percentile, '', 0)}) n'est pas au-dessus de la médiane du cadre de "
                     "comparaison")
         else:
@@ -256,12 +252,15 @@ class Fiche:
                     "au-dessus de la médiane du cadre de comparaison")
         return f"{said}. {self.basis_text}".rstrip()
 
+    def _scored_lines(self, ranked: bool) -> list[Line]:
+        """The lines of the scores' indicators that have a percentile (``ranked``) or not."""
+        return [line for line in self.lines.values() if line.scored and math.isnan(line.percentile) != ranked]
+
     @property
     def basis_text(self) -> str:
         """On how many of the scores' indicators what drives the scores rests, when some have no rank ("" when
         all do): « none above the median » from 1 indicator of 15 is not a finding."""
-        ranked = sum(1 for line in self.lines.values() if line.scored and not math.isnan(line.percentile))
-        unranked = sum(1 for line in self.lines.values() if line.scored and math.isnan(line.percentile))
+        ranked, unranked = len(self._scored_lines(ranked=True)), len(self._scored_lines(ranked=False))
         if not ranked or not unranked:
             return ""
         rest = ("l'autre n'a pas de valeur ou n'est pas classé" if unranked == 1 else

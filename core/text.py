@@ -105,6 +105,12 @@ def clean_frame(frame):
     return frame
 
 
+def in_sentence(label: str) -> str:
+    """An indicator's label inside a sentence: « part des ménages… » for « Part des ménages… », but an acronym
+    keeps its capitals (« DPE … »)."""
+    return label[0].lower() + label[1:] if label[1:2].islower() else label
+
+
 def fold(text: object) -> str:
     """Lower-case, accent-free form of a name, to sort and match French names (« Écully » ~ « ecully »)."""
     norm = unicodedata.normalize("NFKD", str(text))

@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from core.text import in_sentence
+
 if TYPE_CHECKING:  # annotations only: the scores module imports this one
     from indicators.scores import Method, Structure
 
@@ -81,14 +83,9 @@ def _ordinal(rank: float) -> str:
     return "1er" if number == 1 else f"{number:,}e".replace(",", "\u202f")
 
 
-def _inline(label: str) -> str:
-    """An indicator label inside a sentence: first letter lowered unless it starts an acronym."""
-    return label[0].lower() + label[1:] if label[1:2].islower() else label
-
-
 def _one_indicator_sentence(pillars: list[tuple[str, str, bool]]) -> str:
     """« classement fragile : le pilier Vulnérabilité ne repose que sur un indicateur (…), estimé »."""
-    parts = [f"le pilier {pillar} ne repose que sur un indicateur ({_inline(label)})" + (", estimé" if est else "")
+    parts = [f"le pilier {pillar} ne repose que sur un indicateur ({in_sentence(label)})" + (", estimé" if est else "")
              for pillar, label, est in pillars]
     return "classement fragile : " + " ; ".join(parts) + "."
 
@@ -97,7 +94,7 @@ def _partial_domain_sentence(domains: list[tuple[str, int, int, list[str]]]) -> 
     """« classement fragile : le domaine « Pauvreté et revenus » n'est pas calculé (2 de ses 4 indicateurs
     connus : taux de pauvreté, …) ; ces valeurs n'entrent pas dans le score. »"""
     parts = [f"le domaine « {label} » n'est pas calculé ({known} de ses {size} indicateurs connus : "
-             f"{', '.join(_inline(name) for name in names)})" for label, known, size, names in domains]
+             f"{', '.join(in_sentence(name) for name in names)})" for label, known, size, names in domains]
     return "classement fragile : " + " ; ".join(parts) + " ; ces valeurs n'entrent pas dans le score."
 
 

@@ -11,7 +11,7 @@ from assembly.territory_table import reason_column
 from assembly.value_text import population_totals
 from core import natures, reasons
 from core.formats import format_number, french_date, is_missing, plural
-from core.text import fold
+from core.text import fold, in_sentence
 from geodata.territories import Territory
 from indicators import catalogue
 from indicators.catalogue import DOMAINS
@@ -40,7 +40,7 @@ def vintages(table: pd.DataFrame) -> list[str]:
     for ind in catalogue.CATALOGUE:
         if table[ind.id].notna().any():
             seen.setdefault(ind.vintage, []).append(ind.label)
-    return [f"{vintage} : {french_list([label[0].lower() + label[1:] if label[1:2].islower() else label for label in labels])}"
+    return [f"{vintage} : {french_list([in_sentence(label) for label in labels])}"
             for vintage, labels in seen.items()]
 
 
